@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using MatMulFree.Compiler.Json;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Numerics;
+
+namespace MatMulFree.Compiler.Manifest
+{
+    /// <summary>The outcome of reading a manifest: a model, or the errors that prevent one.</summary>
+    public sealed class ManifestReadResult
+    {
+        internal ManifestReadResult(ModelDefinition? model, IReadOnlyList<ManifestError> errors)
+        {
+            Model = model;
+            Errors = errors;
+        }
+
+        public ModelDefinition? Model { get; }
+        public IReadOnlyList<ManifestError> Errors { get; }
+        public bool Succeeded => Model != null;
+    }
+
+    /// <summary>
+    /// Reads and validates a manifest, format v1 (docs/manifest.md). It never
+    /// throws on bad input: every problem becomes a <see cref="ManifestError"/>
+    /// with its JSON Pointer and place, and no buffer is allocated from a size
+    /// the text does not back (a tensor's data length is checked against its
+    /// shape before it is decoded).
+    /// </summary>
+    public static class ManifestReader
+    {
+        public const string FormatId = "matmulfree-manifest";
+        public const int SupportedVersion = 1;
+        public const int MaxErrors = 50;
+
+        private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "metadata" };
+        private static readonly string[] ArchitectureFields = { "family", "layers", "hidden", "intermediate", "vocab", "rms_norm_eps", "bos", "eos" };
+
+        public static ManifestReadResult Read(string text)
+        {
+            var context = new ManifestValidation();
+            ModelDefinition? model = null;
+            try
+            {
+                model = ReadDocument(text, context);
+            }
+            catch (TooManyErrors)
+            {
+            }
+            return new ManifestReadResult(context.Errors.Count == 0 ? model : null, context.Errors);
+        }
+
+        private static ModelDefinition? ReadDocument(string text, ManifestValidation v)
+        {
+            var root = JsonReader.Parse(text, out var syntax);
+            if (root == null)
+            {
+                v.Add(ManifestErrorKind.InvalidJson, "invalid JSON: " + syntax!.Message, "", syntax.Span);
+                return null;
+            }
+            if (root.Kind != JsonKind.Object)
+            {
+                v.Add(ManifestErrorKind.WrongType, "a manifest must be a JSON object, not " + root.KindName, "", root.Span);
+                return null;
+            }
+
+            // Format and version first: a different format is reported alone.
+            var format = v.Required(root, "format", "");
+            if (format == null)
+            {
+                return null;
+            }
+            if (format.Kind != JsonKind.String || format.Text != FormatId)
+            {
+                v.Add(ManifestErrorKind.UnsupportedFormat, $"not a MatMulFree manifest: \"format\" must be \"{FormatId}\"", "/format", format.Span);
+                return null;
+            }
+            var version = v.Required(root, "version", "");
+            if (version == null)
+            {
+                return null;
+            }
+            if (version.Kind != JsonKind.Number || version.Text != SupportedVersion.ToString(CultureInfo.InvariantCulture))
+            {
+                v.Add(ManifestErrorKind.UnsupportedFormat, $"unsupported manifest version {version.Text}: this compiler reads version {SupportedVersion}", "/version", version.Span);
+                return null;
+            }
+            v.NoOtherProperties(root, TopLevel, "");
+
+            string name = v.String(v.Required(root, "name", ""), "/name") ?? "";
+            if (name.Length == 0 && root.Find("name") is JsonProperty np && np.Value.Kind == JsonKind.String)
+            {
+                v.Add(ManifestErrorKind.InvalidValue, "\"name\" must not be empty", "/name", np.Value.Span);
+            }
+            var architecture = ReadArchitecture(v.Object(v.Required(root, "architecture", ""), "/architecture"), v);
+            var tokenizer = architecture == null ? null : ReadTokenizer(v.Object(v.Required(root, "tokenizer", ""), "/tokenizer"), architecture, v);
+            var tensorsValue = v.Object(v.Required(root, "tensors", ""), "/tensors");
+            var integrity = v.Object(v.Required(root, "integrity", ""), "/integrity");
+            if (architecture == null || tensorsValue == null)
+            {
+                return null;
+            }
+
+            var tensors = ReadTensors(tensorsValue, architecture, v);
+            string? expectedDigest = ReadIntegrity(integrity, v);
+            if (tensors == null || tokenizer == null || expectedDigest == null || v.Errors.Count > 0)
+            {
+                return null;
+            }
+            string digest = IntegrityDigest.Compute(tensors);
+            if (!string.Equals(digest, expectedDigest, StringComparison.Ordinal))
+            {
+                var at = integrity!.Find("digest")!.Value;
+                v.Add(ManifestErrorKind.IntegrityMismatch,
+                    $"integrity check failed: the tensors hash to sha256 {digest}, the manifest says {expectedDigest} (the file was altered or truncated)",
+                    "/integrity/digest", at.Span);
+                return null;
+            }
+            return ModelBuilder.Build(name, architecture, tokenizer, tensors, digest);
+        }
+
+        private static Architecture? ReadArchitecture(JsonValue? obj, ManifestValidation v)
+        {
+            if (obj == null)
+            {
+                return null;
+            }
+            const string at = "/architecture";
+            v.NoOtherProperties(obj, ArchitectureFields, at);
+            var family = v.Required(obj, "family", at);
+            if (family != null && (family.Kind != JsonKind.String || family.Text != Architecture.HgrnBitFamily))
+            {
+                v.Add(ManifestErrorKind.InvalidValue, $"unknown model family: this compiler builds \"{Architecture.HgrnBitFamily}\"", at + "/family", family.Span);
+            }
+            int? layers = v.Int(v.Required(obj, "layers", at), at + "/layers", 1, ManifestLimits.MaxLayers);
+            int? hidden = v.Int(v.Required(obj, "hidden", at), at + "/hidden", 1, ManifestLimits.MaxHidden);
+            int? intermediate = v.Int(v.Required(obj, "intermediate", at), at + "/intermediate", 1, ManifestLimits.MaxIntermediate);
+            int? vocab = v.Int(v.Required(obj, "vocab", at), at + "/vocab", 1, ManifestLimits.MaxVocab);
+            float? eps = v.Float(v.Required(obj, "rms_norm_eps", at), at + "/rms_norm_eps");
+            var epsValue = obj.Find("rms_norm_eps")?.Value;
+            if (eps.HasValue && !(eps.Value > 0f && eps.Value < 1f))
+            {
+                v.Add(ManifestErrorKind.InvalidValue, "\"rms_norm_eps\" must be greater than 0 and less than 1", at + "/rms_norm_eps", epsValue!.Span);
+                eps = null;
+            }
+            int maxId = (vocab ?? ManifestLimits.MaxVocab) - 1;
+            int? bos = v.Int(v.Required(obj, "bos", at), at + "/bos", 0, maxId);
+            int? eos = v.Int(v.Required(obj, "eos", at), at + "/eos", 0, maxId);
+            if (layers == null || hidden == null || intermediate == null || vocab == null || eps == null || bos == null || eos == null)
+            {
+                return null;
+            }
+            var a = new Architecture(layers.Value, hidden.Value, intermediate.Value, vocab.Value, eps.Value, bos.Value, eos.Value);
+            foreach (var slot in TensorCatalog.For(a))
+            {
+                if (slot.ElementCount > ManifestLimits.MaxTensorElements)
+                {
+                    v.Add(ManifestErrorKind.TooLarge,
+                        $"the architecture makes tensor \"{slot.Name}\" {slot.ElementCount:N0} elements, more than the {ManifestLimits.MaxTensorElements:N0} one tensor may hold",
+                        at, obj.Span);
+                    return null;
+                }
+            }
+            return a;
+        }
+
+        private static TokenizerSpec? ReadTokenizer(JsonValue? obj, Architecture a, ManifestValidation v)
+        {
+            if (obj == null)
+            {
+                return null;
+            }
+            const string at = "/tokenizer";
+            v.NoOtherProperties(obj, new[] { "type", "byte_offset", "special_tokens" }, at);
+            var type = v.Required(obj, "type", at);
+            if (type == null)
+            {
+                return null;
+            }
+            if (type.Kind != JsonKind.String || type.Text != TokenizerSpec.ByteKind)
+            {
+                v.Add(ManifestErrorKind.InvalidValue, "unknown tokenizer type: manifest v1 supports \"byte\"", at + "/type", type.Span);
+                return null;
+            }
+            int? offset = v.Int(v.Required(obj, "byte_offset", at), at + "/byte_offset", 0, Math.Max(0, a.Vocab - 256));
+            if (offset == null)
+            {
+                return null;
+            }
+            var specials = new List<SpecialToken>();
+            var ids = new HashSet<int>();
+            var specialsObj = v.Object(v.Required(obj, "special_tokens", at), at + "/special_tokens");
+            if (specialsObj == null)
+            {
+                return null;
+            }
+            foreach (var p in specialsObj.Properties)
+            {
+                string ptr = at + "/special_tokens/" + ManifestValidation.Escape(p.Name);
+                int? id = v.Int(p.Value, ptr, 0, a.Vocab - 1);
+                if (id == null)
+                {
+                    continue;
+                }
+                if (p.Name.Length == 0)
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, "a special token needs a non-empty text", ptr, p.NameSpan);
+                }
+                else if (id.Value >= offset.Value && id.Value < offset.Value + 256)
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.Name}\" has id {id}, which belongs to the byte range [{offset}, {offset + 255}]", ptr, p.Value.Span);
+                }
+                else if (!ids.Add(id.Value))
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"special token id {id} is used twice", ptr, p.Value.Span);
+                }
+                else
+                {
+                    specials.Add(new SpecialToken(p.Name, id.Value));
+                }
+            }
+            return new TokenizerSpec(TokenizerSpec.ByteKind, offset.Value, specials);
+        }
+
+        private static string? ReadIntegrity(JsonValue? obj, ManifestValidation v)
+        {
+            if (obj == null)
+            {
+                return null;
+            }
+            const string at = "/integrity";
+            v.NoOtherProperties(obj, new[] { "algorithm", "digest" }, at);
+            var algorithm = v.Required(obj, "algorithm", at);
+            if (algorithm != null && (algorithm.Kind != JsonKind.String || algorithm.Text != "sha256"))
+            {
+                v.Add(ManifestErrorKind.InvalidValue, "\"algorithm\" must be \"sha256\"", at + "/algorithm", algorithm.Span);
+                return null;
+            }
+            var digestValue = v.Required(obj, "digest", at);
+            string? digest = v.String(digestValue, at + "/digest");
+            if (digest == null)
+            {
+                return null;
+            }
+            if (digest.Length != 64 || !IsLowerHex(digest))
+            {
+                v.Add(ManifestErrorKind.InvalidValue, "\"digest\" must be 64 lowercase hexadecimal digits", at + "/digest", digestValue!.Span);
+                return null;
+            }
+            return digest;
+        }
+
+        private static bool IsLowerHex(string s)
+        {
+            foreach (char c in s)
+            {
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static Dictionary<string, DecodedTensor>? ReadTensors(JsonValue obj, Architecture a, ManifestValidation v)
+        {
+            var slots = TensorCatalog.For(a);
+            var byName = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
+            foreach (var s in slots)
+            {
+                byName[s.Name] = s;
+            }
+            var result = new Dictionary<string, DecodedTensor>(StringComparer.Ordinal);
+            foreach (var p in obj.Properties)
+            {
+                string ptr = "/tensors/" + ManifestValidation.Escape(p.Name);
+                if (!byName.TryGetValue(p.Name, out var slot))
+                {
+                    v.Add(ManifestErrorKind.UnexpectedTensor, $"unexpected tensor \"{p.Name}\": a {a.Layers}-layer hgrn-bit model has no such tensor", ptr, p.NameSpan);
+                    continue;
+                }
+                var decoded = TensorDecoder.Decode(slot, p.Value, ptr, v);
+                if (decoded != null)
+                {
+                    result[p.Name] = decoded;
+                }
+            }
+            foreach (var s in slots)
+            {
+                if (obj.Find(s.Name) == null)
+                {
+                    v.Add(ManifestErrorKind.MissingTensor, $"missing tensor \"{s.Name}\" [{string.Join(", ", s.Shape)}]", "/tensors", obj.Span);
+                }
+            }
+            return result.Count == slots.Count ? result : null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Generic;
+
+namespace MatMulFree.Compiler.Model
+{
+    /// <summary>
+    /// A whole validated model: what a manifest says, in the structure of
+    /// ../shared/MODEL.md, with every float tensor already converted to float32
+    /// and the lower bounds already derived (docs/numerics.md), so all targets
+    /// start from the same numbers.
+    /// </summary>
+    public sealed class ModelDefinition
+    {
+        public ModelDefinition(string name, Architecture architecture, TokenizerSpec tokenizer,
+            float[] embeddings, IReadOnlyList<BlockWeights> blocks, float[] finalNorm,
+            BitLinearWeights lmHead, string integrityDigest)
+        {
+            Name = name;
+            Architecture = architecture;
+            Tokenizer = tokenizer;
+            Embeddings = embeddings;
+            Blocks = blocks;
+            FinalNorm = finalNorm;
+            LmHead = lmHead;
+            IntegrityDigest = integrityDigest;
+        }
+
+        public string Name { get; }
+        public Architecture Architecture { get; }
+        public TokenizerSpec Tokenizer { get; }
+        /// <summary>[V, H] row-major, full precision.</summary>
+        public float[] Embeddings { get; }
+        public IReadOnlyList<BlockWeights> Blocks { get; }
+        public float[] FinalNorm { get; }
+        public BitLinearWeights LmHead { get; }
+        /// <summary>SHA-256 of the tensors, as checked against the manifest.</summary>
+        public string IntegrityDigest { get; }
+
+        /// <summary>Every BitLinear of the model in execution order.</summary>
+        public IEnumerable<BitLinearWeights> BitLinears()
+        {
+            foreach (var b in Blocks)
+            {
+                yield return b.Mlgru.Input;
+                yield return b.Mlgru.Forget;
+                yield return b.Mlgru.Gate;
+                yield return b.Mlgru.Output;
+                yield return b.Glu.GateUp;
+                yield return b.Glu.Down;
+            }
+            yield return LmHead;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace MatMulFree.Compiler.Model
+{
+    /// <summary>
+    /// A ternary weight matrix W[Rows, Columns] with entries in {-1, 0, +1} and
+    /// its scale beta (MODEL.md, BitLinear step 3). Stored as in the manifest:
+    /// 2-bit codes, row-major, four per byte, element j in bits 2*(j%4) of byte
+    /// j/4; code 0 = 0, 1 = +1, 2 = -1 (3 never occurs once validated).
+    /// </summary>
+    public sealed class TernaryMatrix
+    {
+        public TernaryMatrix(int rows, int columns, float beta, byte[] packedTrits)
+        {
+            Rows = rows;
+            Columns = columns;
+            Beta = beta;
+            PackedTrits = packedTrits;
+        }
+
+        public int Rows { get; }
+        public int Columns { get; }
+        public float Beta { get; }
+        public byte[] PackedTrits { get; }
+
+        public static int PackedLength(long elements) => (int)((elements + 3) / 4);
+
+        public int this[int row, int column]
+        {
+            get
+            {
+                long j = (long)row * Columns + column;
+                int code = (PackedTrits[j >> 2] >> (int)(2 * (j & 3))) & 3;
+                return code == 1 ? 1 : code == 2 ? -1 : 0;
+            }
+        }
+
+        /// <summary>The matrix as one signed byte per weight, row-major.</summary>
+        public sbyte[] ToSignedBytes()
+        {
+            var result = new sbyte[(long)Rows * Columns];
+            for (long j = 0; j < result.LongLength; j++)
+            {
+                int code = (PackedTrits[j >> 2] >> (int)(2 * (j & 3))) & 3;
+                result[j] = (sbyte)(code == 1 ? 1 : code == 2 ? -1 : 0);
+            }
+            return result;
+        }
+
+        /// <summary>How many weights are not zero: the additions a naive kernel makes.</summary>
+        public long CountNonZero()
+        {
+            long count = 0;
+            long total = (long)Rows * Columns;
+            for (long j = 0; j < total; j++)
+            {
+                if (((PackedTrits[j >> 2] >> (int)(2 * (j & 3))) & 3) != 0)
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
+}

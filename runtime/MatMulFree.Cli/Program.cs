@@ -1,0 +1,7 @@
+namespace MatMulFree.Cli
+{
+    public static class Program
+    {
+        public static int Main(string[] args) => 0;
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.IO;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime.Kernels;
+using MatMulFree.Runtime.Layers;
+
+namespace MatMulFree.Runtime
+{
+    /// <summary>
+    /// The generic (not generated) model: any manifest, loaded at run time, one
+    /// token step per docs/numerics.md. The reference the generated models and
+    /// the HLS-C are compared with bit for bit.
+    /// </summary>
+    public sealed class GenericModel : IMatMulFreeModel
+    {
+        private readonly float[] _embeddings;
+        private readonly float[] _finalNorm;
+        private readonly float[][] _attentionNorms;
+        private readonly float[][] _mlpNorms;
+
+        public GenericModel(ModelDefinition definition, TernaryKernelKind? kernel = null)
+        {
+            Definition = definition;
+            Kernel = kernel ?? TernaryKernel.Best;
+            var a = definition.Architecture;
+            _embeddings = definition.Embeddings;
+            _finalNorm = definition.FinalNorm;
+            Mlgru = new MlgruLayer[a.Layers];
+            Glu = new GluLayer[a.Layers];
+            _attentionNorms = new float[a.Layers][];
+            _mlpNorms = new float[a.Layers][];
+            for (int l = 0; l < a.Layers; l++)
+            {
+                var b = definition.Blocks[l];
+                Mlgru[l] = new MlgruLayer(b.Mlgru, a.RmsNormEps, Kernel);
+                Glu[l] = new GluLayer(b.Glu, a.RmsNormEps, Kernel);
+                _attentionNorms[l] = b.AttentionNorm;
+                _mlpNorms[l] = b.MlpNorm;
+            }
+            LmHead = new BitLinearLayer(definition.LmHead, Kernel);
+        }
+
+        /// <summary>Reads, validates and loads a manifest file.</summary>
+        /// <exception cref="ManifestException">The file is not a valid manifest.</exception>
+        public static GenericModel Load(string path, TernaryKernelKind? kernel = null) =>
+            new GenericModel(ManifestLoader.Load(path), kernel);
+
+        public ModelDefinition Definition { get; }
+        public TernaryKernelKind Kernel { get; }
+        public string Name => Definition.Name;
+        public Architecture Architecture => Definition.Architecture;
+        public TokenizerSpec Tokenizer => Definition.Tokenizer;
+        public MlgruLayer[] Mlgru { get; }
+        public GluLayer[] Glu { get; }
+        public BitLinearLayer LmHead { get; }
+
+        public RecurrentState CreateState() => new RecurrentState(Architecture);
+
+        public void Step(int token, RecurrentState state, Span<float> logits)
+        {
+            var a = Architecture;
+            if ((uint)token >= (uint)a.Vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(token), token, $"token id must be in [0, {a.Vocab})");
+            }
+            if (logits.Length < a.Vocab)
+            {
+                throw new ArgumentException($"logits needs {a.Vocab} elements", nameof(logits));
+            }
+            if (state.Architecture != a)
+            {
+                throw new ArgumentException("this state was created by another model", nameof(state));
+            }
+            var s = state.Scratch;
+            var x = s.Residual.AsSpan();
+            _embeddings.AsSpan(token * a.Hidden, a.Hidden).CopyTo(x);
+            var normed = s.Normed.AsSpan();
+            var mixed = s.Mixed.AsSpan();
+            for (int l = 0; l < a.Layers; l++)
+            {
+                RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _attentionNorms[l], normed);
+                Mlgru[l].Forward(normed, state.Hidden(l), s, mixed);
+                Add(x, mixed);
+                RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _mlpNorms[l], normed);
+                Glu[l].Forward(normed, s, mixed);
+                Add(x, mixed);
+            }
+            RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _finalNorm, normed);
+            LmHead.Forward(normed, RmsNorm.InverseRms(normed, a.RmsNormEps), s, logits.Slice(0, a.Vocab));
+            state.Advance();
+        }
+
+        private static void Add(Span<float> x, ReadOnlySpan<float> y)
+        {
+            for (int k = 0; k < x.Length; k++)
+            {
+                x[k] += y[k];
+            }
+        }
+    }
+}

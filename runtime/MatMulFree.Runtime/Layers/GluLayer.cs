@@ -1,0 +1,39 @@
+using System;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Numerics;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Runtime.Layers
+{
+    /// <summary>
+    /// The GLU channel mixer (HGRNBitMLP): z = gate_proj x (2I outputs),
+    /// u_j = silu(z_j) * z_{I+j}, out = down_proj u.
+    /// </summary>
+    public sealed class GluLayer
+    {
+        private readonly float _eps;
+
+        public GluLayer(GluWeights w, float eps, TernaryKernelKind kernel)
+        {
+            GateUp = new BitLinearLayer(w.GateUp, kernel);
+            Down = new BitLinearLayer(w.Down, kernel);
+            _eps = eps;
+        }
+
+        public BitLinearLayer GateUp { get; }
+        public BitLinearLayer Down { get; }
+
+        public void Forward(ReadOnlySpan<float> x, StepScratch s, Span<float> y)
+        {
+            int width = Down.InFeatures;
+            var z = s.Wide.AsSpan(0, 2 * width);
+            GateUp.Forward(x, RmsNorm.InverseRms(x, _eps), s, z);
+            var u = s.Glu.AsSpan(0, width);
+            for (int j = 0; j < width; j++)
+            {
+                u[j] = PortableMath.Silu(z[j]) * z[width + j];
+            }
+            Down.Forward(u, RmsNorm.InverseRms(u, _eps), s, y);
+        }
+    }
+}

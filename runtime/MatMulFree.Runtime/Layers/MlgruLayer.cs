@@ -1,0 +1,69 @@
+using System;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Numerics;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Runtime.Layers
+{
+    /// <summary>
+    /// The MLGRU token mixer (HGRNBitAttention) for one token, in the operation
+    /// order of docs/numerics.md:
+    /// f = sigmoid(f_proj x), bounded by lb on layers after the first;
+    /// c = silu(i_proj x) * (1 - f); h = f * h + c;
+    /// o = RMSNorm(g_proj x; g_norm) * (h * sigmoid(h)); out = o_proj o.
+    /// </summary>
+    public sealed class MlgruLayer
+    {
+        private readonly float[] _gateNorm;
+        private readonly float[]? _lowerBound;
+        private readonly float _eps;
+
+        public MlgruLayer(MlgruWeights w, float eps, TernaryKernelKind kernel)
+        {
+            Input = new BitLinearLayer(w.Input, kernel);
+            Forget = new BitLinearLayer(w.Forget, kernel);
+            Gate = new BitLinearLayer(w.Gate, kernel);
+            Output = new BitLinearLayer(w.Output, kernel);
+            _gateNorm = w.GateNorm;
+            _lowerBound = w.LowerBound;
+            _eps = eps;
+        }
+
+        public BitLinearLayer Input { get; }
+        public BitLinearLayer Forget { get; }
+        public BitLinearLayer Gate { get; }
+        public BitLinearLayer Output { get; }
+
+        /// <summary>x: the normed input; h: this layer's state, updated; y: the output.</summary>
+        public void Forward(ReadOnlySpan<float> x, Span<float> h, StepScratch s, Span<float> y)
+        {
+            int width = h.Length;
+            float r = RmsNorm.InverseRms(x, _eps);
+            var i = s.Input.AsSpan(0, width);
+            var f = s.Forget.AsSpan(0, width);
+            var g = s.Gate.AsSpan(0, width);
+            Input.Forward(x, r, s, i);
+            Forget.Forward(x, r, s, f);
+            Gate.Forward(x, r, s, g);
+            for (int k = 0; k < width; k++)
+            {
+                float forget = PortableMath.Sigmoid(f[k]);
+                if (_lowerBound != null)
+                {
+                    float lb = _lowerBound[k];
+                    forget = lb + (1f - lb) * forget;
+                }
+                float candidate = PortableMath.Silu(i[k]) * (1f - forget);
+                h[k] = forget * h[k] + candidate;
+            }
+            float rg = RmsNorm.InverseRms(g, _eps);
+            var o = i; // i is no longer needed
+            for (int k = 0; k < width; k++)
+            {
+                float swish = h[k] * PortableMath.Sigmoid(h[k]);
+                o[k] = g[k] * rg * _gateNorm[k] * swish;
+            }
+            Output.Forward(o, RmsNorm.InverseRms(o, _eps), s, y);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+"""Writes and reads model manifests, format v1 (docs/manifest.md), from Python.
+
+Independent of the C# parser: it follows the document, so a disagreement
+between the two shows up as a test failure rather than a shared bug.
+"""
+import base64
+import hashlib
+import json
+import struct
+
+import numpy as np
+import torch
+
+FORMAT_ID = "matmulfree-manifest"
+TRIT_CODE = {0: 0, 1: 1, -1: 2}
+
+
+def tensor_names(layers):
+    """Every tensor of MODEL.md, with its kind: 'ternary' or 'float'."""
+    names = [("model.embeddings.weight", "float"), ("model.lower_bounds", "float")]
+    for l in range(layers):
+        p = f"model.layers.{l}"
+        names.append((p + ".attn_norm.weight", "float"))
+        for proj in ("i", "f", "g", "o"):
+            names.append((f"{p}.attn.{proj}_proj.weight", "ternary"))
+            names.append((f"{p}.attn.{proj}_proj.norm.weight", "float"))
+        names.append((p + ".attn.g_norm.weight", "float"))
+        names.append((p + ".mlp_norm.weight", "float"))
+        for proj in ("gate", "down"):
+            names.append((f"{p}.mlp.{proj}_proj.weight", "ternary"))
+            names.append((f"{p}.mlp.{proj}_proj.norm.weight", "float"))
+    names += [("model.norm.weight", "float"), ("lm_head.weight", "ternary"),
+              ("lm_head.norm.weight", "float")]
+    return names
+
+
+def pack_trits(trits):
+    """Row-major trits -> bytes, 4 per byte, element j in bits 2*(j%4)."""
+    flat = trits.reshape(-1).to(torch.int64).tolist()
+    out = bytearray((len(flat) + 3) // 4)
+    for j, t in enumerate(flat):
+        out[j // 4] |= TRIT_CODE[int(t)] << (2 * (j % 4))
+    return bytes(out)
+
+
+def unpack_trits(data, count):
+    decode = {0: 0, 1: 1, 2: -1}
+    return [decode[(data[j // 4] >> (2 * (j % 4))) & 3] for j in range(count)]
+
+
+def f32_bytes(t):
+    return t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+
+
+def integrity_digest(entries):
+    """entries: name -> (dtype, shape, beta or None, payload bytes)."""
+    h = hashlib.sha256()
+    for name in sorted(entries, key=lambda n: n.encode("utf-8")):
+        dtype, shape, beta, payload = entries[name]
+        h.update(name.encode("utf-8") + b"\0" + dtype.encode("ascii") + b"\0")
+        for d in shape:
+            h.update(struct.pack("<I", d))
+        if beta is not None:
+            h.update(struct.pack("<f", beta))
+        h.update(payload)
+    return h.hexdigest()
+
+
+def float32_repr(v):
+    """The shortest decimal that reads back as the same float32."""
+    f = np.float32(v)
+    return float(np.format_float_positional(f, unique=True, trim="-")) if np.isfinite(f) else float(f)
+
+
+def write_manifest(path, name, config, tensors, ternary, tokenizer):
+    entries = {}
+    json_tensors = {}
+    for tname, kind in tensor_names(config["layers"]):
+        if kind == "ternary":
+            trits, beta = ternary[tname]
+            payload = pack_trits(trits)
+            beta32 = float(np.float32(beta))
+            entries[tname] = ("trit2", list(trits.shape), beta32, payload)
+            json_tensors[tname] = {"dtype": "trit2", "shape": list(trits.shape),
+                                   "beta": float32_repr(beta32),
+                                   "data": base64.b64encode(payload).decode("ascii")}
+        else:
+            t = tensors[tname]
+            payload = f32_bytes(t)
+            entries[tname] = ("f32", list(t.shape), None, payload)
+            json_tensors[tname] = {"dtype": "f32", "shape": list(t.shape),
+                                   "data": base64.b64encode(payload).decode("ascii")}
+    doc = {
+        "format": FORMAT_ID,
+        "version": 1,
+        "name": name,
+        "architecture": {
+            "family": "hgrn-bit",
+            "layers": config["layers"],
+            "hidden": config["hidden"],
+            "intermediate": config["intermediate"],
+            "vocab": config["vocab"],
+            "rms_norm_eps": 1e-6,
+            "bos": config["bos"],
+            "eos": config["eos"],
+        },
+        "tokenizer": tokenizer,
+        "tensors": json_tensors,
+        "integrity": {"algorithm": "sha256", "digest": integrity_digest(entries)},
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
