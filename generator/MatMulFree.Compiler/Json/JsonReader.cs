@@ -185,6 +185,7 @@ namespace MatMulFree.Compiler.Json
 
         private string ReadString()
         {
+            var opening = Here();
             _pos++; // opening quote
             int runStart = _pos;
             StringBuilder? sb = null;
@@ -192,7 +193,7 @@ namespace MatMulFree.Compiler.Json
             {
                 if (_pos >= _text.Length)
                 {
-                    throw Fail("unterminated string");
+                    throw Fail("unterminated string (it starts here)", opening);
                 }
                 char c = _text[_pos];
                 if (c == '"')
@@ -214,10 +215,11 @@ namespace MatMulFree.Compiler.Json
                 }
                 sb ??= new StringBuilder();
                 sb.Append(_text, runStart, _pos - runStart);
+                var escape = Here(2);
                 _pos++;
                 if (_pos >= _text.Length)
                 {
-                    throw Fail("unterminated escape sequence");
+                    throw Fail("unterminated escape sequence", escape);
                 }
                 char e = _text[_pos];
                 switch (e)
@@ -234,13 +236,13 @@ namespace MatMulFree.Compiler.Json
                         if (_pos + 4 >= _text.Length
                             || !int.TryParse(_text.Substring(_pos + 1, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
                         {
-                            throw Fail("invalid \\u escape: four hex digits expected");
+                            throw Fail("invalid \\u escape: four hex digits expected", escape);
                         }
                         sb.Append((char)code);
                         _pos += 4;
                         break;
                     default:
-                        throw Fail("invalid escape sequence '\\" + Printable(e) + "'");
+                        throw Fail("invalid escape sequence '\\" + Printable(e) + "'", escape);
                 }
                 _pos++;
                 runStart = _pos;

@@ -34,7 +34,7 @@ namespace MatMulFree.Compiler.Manifest
                 var glu = new GluWeights(Linear(p + ".mlp.gate_proj"), Linear(p + ".mlp.down_proj"));
                 blocks.Add(new BlockWeights(l, F(p + ".attn_norm.weight"), mlgru, F(p + ".mlp_norm.weight"), glu));
             }
-            return new ModelDefinition(name, a, tokenizer, F("model.embeddings.weight"), blocks,
+            return new ModelDefinition(name, a, tokenizer, F("model.embeddings.weight"), F("model.lower_bounds"), blocks,
                 F("model.norm.weight"), Linear("lm_head"), digest);
         }
     }

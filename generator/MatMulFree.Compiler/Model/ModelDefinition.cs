@@ -11,13 +11,14 @@ namespace MatMulFree.Compiler.Model
     public sealed class ModelDefinition
     {
         public ModelDefinition(string name, Architecture architecture, TokenizerSpec tokenizer,
-            float[] embeddings, IReadOnlyList<BlockWeights> blocks, float[] finalNorm,
+            float[] embeddings, float[] lowerBoundParameters, IReadOnlyList<BlockWeights> blocks, float[] finalNorm,
             BitLinearWeights lmHead, string integrityDigest)
         {
             Name = name;
             Architecture = architecture;
             Tokenizer = tokenizer;
             Embeddings = embeddings;
+            LowerBoundParameters = lowerBoundParameters;
             Blocks = blocks;
             FinalNorm = finalNorm;
             LmHead = lmHead;
@@ -29,6 +30,9 @@ namespace MatMulFree.Compiler.Model
         public TokenizerSpec Tokenizer { get; }
         /// <summary>[V, H] row-major, full precision.</summary>
         public float[] Embeddings { get; }
+        /// <summary>The checkpoint's model.lower_bounds [L, H], before derivation
+        /// (each block holds its derived row).</summary>
+        public float[] LowerBoundParameters { get; }
         public IReadOnlyList<BlockWeights> Blocks { get; }
         public float[] FinalNorm { get; }
         public BitLinearWeights LmHead { get; }

@@ -1,0 +1,82 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime;
+
+namespace MatMulFree.Cli
+{
+    /// <summary><c>mmf inspect MANIFEST</c>: architecture, parameter counts, and per
+    /// tensor its shape, sparsity, beta and bytes.</summary>
+    internal static class InspectCommand
+    {
+        public static Command Create(TextWriter stdout, TextWriter stderr)
+        {
+            var manifest = ManifestArgument.Create();
+            var command = new Command("inspect", "Validate a manifest and describe its model.") { manifest };
+            command.SetAction(parse => CliErrors.Guard(stderr, () =>
+            {
+                var model = ManifestLoader.Load(parse.GetValue(manifest)!);
+                Write(model, stdout);
+                return MmfCommand.Ok;
+            }));
+            return command;
+        }
+
+        public static void Write(ModelDefinition m, TextWriter o)
+        {
+            var a = m.Architecture;
+            var c = CultureInfo.InvariantCulture;
+            var tensors = TensorInventory.Of(m).ToList();
+            long ternary = 0, nonZero = 0, full = 0, packedBytes = 0;
+            foreach (var t in tensors)
+            {
+                if (t.Ternary != null)
+                {
+                    ternary += t.ElementCount;
+                    nonZero += t.Ternary.CountNonZero();
+                    packedBytes += t.Ternary.PackedTrits.Length;
+                }
+                else
+                {
+                    full += t.ElementCount;
+                }
+            }
+            var tok = m.Tokenizer;
+            o.WriteLine(string.Format(c, "model          {0}", m.Name));
+            o.WriteLine(string.Format(c, "architecture   {0}: {1} layers, hidden {2}, intermediate {3}, vocab {4}, rms_norm_eps {5:R}",
+                a.Family, a.Layers, a.Hidden, a.Intermediate, a.Vocab, a.RmsNormEps));
+            o.WriteLine(string.Format(c, "tokenizer      {0}: bytes at ids {1}..{2}; bos {3}, eos {4}; special {5}",
+                tok.Kind, tok.ByteOffset, tok.ByteOffset + 255, a.Bos, a.Eos,
+                string.Join(" ", tok.SpecialTokens.Select(s => s.Text + "=" + s.Id.ToString(c)))));
+            o.WriteLine(string.Format(c, "integrity      sha256 {0} (verified)", m.IntegrityDigest));
+            o.WriteLine(string.Format(c, "parameters     {0:N0}: ternary {1:N0} ({2:N0} non-zero, {3:P1} zeros), full precision {4:N0}",
+                ternary + full, ternary, nonZero, ternary == 0 ? 0 : 1.0 - (double)nonZero / ternary, full));
+            o.WriteLine(string.Format(c, "weight bytes   {0:N0}: ternary packed at 2 bits {1:N0}, full precision as float32 {2:N0}",
+                packedBytes + 4 * full, packedBytes, 4 * full));
+            o.WriteLine(string.Format(c, "state          {0:N0} bytes per sequence ({1} layers x {2} floats), constant in sequence length",
+                4L * a.Layers * a.Hidden, a.Layers, a.Hidden));
+            o.WriteLine();
+            int nameWidth = Math.Max(6, tensors.Max(t => t.Name.Length));
+            o.WriteLine($"{"tensor".PadRight(nameWidth)}  {"shape",-12} {"kind",-8} {"non-zero",10} {"sparsity",9} {"beta",13} {"bytes",12}");
+            foreach (var t in tensors)
+            {
+                string shape = "[" + string.Join(", ", t.Shape) + "]";
+                if (t.Ternary != null)
+                {
+                    long nz = t.Ternary.CountNonZero();
+                    double sparsity = 1.0 - (double)nz / t.ElementCount;
+                    o.WriteLine(string.Format(c, "{0}  {1,-12} {2,-8} {3,10:N0} {4,9:P1} {5,13:G6} {6,12:N0}",
+                        t.Name.PadRight(nameWidth), shape, "ternary", nz, sparsity, t.Ternary.Beta, t.Ternary.PackedTrits.Length));
+                }
+                else
+                {
+                    o.WriteLine(string.Format(c, "{0}  {1,-12} {2,-8} {3,10} {4,9} {5,13} {6,12:N0}",
+                        t.Name.PadRight(nameWidth), shape, "float32", "-", "-", "-", 4 * t.ElementCount));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using System.CommandLine;
+using System.IO;
+
+namespace MatMulFree.Cli
+{
+    /// <summary>
+    /// The <c>mmf</c> command line. Exit codes: 0 success; 1 a bad command line
+    /// or option value; 2 an input file that cannot be used (missing, not a valid
+    /// manifest); 3 an output that cannot be written.
+    /// </summary>
+    public static class MmfCommand
+    {
+        public const int Ok = 0;
+        public const int UsageError = 1;
+        public const int InputError = 2;
+        public const int OutputError = 3;
+
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        {
+            var root = new RootCommand("mmf: inspect, run and compile ternary MatMul-free language models (HGRN-Bit manifests).");
+            root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
+            root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
+            root.Subcommands.Add(LogitsCommand.Create(stdout, stderr));
+            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+            try
+            {
+                return root.Parse(args).Invoke(config);
+            }
+            catch (Exception e)
+            {
+                // Any failure an action did not classify: one line, no stack trace.
+                stderr.WriteLine("mmf: error: " + e.Message);
+                return InputError;
+            }
+        }
+    }
+}
