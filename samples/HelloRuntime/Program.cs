@@ -1,0 +1,25 @@
+using System;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Generation;
+using MatMulFree.Runtime.Sampling;
+
+// Usage: dotnet run --project samples/HelloRuntime -- samples/models/sample-l4-h128.mmf.json "Once upon a time"
+string manifest = args.Length > 0 ? args[0] : "samples/models/sample-l4-h128.mmf.json";
+string prompt = args.Length > 1 ? args[1] : "Once upon a time";
+
+var model = GenericModel.Load(manifest);          // validates the manifest; throws ManifestException with located errors
+var session = new Session(model);                 // recurrent state: constant memory, no KV cache
+session.FeedText(prompt);                         // BOS + prompt bytes, one token step each
+
+var options = new GenerationOptions
+{
+    MaxTokens = 64,
+    StopStrings = new[] { "\n\n" },
+    Sampling = new SamplingOptions { Temperature = 0.6f, TopP = 0.4f, Seed = 1 }, // the reference demo's settings
+};
+Console.Write(prompt);
+foreach (var token in session.Generate(options))
+{
+    Console.Write(token.Text);                    // streamed as produced; split UTF-8 characters arrive whole
+}
+Console.WriteLine($"\n[{session.LastStopReason}, {session.State.Position} tokens, {session.SizeInBytes:N0} bytes of session state]");

@@ -1,0 +1,148 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using MatMulFree.Cli;
+using MatMulFree.Runtime;
+using Xunit;
+
+namespace MatMulFree.Tests
+{
+    /// <summary>The mmf commands, run in process: output, exit codes, and error messages on bad input.</summary>
+    public sealed class CliTests : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("mmf-cli-").FullName;
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        private static (int Code, string Out, string Err) Mmf(params string[] args)
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            int code = MmfCommand.Run(args, stdout, stderr);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+
+        private string Write(string name, string text)
+        {
+            string path = Path.Combine(_dir, name);
+            File.WriteAllText(path, text);
+            return path;
+        }
+
+        [Fact]
+        public void Inspect_describes_the_model()
+        {
+            var r = Mmf("inspect", TestData.Model("tiny-l3-h96"));
+            Assert.Equal(0, r.Code);
+            Assert.Contains("hgrn-bit: 3 layers, hidden 96, intermediate 160, vocab 259", r.Out);
+            Assert.Contains("model.layers.2.mlp.down_proj.weight", r.Out);
+            Assert.Contains("[96, 160]", r.Out);
+            Assert.Contains("(verified)", r.Out);
+            Assert.Equal("", r.Err);
+        }
+
+        [Fact]
+        public void Logits_writes_steps_by_vocab_float32_equal_to_the_runtime()
+        {
+            string output = Path.Combine(_dir, "logits.f32");
+            var r = Mmf("logits", TestData.Model("tiny-l2-h64"), "--tokens", "1, 75,258", "--out", output);
+            Assert.Equal(0, r.Code);
+            var bytes = File.ReadAllBytes(output);
+            Assert.Equal(3 * 259 * 4, bytes.Length);
+            var model = GenericModel.Load(TestData.Model("tiny-l2-h64"));
+            var state = model.CreateState();
+            var logits = new float[259];
+            foreach (var (token, step) in new[] { (1, 0), (75, 1), (258, 2) })
+            {
+                model.Step(token, state, logits);
+                Assert.Equal(MemoryMarshal.AsBytes(logits.AsSpan()).ToArray(), bytes.AsSpan(step * 259 * 4, 259 * 4).ToArray());
+            }
+        }
+
+        [Fact]
+        public void Generate_streams_text_and_is_reproducible_with_a_seed()
+        {
+            string[] args = { "generate", TestData.Model("tiny-l2-h64"), "--prompt", "Hi", "--max-tokens", "20", "--seed", "5", "--top-k", "40" };
+            var a = Mmf(args);
+            var b = Mmf(args);
+            Assert.Equal(0, a.Code);
+            Assert.Equal(a.Out, b.Out);
+            Assert.Contains("generated", a.Err);
+        }
+
+        [Fact]
+        public void Missing_manifest_is_exit_code_2_with_the_path()
+        {
+            var r = Mmf("generate", Path.Combine(_dir, "nope.mmf.json"), "--prompt", "x");
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains("nope.mmf.json: manifest not found", r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+
+        [Theory]
+        [InlineData("", "unexpected end")]
+        [InlineData("\u0001\u0002garbage", "unexpected character")]
+        [InlineData("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "nesting")]
+        [InlineData("{\"format\": \"matmulfree-manifest\", \"version\": 1}", "missing property \"name\"")]
+        public void Hostile_manifests_give_a_located_message_and_exit_code_2(string text, string message)
+        {
+            string path = Write("bad.mmf.json", text);
+            var r = Mmf("inspect", path);
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains(path + "(1,", r.Err);
+            Assert.Contains(message, r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+
+        [Fact]
+        public void Manifest_that_is_not_utf8_is_refused()
+        {
+            string path = Path.Combine(_dir, "latin1.json");
+            File.WriteAllBytes(path, new byte[] { (byte)'{', 0xE9, (byte)'}' });
+            var r = Mmf("inspect", path);
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains("not valid UTF-8", r.Err);
+        }
+
+        [Theory]
+        [InlineData("1,x", "item 2")]
+        [InlineData("1,,2", "item 2")]
+        [InlineData("259", "outside the vocabulary [0, 259)")]
+        [InlineData("-1", "not a non-negative integer")]
+        [InlineData("99999999999999", "not a non-negative integer")]
+        public void Bad_token_lists_are_usage_errors(string tokens, string message)
+        {
+            var r = Mmf("logits", TestData.Model("tiny-l2-h64"), "--tokens", tokens, "--out", Path.Combine(_dir, "x.f32"));
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Theory]
+        [InlineData("--temperature", "-0.5", "temperature")]
+        [InlineData("--top-p", "0", "top-p")]
+        [InlineData("--top-k", "-3", "top-k")]
+        [InlineData("--max-tokens", "-1", "max tokens")]
+        [InlineData("--max-tokens", "many", "many")]
+        public void Bad_sampling_options_are_usage_errors(string option, string value, string message)
+        {
+            var r = Mmf("generate", TestData.Model("tiny-l2-h64"), "--prompt", "x", option, value);
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Fact]
+        public void Unwritable_output_is_exit_code_3()
+        {
+            string output = Path.Combine(_dir, "no-such-dir", "x.f32");
+            var r = Mmf("logits", TestData.Model("tiny-l2-h64"), "--tokens", "1", "--out", output);
+            Assert.Equal(MmfCommand.OutputError, r.Code);
+            Assert.Contains("cannot write output", r.Err);
+        }
+
+        [Fact]
+        public void Unknown_command_is_a_usage_error()
+        {
+            Assert.Equal(MmfCommand.UsageError, Mmf("frobnicate").Code);
+        }
+    }
+}
