@@ -117,13 +117,24 @@ namespace MatMulFree.Tests
             var model = GenericModel.Load(TestData.Model("tiny-l3-h96"));
             var state = model.CreateState();
             var logits = new float[model.Architecture.Vocab];
-            model.Step(1, state, logits); // warm up
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int n = 0; n < 200; n++)
+            // Tiered JIT compilation may allocate on this thread while methods are
+            // promoted; a real per-step allocation shows up in every round, so the
+            // claim is that some round of 200 steps allocates nothing at all.
+            var perRound = new System.Collections.Generic.List<long>();
+            for (int round = 0; round < 10; round++)
             {
-                model.Step(3 + n % 256, state, logits);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int n = 0; n < 200; n++)
+                {
+                    model.Step(3 + n % 256, state, logits);
+                }
+                perRound.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+                if (perRound[^1] == 0)
+                {
+                    return;
+                }
             }
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Fail("every round of 200 steps allocated: " + string.Join(", ", perRound) + " bytes");
         }
 
         [Fact]
