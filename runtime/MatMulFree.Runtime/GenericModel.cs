@@ -60,18 +60,7 @@ namespace MatMulFree.Runtime
         public void Step(int token, RecurrentState state, Span<float> logits)
         {
             var a = Architecture;
-            if ((uint)token >= (uint)a.Vocab)
-            {
-                throw new ArgumentOutOfRangeException(nameof(token), token, $"token id must be in [0, {a.Vocab})");
-            }
-            if (logits.Length < a.Vocab)
-            {
-                throw new ArgumentException($"logits needs {a.Vocab} elements", nameof(logits));
-            }
-            if (state.Architecture != a)
-            {
-                throw new ArgumentException("this state was created by another model", nameof(state));
-            }
+            StepContract.Validate(a, token, state, logits);
             var s = state.Scratch;
             var x = s.Residual.AsSpan();
             _embeddings.AsSpan(token * a.Hidden, a.Hidden).CopyTo(x);
@@ -81,22 +70,14 @@ namespace MatMulFree.Runtime
             {
                 RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _attentionNorms[l], normed);
                 Mlgru[l].Forward(normed, state.Hidden(l), s, mixed);
-                Add(x, mixed);
+                Residual.Add(x, mixed);
                 RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _mlpNorms[l], normed);
                 Glu[l].Forward(normed, s, mixed);
-                Add(x, mixed);
+                Residual.Add(x, mixed);
             }
             RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _finalNorm, normed);
             LmHead.Forward(normed, RmsNorm.InverseRms(normed, a.RmsNormEps), s, logits.Slice(0, a.Vocab));
             state.Advance();
-        }
-
-        private static void Add(Span<float> x, ReadOnlySpan<float> y)
-        {
-            for (int k = 0; k < x.Length; k++)
-            {
-                x[k] += y[k];
-            }
         }
     }
 }

@@ -35,11 +35,7 @@ namespace MatMulFree.Runtime.Layers
             float s = ActivationQuantizer.Quantize(x, inverseRms, _normWeight, scratch.Quantized);
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
             TernaryKernel.Product(Kernel, Weights, scratch.Quantized, acc);
-            float scale = Weights.Beta / s;
-            for (int n = 0; n < acc.Length; n++)
-            {
-                y[n] = acc[n] * scale;
-            }
+            Dequantizer.Apply(acc, Weights.Beta, s, y);
         }
     }
 }

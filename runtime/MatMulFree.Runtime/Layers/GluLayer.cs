@@ -1,6 +1,5 @@
 using System;
 using MatMulFree.Compiler.Model;
-using MatMulFree.Compiler.Numerics;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Runtime.Layers
@@ -29,10 +28,7 @@ namespace MatMulFree.Runtime.Layers
             var z = s.Wide.AsSpan(0, 2 * width);
             GateUp.Forward(x, RmsNorm.InverseRms(x, _eps), s, z);
             var u = s.Glu.AsSpan(0, width);
-            for (int j = 0; j < width; j++)
-            {
-                u[j] = PortableMath.Silu(z[j]) * z[width + j];
-            }
+            GluCell.Combine(z, u);
             Down.Forward(u, RmsNorm.InverseRms(u, _eps), s, y);
         }
     }

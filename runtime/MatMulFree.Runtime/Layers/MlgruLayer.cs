@@ -1,6 +1,5 @@
 using System;
 using MatMulFree.Compiler.Model;
-using MatMulFree.Compiler.Numerics;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Runtime.Layers
@@ -45,24 +44,9 @@ namespace MatMulFree.Runtime.Layers
             Input.Forward(x, r, s, i);
             Forget.Forward(x, r, s, f);
             Gate.Forward(x, r, s, g);
-            for (int k = 0; k < width; k++)
-            {
-                float forget = PortableMath.Sigmoid(f[k]);
-                if (_lowerBound != null)
-                {
-                    float lb = _lowerBound[k];
-                    forget = lb + (1f - lb) * forget;
-                }
-                float candidate = PortableMath.Silu(i[k]) * (1f - forget);
-                h[k] = forget * h[k] + candidate;
-            }
-            float rg = RmsNorm.InverseRms(g, _eps);
+            MlgruCell.UpdateState(i, f, _lowerBound, h);
             var o = i; // i is no longer needed
-            for (int k = 0; k < width; k++)
-            {
-                float swish = h[k] * PortableMath.Sigmoid(h[k]);
-                o[k] = g[k] * rg * _gateNorm[k] * swish;
-            }
+            MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, _eps), _gateNorm, h, o);
             Output.Forward(o, RmsNorm.InverseRms(o, _eps), s, y);
         }
     }
