@@ -19,6 +19,8 @@ namespace MatMulFree.Tests
         public ReferenceAgreementTests(ITestOutputHelper output) => _out = output;
 
         [Theory]
+        [InlineData("micro-l2-h16", TernaryKernelKind.Scalar)]
+        [InlineData("micro-l2-h16", TernaryKernelKind.Simd)]
         [InlineData("tiny-l2-h64", TernaryKernelKind.Scalar)]
         [InlineData("tiny-l2-h64", TernaryKernelKind.Simd)]
         [InlineData("tiny-l3-h96", TernaryKernelKind.Scalar)]

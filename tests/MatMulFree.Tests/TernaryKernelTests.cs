@@ -86,6 +86,7 @@ namespace MatMulFree.Tests
         }
 
         [Theory]
+        [InlineData("micro-l2-h16")]
         [InlineData("tiny-l2-h64")]
         [InlineData("tiny-l3-h96")]
         public void Models_give_bit_identical_logits_with_either_kernel(string name)

@@ -12,7 +12,7 @@ namespace MatMulFree.Tests
         public static string Golden => Path.Combine(Root, "tests", "data", "golden");
 
         /// <summary>The committed reference models, by file name without ".mmf.json".</summary>
-        public static readonly string[] ModelNames = { "tiny-l2-h64", "tiny-l3-h96" };
+        public static readonly string[] ModelNames = { "micro-l2-h16", "tiny-l2-h64", "tiny-l3-h96" };
 
         public static string Model(string name) => Path.Combine(Models, name + ".mmf.json");
 

@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace MatMulFree.Generator
+{
+    /// <summary>A small indented text writer for generated C# (the Roslyn cookbook's advice: text, not syntax trees).</summary>
+    internal sealed class CodeWriter
+    {
+        private readonly StringBuilder _sb = new StringBuilder();
+        private int _indent;
+
+        public CodeWriter Line(string text = "")
+        {
+            if (text.Length > 0)
+            {
+                _sb.Append(' ', 4 * _indent);
+                _sb.Append(text);
+            }
+            _sb.Append('\n');
+            return this;
+        }
+
+        public CodeWriter Open(string header)
+        {
+            Line(header);
+            Line("{");
+            _indent++;
+            return this;
+        }
+
+        public CodeWriter Close(string suffix = "")
+        {
+            _indent--;
+            Line("}" + suffix);
+            return this;
+        }
+
+        /// <summary>/// &lt;summary&gt; or &lt;remarks&gt; lines, escaped.</summary>
+        public CodeWriter Doc(string tag, params string[] lines)
+        {
+            Line($"/// <{tag}>");
+            foreach (var l in lines)
+            {
+                Line("/// " + Escape(l));
+            }
+            Line($"/// </{tag}>");
+            return this;
+        }
+
+        public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+        public override string ToString() => _sb.ToString();
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Planning;
+
+namespace MatMulFree.Generator.Model
+{
+    /// <summary>What a [MatMulFreeModel] class asks for, without its place in the source
+    /// (so moving the class does not invalidate the cached plan).</summary>
+    internal sealed record TargetIdentity(string Namespace, string ClassName, string ManifestPath, string? Unsupported, bool IsPartial)
+    {
+        public string FullName => Namespace.Length == 0 ? ClassName : Namespace + "." + ClassName;
+    }
+
+    /// <summary>A [MatMulFreeModel] class and where its diagnostics go.</summary>
+    internal sealed record ModelTarget(TargetIdentity Identity, LocationInfo? ClassLocation, LocationInfo? AttributeLocation);
+
+    /// <summary>A manifest problem located in the manifest file.</summary>
+    internal sealed record ManifestDiagnostic(string Id, string Message, LocationInfo Location);
+
+    /// <summary>
+    /// One manifest file read by the compiler core. Equality is by path and a
+    /// digest of the text: the model is a pure function of the text, so the
+    /// (large, not equatable) <see cref="Model"/> is left out of the comparison.
+    /// </summary>
+    internal sealed class ParsedManifest : IEquatable<ParsedManifest>
+    {
+        public ParsedManifest(string path, string textDigest, EquatableArray<ManifestDiagnostic> errors, ModelDefinition? model)
+        {
+            Path = path;
+            TextDigest = textDigest;
+            Errors = errors;
+            Model = model;
+        }
+
+        public string Path { get; }
+        public string TextDigest { get; }
+        public EquatableArray<ManifestDiagnostic> Errors { get; }
+        public ModelDefinition? Model { get; }
+
+        public bool Equals(ParsedManifest? other) =>
+            other != null && Path == other.Path && TextDigest == other.TextDigest && Errors.Equals(other.Errors);
+
+        public override bool Equals(object? obj) => Equals(obj as ParsedManifest);
+
+        public override int GetHashCode() => Path.GetHashCode() ^ TextDigest.GetHashCode();
+    }
+
+    /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
+    internal sealed record GeneratorOptions(long UnrollLimit, DiagnosticInfo? Problem)
+    {
+        public const long DefaultUnrollLimit = 2_000_000;
+    }
+
+    /// <summary>
+    /// Everything the emitter needs for one class: the target, the manifest it
+    /// resolved to and its plan. Equal when the target, the manifest's digest and
+    /// the options are; the plan follows from those.
+    /// </summary>
+    internal sealed class GenerationSpec : IEquatable<GenerationSpec>
+    {
+        public GenerationSpec(TargetIdentity target, string manifestPath, string manifestDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms)
+        {
+            Target = target;
+            ManifestPath = manifestPath;
+            ManifestDigest = manifestDigest;
+            Options = options;
+            Plan = plan;
+            UnrolledTerms = unrolledTerms;
+        }
+
+        public TargetIdentity Target { get; }
+        public string ManifestPath { get; }
+        public string ManifestDigest { get; }
+        public GeneratorOptions Options { get; }
+        /// <summary>Null when the model is over the unroll limit.</summary>
+        public ModelPlan? Plan { get; }
+        public long UnrolledTerms { get; }
+
+        public bool Equals(GenerationSpec? other) =>
+            other != null && Target.Equals(other.Target) && ManifestPath == other.ManifestPath
+            && ManifestDigest == other.ManifestDigest && Options.Equals(other.Options) && UnrolledTerms == other.UnrolledTerms;
+
+        public override bool Equals(object? obj) => Equals(obj as GenerationSpec);
+
+        public override int GetHashCode() => Target.GetHashCode() ^ ManifestDigest.GetHashCode();
+    }
+}

@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace MatMulFree.Generator
+{
+    public sealed partial class ModelGenerator
+    {
+        /// <summary>Syntax, additional files and build properties -> equatable models and diagnostics.</summary>
+        internal static class Parser
+        {
+            public const string UnrollLimitProperty = "MatMulFreeUnrollLimit";
+
+            public static ModelTarget ParseTarget(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
+            {
+                var symbol = (INamedTypeSymbol)ctx.TargetSymbol;
+                var node = (TypeDeclarationSyntax)ctx.TargetNode;
+                var attribute = ctx.Attributes[0];
+                string path = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s.Trim() : "";
+                string? unsupported = null;
+                if (node is RecordDeclarationSyntax)
+                {
+                    unsupported = "records are not supported, use a plain class";
+                }
+                else if (symbol.IsStatic)
+                {
+                    unsupported = "a static class cannot implement IMatMulFreeModel; remove 'static'";
+                }
+                else if (symbol.IsGenericType)
+                {
+                    unsupported = "generic classes are not supported";
+                }
+                else if (symbol.ContainingType != null)
+                {
+                    unsupported = "nested classes are not supported; declare it directly in a namespace";
+                }
+                bool isPartial = node.Modifiers.Any(SyntaxKind.PartialKeyword);
+                string ns = symbol.ContainingNamespace == null || symbol.ContainingNamespace.IsGlobalNamespace
+                    ? ""
+                    : symbol.ContainingNamespace.ToDisplayString();
+                var identity = new TargetIdentity(ns, symbol.Name, path, unsupported, isPartial);
+                var attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(ct).GetLocation());
+                return new ModelTarget(identity, LocationInfo.From(node.Identifier.GetLocation()), attributeLocation);
+            }
+
+            /// <summary>Forward slashes, no leading "./".</summary>
+            public static string NormalizePath(string path)
+            {
+                string p = path.Replace('\\', '/');
+                while (p.StartsWith("./", StringComparison.Ordinal))
+                {
+                    p = p.Substring(2);
+                }
+                return p;
+            }
+
+            /// <summary>Does an additional file's path end with the manifest path (on a path boundary)?</summary>
+            public static bool Matches(string filePath, string manifestPath)
+            {
+                string file = NormalizePath(filePath);
+                string wanted = NormalizePath(manifestPath);
+                if (wanted.Length == 0)
+                {
+                    return false;
+                }
+                return string.Equals(file, wanted, StringComparison.OrdinalIgnoreCase)
+                    || file.EndsWith("/" + wanted, StringComparison.OrdinalIgnoreCase);
+            }
+
+            public static bool IsReferenced(string filePath, EquatableArray<string> manifestPaths)
+            {
+                foreach (var p in manifestPaths)
+                {
+                    if (Matches(filePath, p))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            public static ParsedManifest ParseManifest(AdditionalText file, CancellationToken ct)
+            {
+                var text = file.GetText(ct);
+                if (text == null)
+                {
+                    var nowhere = new LocationInfo(file.Path, default, default);
+                    var unreadable = new ManifestDiagnostic(DiagnosticDescriptors.InvalidJson.Id, $"{file.Path}: the manifest could not be read", nowhere);
+                    return new ParsedManifest(file.Path, "", new[] { unreadable }.ToEquatableArray(), null);
+                }
+                string content = text.ToString();
+                string digest = TextDigest(content);
+                ManifestReadResult result;
+                try
+                {
+                    result = ManifestReader.Read(content);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    // The reader does not throw on bad input; this is a bug, reported rather than thrown.
+                    var at = new LocationInfo(file.Path, default, default);
+                    var bug = new ManifestDiagnostic(DiagnosticDescriptors.InvalidJson.Id, "internal error reading the manifest: " + e.Message, at);
+                    return new ParsedManifest(file.Path, digest, new[] { bug }.ToEquatableArray(), null);
+                }
+                var errors = new List<ManifestDiagnostic>();
+                foreach (var error in result.Errors)
+                {
+                    int start = Math.Min(Math.Max(0, error.Span.Start), text.Length);
+                    int length = Math.Min(Math.Max(0, error.Span.Length), text.Length - start);
+                    var span = new TextSpan(start, length);
+                    var location = new LocationInfo(file.Path, span, text.Lines.GetLinePositionSpan(span));
+                    string message = error.Message + (error.JsonPointer.Length > 0 ? $" (at {error.JsonPointer})" : "");
+                    errors.Add(new ManifestDiagnostic(DiagnosticDescriptors.ForManifestError(error.Kind).Id, message, location));
+                }
+                return new ParsedManifest(file.Path, digest, errors.ToEquatableArray(), result.Model);
+            }
+
+            private static string TextDigest(string content)
+            {
+                using var sha = SHA256.Create();
+                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(content));
+                var sb = new StringBuilder(64);
+                foreach (var b in hash)
+                {
+                    sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                }
+                return sb.ToString();
+            }
+
+            public static GeneratorOptions ParseOptions(AnalyzerConfigOptions options)
+            {
+                if (!options.TryGetValue("build_property." + UnrollLimitProperty, out var raw) || string.IsNullOrWhiteSpace(raw))
+                {
+                    return new GeneratorOptions(GeneratorOptions.DefaultUnrollLimit, null);
+                }
+                if (long.TryParse(raw.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long limit) && limit > 0)
+                {
+                    return new GeneratorOptions(limit, null);
+                }
+                var problem = DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, UnrollLimitProperty, raw,
+                    "a positive whole number of terms is expected", GeneratorOptions.DefaultUnrollLimit.ToString(CultureInfo.InvariantCulture));
+                return new GeneratorOptions(GeneratorOptions.DefaultUnrollLimit, problem);
+            }
+
+            /// <summary>The manifest a target names, if it is among the additional files.</summary>
+            public static ParsedManifest? Find(TargetIdentity target, ImmutableArray<ParsedManifest> manifests)
+            {
+                ParsedManifest? found = null;
+                foreach (var m in manifests)
+                {
+                    if (Matches(m.Path, target.ManifestPath) && (found == null || string.CompareOrdinal(m.Path, found.Path) < 0))
+                    {
+                        found = m;
+                    }
+                }
+                return found;
+            }
+
+            /// <summary>Null when nothing can be generated for the target (its problems are reported by <see cref="CollectDiagnostics"/>).</summary>
+            public static GenerationSpec? CreateSpec(TargetIdentity target, ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, CancellationToken ct)
+            {
+                if (!target.IsPartial || target.Unsupported != null || target.ManifestPath.Length == 0)
+                {
+                    return null;
+                }
+                var manifest = Find(target, manifests);
+                if (manifest?.Model == null)
+                {
+                    return null;
+                }
+                var plan = ModelPlan.Create(manifest.Model, ct);
+                bool fits = plan.UnrolledTerms <= options.UnrollLimit;
+                return new GenerationSpec(target, manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms);
+            }
+
+            public static EquatableArray<DiagnosticInfo> CollectDiagnostics(ImmutableArray<ModelTarget> targets,
+                ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, ImmutableArray<GenerationSpec?> specs)
+            {
+                var list = new List<DiagnosticInfo>();
+                if (options.Problem != null)
+                {
+                    list.Add(options.Problem);
+                }
+                var reported = new HashSet<string>(StringComparer.Ordinal);
+                var firstByManifest = new Dictionary<string, ModelTarget>(StringComparer.Ordinal);
+                foreach (var t in targets)
+                {
+                    var id = t.Identity;
+                    if (id.Unsupported != null)
+                    {
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTarget, t.ClassLocation, id.FullName, id.Unsupported));
+                        continue;
+                    }
+                    if (!id.IsPartial)
+                    {
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, t.ClassLocation, id.FullName));
+                        continue;
+                    }
+                    if (id.ManifestPath.Length == 0)
+                    {
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyManifestPath, t.AttributeLocation));
+                        continue;
+                    }
+                    var manifest = Find(id, manifests);
+                    if (manifest == null)
+                    {
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ManifestNotFound, t.AttributeLocation, id.ManifestPath));
+                        continue;
+                    }
+                    if (firstByManifest.TryGetValue(manifest.Path, out var first))
+                    {
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateManifest, t.AttributeLocation, id.ManifestPath, first.Identity.FullName));
+                    }
+                    else
+                    {
+                        firstByManifest[manifest.Path] = t;
+                    }
+                    if (reported.Add(manifest.Path))
+                    {
+                        foreach (var e in manifest.Errors)
+                        {
+                            list.Add(new DiagnosticInfo(e.Id, e.Location, new[] { e.Message }.ToEquatableArray()));
+                        }
+                    }
+                }
+                foreach (var spec in specs)
+                {
+                    if (spec != null && spec.Plan == null)
+                    {
+                        var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToUnroll, target?.AttributeLocation, spec.Target.FullName,
+                            spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                    }
+                }
+                return list.ToEquatableArray();
+            }
+        }
+    }
+}

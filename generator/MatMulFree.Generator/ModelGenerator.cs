@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using System.Linq;
+using MatMulFree.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace MatMulFree.Generator
+{
+    /// <summary>
+    /// The incremental pipeline: [MatMulFreeModel] classes and the manifests they
+    /// name are parsed into equatable models (<see cref="Parser"/>), planned per
+    /// layer by the compiler core, and written out (<see cref="Emitter"/>).
+    /// Source and diagnostics leave on separate branches.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed partial class ModelGenerator : IIncrementalGenerator
+    {
+        public const string AttributeName = "MatMulFree.Runtime.MatMulFreeModelAttribute";
+
+        /// <summary>Names of the tracked pipeline steps (tests assert their caching).</summary>
+        public static class TrackingNames
+        {
+            public const string Targets = nameof(Targets);
+            public const string Identities = nameof(Identities);
+            public const string ManifestPaths = nameof(ManifestPaths);
+            public const string Manifests = nameof(Manifests);
+            public const string Options = nameof(Options);
+            public const string Specs = nameof(Specs);
+            public const string Diagnostics = nameof(Diagnostics);
+        }
+
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var targets = context.SyntaxProvider
+                .ForAttributeWithMetadataName(AttributeName,
+                    static (node, _) => node is TypeDeclarationSyntax,
+                    static (ctx, ct) => Parser.ParseTarget(ctx, ct))
+                .WithTrackingName(TrackingNames.Targets);
+
+            var identities = targets
+                .Select(static (t, _) => t.Identity)
+                .WithTrackingName(TrackingNames.Identities);
+
+            var manifestPaths = identities
+                .Select(static (t, _) => t.ManifestPath)
+                .Collect()
+                .Select(static (paths, _) => paths.Where(p => p.Length > 0).Distinct().OrderBy(p => p, System.StringComparer.Ordinal).ToEquatableArray())
+                .WithTrackingName(TrackingNames.ManifestPaths);
+
+            var manifests = context.AdditionalTextsProvider
+                .Combine(manifestPaths)
+                .Where(static pair => Parser.IsReferenced(pair.Left.Path, pair.Right))
+                .Select(static (pair, ct) => Parser.ParseManifest(pair.Left, ct))
+                .WithTrackingName(TrackingNames.Manifests);
+
+            var options = context.AnalyzerConfigOptionsProvider
+                .Select(static (provider, _) => Parser.ParseOptions(provider.GlobalOptions))
+                .WithTrackingName(TrackingNames.Options);
+
+            var manifestList = manifests.Collect();
+
+            var specs = identities
+                .Combine(manifestList)
+                .Combine(options)
+                .Select(static (input, ct) => Parser.CreateSpec(input.Left.Left, input.Left.Right, input.Right, ct))
+                .WithTrackingName(TrackingNames.Specs);
+
+            context.RegisterSourceOutput(specs, static (spc, spec) => Emitter.AddSource(spc, spec));
+
+            var diagnostics = targets.Collect()
+                .Combine(manifestList)
+                .Combine(options)
+                .Combine(specs.Collect())
+                .Select(static (input, _) => Parser.CollectDiagnostics(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
+                .WithTrackingName(TrackingNames.Diagnostics);
+
+            context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+            {
+                foreach (var d in list)
+                {
+                    spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(d.Id), d.Location?.ToLocation(), d.Arguments.Cast<object>().ToArray()));
+                }
+            });
+        }
+    }
+}
