@@ -314,7 +314,7 @@ namespace MatMulFree.Tests
             int accepted = 0;
             for (int n = 0; n < 1000; n++)
             {
-                string mutated = Mutate(text, random);
+                string mutated = ManifestMutator.Mutate(text, random);
                 var result = ManifestReader.Read(mutated);
                 if (result.Succeeded)
                 {
@@ -331,26 +331,6 @@ namespace MatMulFree.Tests
             }
             // Only mutations inside whitespace can leave a manifest valid.
             Assert.True(accepted < 200, $"{accepted} of 1000 mutations were accepted");
-        }
-
-        private static string Mutate(string text, Random random)
-        {
-            int at = random.Next(text.Length);
-            const string alphabet = "{}[]\",:0123456789-+.eE \n\\truefalsenullAZaz/=~\u00e9";
-            switch (random.Next(6))
-            {
-                case 0: return text.Substring(0, at) + alphabet[random.Next(alphabet.Length)] + text.Substring(at + 1);
-                case 1: return text.Remove(at, Math.Min(random.Next(1, 64), text.Length - at));
-                case 2: return text.Insert(at, alphabet[random.Next(alphabet.Length)].ToString());
-                case 3: return text.Substring(0, at);
-                case 4:
-                    int len = Math.Min(random.Next(1, 200), text.Length - at);
-                    return text.Insert(random.Next(text.Length), text.Substring(at, len));
-                default:
-                    // Replace a number somewhere with another one.
-                    int digit = text.IndexOfAny("0123456789".ToCharArray(), at);
-                    return digit < 0 ? text : text.Substring(0, digit) + random.Next(-5, 100000) + text.Substring(digit + 1);
-            }
         }
     }
 }

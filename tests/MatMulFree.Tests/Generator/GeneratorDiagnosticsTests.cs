@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace MatMulFree.Tests.Generator
+{
+    /// <summary>One test per diagnostic id of docs/diagnostics.md: id, severity and location.</summary>
+    public sealed class GeneratorDiagnosticsTests
+    {
+        private const string ManifestPath = "models/micro.mmf.json";
+        private static string Micro => TestData.ModelText("micro-l2-h16");
+
+        private static IReadOnlyList<Diagnostic> Diagnose(string source, string? manifest = null, string manifestPath = ManifestPath,
+            IReadOnlyDictionary<string, string>? properties = null)
+        {
+            var files = manifest == null ? Array.Empty<Microsoft.CodeAnalysis.AdditionalText>() : new[] { GeneratorHarness.Manifest(manifestPath, manifest) };
+            return GeneratorHarness.Run(GeneratorHarness.Compilation(source), files, properties).Diagnostics;
+        }
+
+        private static Diagnostic Single(string id, IReadOnlyList<Diagnostic> diagnostics)
+        {
+            var d = Assert.Single(diagnostics);
+            Assert.Equal(id, d.Id);
+            return d;
+        }
+
+        private static string EditManifest(Action<JsonObject> change)
+        {
+            var root = JsonNode.Parse(Micro)!.AsObject();
+            change(root);
+            return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
+
+        [Fact]
+        public void MMF0001_manifest_not_among_additional_files()
+        {
+            var d = Single("MMF0001", Diagnose(GeneratorHarness.ModelClass("M", "models/absent.mmf.json"), Micro));
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Contains("models/absent.mmf.json", d.GetMessage());
+            Assert.Equal(GeneratorHarness.ProjectDir + "/Source0.cs", d.Location.GetLineSpan().Path);
+            Assert.Equal(3, d.Location.GetLineSpan().StartLinePosition.Line); // the attribute's line (0-based)
+        }
+
+        [Fact]
+        public void MMF0002_invalid_json_with_line_and_column_in_the_manifest()
+        {
+            string broken = "{\n  \"format\": \"matmulfree-manifest\",\n  \"version\": 1,,\n}";
+            var d = Single("MMF0002", Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), broken));
+            var span = d.Location.GetLineSpan();
+            Assert.Equal(GeneratorHarness.ProjectDir + "/" + ManifestPath, span.Path);
+            // 0-based: third line, the second comma of "  \"version\": 1,,".
+            Assert.Equal((2, 15), (span.StartLinePosition.Line, span.StartLinePosition.Character));
+        }
+
+        public static IEnumerable<object[]> ManifestErrors() => new List<object[]>
+        {
+            new object[] { "MMF0003", (Action<JsonObject>)(r => r["version"] = 7), "\"version\": 7" },
+            new object[] { "MMF0004", (Action<JsonObject>)(r => r["architecture"]!.AsObject().Remove("eos")), "\"architecture\": {" },
+            new object[] { "MMF0005", (Action<JsonObject>)(r => r["architecture"]!["heads"] = 1), "\"heads\"" },
+            new object[] { "MMF0006", (Action<JsonObject>)(r => r["architecture"]!["layers"] = "two"), "\"layers\": \"two\"" },
+            new object[] { "MMF0007", (Action<JsonObject>)(r => r["architecture"]!["bos"] = 9999), "\"bos\": 9999" },
+            new object[] { "MMF0008", (Action<JsonObject>)(r => r["architecture"]!["hidden"] = 10_000_000), "\"hidden\": 10000000" },
+            new object[] { "MMF0009", (Action<JsonObject>)(r => r["tensors"]!.AsObject().Remove("lm_head.weight")), "\"tensors\": {" },
+            new object[] { "MMF0010", (Action<JsonObject>)(r => r["tensors"]!["extra.weight"] = r["tensors"]!["model.norm.weight"]!.DeepClone()), "\"extra.weight\"" },
+            new object[] { "MMF0011", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["shape"] = new JsonArray(15)), "\"shape\": [" },
+            new object[] { "MMF0012", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["dtype"] = "f8"), "\"dtype\": \"f8\"" },
+            new object[] { "MMF0013", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["data"] = "!!!!" + ((string)r["tensors"]!["model.norm.weight"]!["data"]!).Substring(4)), "!!!!" },
+            new object[] { "MMF0014", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["data"] = "AAAA"), "\"data\": \"AAAA\"" },
+            new object[] { "MMF0015", (Action<JsonObject>)(r => r["tensors"]!["lm_head.weight"]!["data"] = "/" + ((string)r["tensors"]!["lm_head.weight"]!["data"]!).Substring(1)), "\"data\": \"/" },
+            new object[] { "MMF0016", (Action<JsonObject>)(r => r["tensors"]!["lm_head.weight"]!["beta"] = -1), "\"beta\": -1" },
+            new object[] { "MMF0017", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["data"] = "AACAfw" + ((string)r["tensors"]!["model.norm.weight"]!["data"]!).Substring(6)), "\"data\": \"AACAfw" },
+            new object[] { "MMF0018", (Action<JsonObject>)(r => r["integrity"]!["digest"] = new string('0', 64)), "\"digest\": \"0000" },
+        };
+
+        [Theory]
+        [MemberData(nameof(ManifestErrors))]
+        public void Manifest_validation_errors_are_located_in_the_manifest(string id, Action<JsonObject> change, string expectedTextAtLocation)
+        {
+            string manifest = EditManifest(change);
+            var diagnostics = Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), manifest);
+            var d = Assert.Single(diagnostics, x => x.Id == id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            var span = d.Location.GetLineSpan();
+            Assert.Equal(GeneratorHarness.ProjectDir + "/" + ManifestPath, span.Path);
+            // The location points at the offending text (or the object that lacks it).
+            int start = d.Location.SourceSpan.Start;
+            string at = manifest.Substring(start, Math.Min(manifest.Length - start, 200));
+            string line = manifest.Split('\n')[span.StartLinePosition.Line];
+            Assert.True(at.StartsWith(expectedTextAtLocation.TrimStart('"')) || line.Contains(expectedTextAtLocation),
+                $"{id} points at line {span.StartLinePosition.Line + 1}: '{line.Trim()}' / '{at.Substring(0, Math.Min(40, at.Length))}'");
+        }
+
+        [Fact]
+        public void MMF0020_class_not_partial()
+        {
+            var d = Single("MMF0020", Diagnose("using MatMulFree.Runtime;\n[MatMulFreeModel(\"models/micro.mmf.json\")]\npublic class Plain { }", Micro));
+            Assert.Equal(2, d.Location.GetLineSpan().StartLinePosition.Line);
+            Assert.Contains("Plain", d.GetMessage());
+        }
+
+        [Theory]
+        [InlineData("public static partial class S { }", "static")]
+        [InlineData("public partial class G<T> { }", "generic")]
+        [InlineData("public partial class Outer { [MatMulFreeModel(\"models/micro.mmf.json\")] public partial class Inner { } }", "nested")]
+        [InlineData("public partial record R;", "records")]
+        public void MMF0021_class_shape_not_supported(string declaration, string reason)
+        {
+            string source = "using MatMulFree.Runtime;\n" + (declaration.Contains("Outer") ? "" : "[MatMulFreeModel(\"models/micro.mmf.json\")]\n") + declaration;
+            var d = Assert.Single(Diagnose(source, Micro), x => x.Id == "MMF0021");
+            Assert.Contains(reason, d.GetMessage());
+        }
+
+        [Fact]
+        public void MMF0022_two_classes_compile_one_manifest()
+        {
+            string source = GeneratorHarness.ModelClass("A", ManifestPath) + "\n[MatMulFreeModel(\"micro.mmf.json\")]\npublic partial class B;\n";
+            var d = Single("MMF0022", Diagnose(source, Micro));
+            Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+            Assert.Contains("Models.A", d.GetMessage());
+        }
+
+        [Fact]
+        public void MMF0023_model_over_the_unroll_limit_names_the_limit_and_the_property()
+        {
+            var props = new Dictionary<string, string> { ["MatMulFreeUnrollLimit"] = "1000" };
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, Micro) }, props);
+            var d = Single("MMF0023", result.Diagnostics);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Contains("MatMulFreeUnrollLimit", d.GetMessage());
+            Assert.Contains("1,000", d.GetMessage());
+            Assert.Empty(result.Sources);
+        }
+
+        [Fact]
+        public void MMF0024_empty_manifest_path()
+        {
+            Single("MMF0024", Diagnose(GeneratorHarness.ModelClass("M", " "), Micro));
+        }
+
+        [Theory]
+        [InlineData("lots")]
+        [InlineData("-5")]
+        public void MMF0025_invalid_unroll_limit_falls_back_to_the_default(string value)
+        {
+            var props = new Dictionary<string, string> { ["MatMulFreeUnrollLimit"] = value };
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, Micro) }, props);
+            var d = Single("MMF0025", result.Diagnostics);
+            Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+            Assert.Single(result.Sources);
+        }
+
+        [Fact]
+        public void Every_descriptor_is_documented_and_tested()
+        {
+            var documented = System.IO.File.ReadAllText(System.IO.Path.Combine(TestData.Root, "docs", "diagnostics.md"));
+            var tests = System.IO.File.ReadAllText(System.IO.Path.Combine(TestData.Root, "tests", "MatMulFree.Tests", "Generator", "GeneratorDiagnosticsTests.cs"));
+            var ids = typeof(MatMulFree.Generator.ModelGenerator).Assembly.GetType("MatMulFree.Generator.DiagnosticDescriptors")!
+                .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+                .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
+                .ToList();
+            Assert.Equal(24, ids.Count);
+            foreach (var id in ids)
+            {
+                Assert.Contains("## " + id, documented);
+                Assert.Contains("\"" + id + "\"", tests);
+            }
+        }
+
+        [Fact]
+        public void A_clean_project_has_no_diagnostics_and_compiles()
+        {
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", "./models/micro.mmf.json")),
+                new[] { GeneratorHarness.Manifest(ManifestPath, Micro) });
+            Assert.Empty(result.Diagnostics);
+            Assert.Empty(result.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        }
+    }
+}
