@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 
 namespace MatMulFree.Cli
@@ -30,6 +31,9 @@ namespace MatMulFree.Cli
             var a = m.Architecture;
             var c = CultureInfo.InvariantCulture;
             var tensors = TensorInventory.Of(m).ToList();
+            var modelPlan = ModelPlan.Create(m);
+            var plans = modelPlan.Layers.ToDictionary(l => l.Weights.Weight, l => l.Product);
+            long additionsBefore = modelPlan.AdditionsBefore, additionsAfter = modelPlan.AdditionsAfter;
             long ternary = 0, nonZero = 0, full = 0, packedBytes = 0;
             foreach (var t in tensors)
             {
@@ -56,11 +60,15 @@ namespace MatMulFree.Cli
                 ternary + full, ternary, nonZero, ternary == 0 ? 0 : 1.0 - (double)nonZero / ternary, full));
             o.WriteLine(string.Format(c, "weight bytes   {0:N0}: ternary packed at 2 bits {1:N0}, full precision as float32 {2:N0}",
                 packedBytes + 4 * full, packedBytes, 4 * full));
+            o.WriteLine(string.Format(c, "additions      {0:N0} per token as plain row sums, {1:N0} with adder sharing ({2:P1})",
+                additionsBefore, additionsAfter, additionsBefore == 0 ? 1 : (double)additionsAfter / additionsBefore));
+            o.WriteLine(string.Format(c, "unrolled code  {0:N0} terms when compiled by the source generator (see MatMulFreeUnrollLimit, docs/generator.md)",
+                modelPlan.UnrolledTerms));
             o.WriteLine(string.Format(c, "state          {0:N0} bytes per sequence ({1} layers x {2} floats), constant in sequence length",
                 4L * a.Layers * a.Hidden, a.Layers, a.Hidden));
             o.WriteLine();
             int nameWidth = Math.Max(6, tensors.Max(t => t.Name.Length));
-            o.WriteLine($"{"tensor".PadRight(nameWidth)}  {"shape",-12} {"kind",-8} {"non-zero",10} {"sparsity",9} {"beta",13} {"bytes",12}");
+            o.WriteLine($"{"tensor".PadRight(nameWidth)}  {"shape",-12} {"kind",-8} {"non-zero",10} {"sparsity",9} {"beta",13} {"bytes",12} {"additions",10} {"shared",10}");
             foreach (var t in tensors)
             {
                 string shape = "[" + string.Join(", ", t.Shape) + "]";
@@ -68,8 +76,10 @@ namespace MatMulFree.Cli
                 {
                     long nz = t.Ternary.CountNonZero();
                     double sparsity = 1.0 - (double)nz / t.ElementCount;
-                    o.WriteLine(string.Format(c, "{0}  {1,-12} {2,-8} {3,10:N0} {4,9:P1} {5,13:G6} {6,12:N0}",
-                        t.Name.PadRight(nameWidth), shape, "ternary", nz, sparsity, t.Ternary.Beta, t.Ternary.PackedTrits.Length));
+                    var plan = plans[t.Ternary];
+                    o.WriteLine(string.Format(c, "{0}  {1,-12} {2,-8} {3,10:N0} {4,9:P1} {5,13:G6} {6,12:N0} {7,10:N0} {8,10:N0}",
+                        t.Name.PadRight(nameWidth), shape, "ternary", nz, sparsity, t.Ternary.Beta, t.Ternary.PackedTrits.Length,
+                        plan.AdditionsBefore, plan.AdditionsAfter));
                 }
                 else
                 {

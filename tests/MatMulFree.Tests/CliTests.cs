@@ -1,5 +1,7 @@
 using System;
+using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using MatMulFree.Cli;
 using MatMulFree.Runtime;
@@ -39,6 +41,24 @@ namespace MatMulFree.Tests
             Assert.Contains("[96, 160]", r.Out);
             Assert.Contains("(verified)", r.Out);
             Assert.Equal("", r.Err);
+        }
+
+        [Fact]
+        public void Inspect_shows_fewer_additions_than_non_zeros_on_every_layer_after_sharing()
+        {
+            var r = Mmf("inspect", TestData.Model("tiny-l2-h64"));
+            Assert.Equal(0, r.Code);
+            Assert.Contains("additions      100,078 per token as plain row sums, 43,028 with adder sharing", r.Out);
+            int layers = 0;
+            foreach (var line in r.Out.Split('\n').Where(l => l.Contains(" ternary ")))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                long nonZero = long.Parse(columns[Array.IndexOf(columns, "ternary") + 1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+                long shared = long.Parse(columns[^1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+                Assert.True(shared < nonZero, line);
+                layers++;
+            }
+            Assert.Equal(13, layers);
         }
 
         [Fact]

@@ -48,7 +48,7 @@ namespace MatMulFree.Generator.Model
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
     internal sealed record GeneratorOptions(long UnrollLimit, DiagnosticInfo? Problem)
     {
-        public const long DefaultUnrollLimit = 2_000_000;
+        public const long DefaultUnrollLimit = 1_000_000;
     }
 
     /// <summary>

@@ -1,0 +1,125 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using MatMulFree.Runtime;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MatMulFree.Tests.Generator
+{
+    /// <summary>
+    /// The NuGet packages as a user gets them: dotnet pack the compiler core, the
+    /// runtime and the generator into a local folder, build a consumer project
+    /// against that folder alone (no other package source), run it, and compare the
+    /// logits its compile-time model prints with the generic runtime's, bit for bit.
+    /// </summary>
+    public sealed class PackageTests : IDisposable
+    {
+        private const string Version = "0.1.0-test";
+        private readonly string _dir = Directory.CreateTempSubdirectory("mmf-package-").FullName;
+        private readonly ITestOutputHelper _out;
+
+        public PackageTests(ITestOutputHelper output) => _out = output;
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        private string Dotnet(string arguments, string workingDirectory)
+        {
+            var psi = new ProcessStartInfo("dotnet", arguments)
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            psi.Environment["NUGET_PACKAGES"] = Path.Combine(_dir, "nuget-cache");
+            psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            psi.Environment["DOTNET_NOLOGO"] = "1";
+            using var p = Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            string stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, $"dotnet {arguments} failed ({p.ExitCode}):\n{stdout}\n{stderr.Result}");
+            return stdout;
+        }
+
+        [Fact]
+        public void A_consumer_builds_against_the_packed_generator_and_matches_the_generic_runtime()
+        {
+            string packages = Path.Combine(_dir, "packages");
+            foreach (var project in new[] { "generator/MatMulFree.Compiler", "runtime/MatMulFree.Runtime", "generator/MatMulFree.Generator" })
+            {
+                Dotnet($"pack \"{Path.Combine(TestData.Root, project)}\" -c Release -o \"{packages}\" -p:Version={Version}", TestData.Root);
+            }
+            var generatorPackage = Path.Combine(packages, $"MatMulFree.Generator.{Version}.nupkg");
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(generatorPackage))
+            {
+                var entries = zip.Entries.Select(e => e.FullName).ToList();
+                Assert.Contains("analyzers/dotnet/cs/MatMulFree.Generator.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/MatMulFree.Compiler.dll", entries);
+                Assert.Contains("buildTransitive/MatMulFree.Generator.props", entries);
+                Assert.Contains("buildTransitive/MatMulFree.Generator.targets", entries);
+                Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+            }
+
+            string consumer = Path.Combine(_dir, "consumer");
+            Directory.CreateDirectory(Path.Combine(consumer, "models"));
+            File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", "micro.mmf.json"));
+            File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{packages}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="MatMulFree.Runtime" Version="{Version}" />
+                    <PackageReference Include="MatMulFree.Generator" Version="{Version}" />
+                    <MatMulFreeModel Include="models/micro.mmf.json" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+                using System;
+                using MatMulFree.Runtime;
+
+                var model = new Micro();
+                var state = model.CreateState();
+                var logits = new float[model.Architecture.Vocab];
+                foreach (var token in new[] { 1, 80, 120, 200 })
+                {
+                    model.Step(token, state, logits);
+                    Console.WriteLine(string.Join(" ", Array.ConvertAll(logits, v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
+                }
+
+                [MatMulFreeModel("models/micro.mmf.json")]
+                public partial class Micro;
+                """);
+            Dotnet("build -c Release", consumer);
+            var lines = Dotnet("bin/Release/net10.0/Consumer.dll", consumer).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            var generic = GenericModel.Load(TestData.Model("micro-l2-h16"));
+            var s = generic.CreateState();
+            var expected = new float[generic.Architecture.Vocab];
+            var tokens = new[] { 1, 80, 120, 200 };
+            Assert.Equal(tokens.Length, lines.Length);
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                generic.Step(tokens[t], s, expected);
+                Assert.Equal(string.Join(" ", expected.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))), lines[t].Trim());
+            }
+            _out.WriteLine($"consumer built from {Directory.GetFiles(packages).Length} packages and matched the generic runtime on {tokens.Length} steps");
+        }
+    }
+}
