@@ -173,6 +173,17 @@ namespace MatMulFree.Tests.Generator
         }
 
         [Fact]
+        public void A_class_in_the_global_namespace_with_any_accessibility_compiles()
+        {
+            string source = "using MatMulFree.Runtime;\n[MatMulFreeModel(\"models/micro.mmf.json\")]\ninternal sealed partial class GlobalModel { public int Extra => 1; }\n";
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(source), new[] { GeneratorHarness.Manifest(ManifestPath, Micro) });
+            Assert.Empty(result.Diagnostics);
+            var assembly = GeneratorHarness.Load(result.Output);
+            var model = (MatMulFree.Runtime.IMatMulFreeModel)Activator.CreateInstance(assembly.GetType("GlobalModel")!)!;
+            Assert.Equal("micro-l2-h16", model.Name);
+        }
+
+        [Fact]
         public void A_clean_project_has_no_diagnostics_and_compiles()
         {
             var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", "./models/micro.mmf.json")),
