@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
 using Microsoft.CodeAnalysis;

@@ -160,6 +160,36 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Hls_writes_a_project_whose_testbench_passes()
+        {
+            string output = Path.Combine(_dir, "hls");
+            var r = Mmf("hls", TestData.Model("micro-l2-h16"), "-o", output, "--top", "micro", "--fold", "4,8", "--clock-ns", "4",
+                "--layer-form", "lm_head=folded", "--tokens", "1,80,90,100,110,120,130,140,150,160,170,180,190,200,210,220");
+            Assert.Equal(0, r.Code);
+            Assert.Contains("| lm_head | folded PE=4 SIMD=8 |", r.Out);
+            Assert.Contains("Ternary layers use 0 DSP", r.Out);
+            Assert.True(File.Exists(Path.Combine(output, "build.tcl")));
+            Assert.Contains("clock 4", File.ReadAllText(Path.Combine(output, "build.tcl")));
+            var (code, run) = Hls.HlsHarness.BuildAndRun(output, "micro");
+            Assert.True(code == 0, run);
+            Assert.Contains("PASS: 16 steps", run);
+        }
+
+        [Theory]
+        [InlineData("--fold", "3,16", "PE must be a power of two")]
+        [InlineData("--fold", "8", "is not PE,SIMD")]
+        [InlineData("--layer-form", "model.layers.9.attn.i_proj=folded", "has no BitLinear")]
+        [InlineData("--layer-form", "lm_head=sideways", "not auto, unrolled or folded")]
+        [InlineData("--top", "2bad", "not a C identifier")]
+        [InlineData("--clock-ns", "0", "clock period")]
+        public void Hls_rejects_bad_options(string option, string value, string message)
+        {
+            var r = Mmf("hls", TestData.Model("micro-l2-h16"), "-o", Path.Combine(_dir, "x"), option, value);
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Fact]
         public void Unknown_command_is_a_usage_error()
         {
             Assert.Equal(MmfCommand.UsageError, Mmf("frobnicate").Code);

@@ -76,6 +76,63 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Hls_numerics_header_agrees_bit_for_bit_with_csharp()
+        {
+            // The HLS backend's own math-free sqrt, exp, floor and rounding (firmware/mmf_numerics.h).
+            var project = Hls.HlsHarness.Emit("micro-l2-h16", new MatMulFree.Compiler.Hls.HlsOptions(), steps: 1);
+            string dir = Directory.CreateTempSubdirectory("mmf-hls-numerics-").FullName;
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "mmf_numerics.h"), project.Files["firmware/mmf_numerics.h"]);
+                File.WriteAllText(Path.Combine(dir, "check.c"), """
+                    #include <stdio.h>
+                    #include "mmf_numerics.h"
+                    int main(void) {
+                        unsigned int u;
+                        while (scanf("%x", &u) == 1) {
+                            float x = mmf_from_bits(u);
+                            float small = x > 1.0e9f || x < -1.0e9f || x != x ? 0.5f : x;
+                            printf("%08x %08x %08x %d\n", (unsigned int)mmf_to_bits(mmf_sqrt(x)), (unsigned int)mmf_to_bits(mmf_exp(x)),
+                                   (unsigned int)mmf_to_bits(mmf_floor(small)), (int)mmf_round_half_away(small));
+                        }
+                        return 0;
+                    }
+                    """);
+                var build = Run("gcc", $"-std=c99 -O2 -ffp-contract=off -Wall -Wextra -Werror \"{Path.Combine(dir, "check.c")}\" -o \"{Path.Combine(dir, "check")}\"", "");
+                Assert.True(build.Code == 0, build.Err);
+                var random = new Random(3);
+                var inputs = new float[100_000];
+                for (int k = 0; k < inputs.Length; k++)
+                {
+                    inputs[k] = k % 3 == 0
+                        ? BitConverter.Int32BitsToSingle(random.Next(int.MinValue, int.MaxValue))
+                        : (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 9)));
+                }
+                new[] { 0f, -0f, 1f, 2f, 0.5f, -0.5f, 2.5f, -2.5f, 0.49999997f, float.Epsilon, 1e-45f, float.MaxValue }.CopyTo(inputs, 0);
+                var sb = new StringBuilder();
+                foreach (var x in inputs) sb.Append(Hex(x)).Append('\n');
+                var (code, output, err) = Run(Path.Combine(dir, "check"), "", sb.ToString());
+                Assert.True(code == 0, err);
+                var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.Equal(inputs.Length, lines.Length);
+                for (int k = 0; k < inputs.Length; k++)
+                {
+                    float x = inputs[k];
+                    var c = lines[k].Split(' ');
+                    Assert.True(SameBits(c[0], MathF.Sqrt(x)), $"sqrt({x:R}): C {c[0]}, C# {Hex(MathF.Sqrt(x))}");
+                    Assert.True(SameBits(c[1], PortableMath.Exp(x)), $"exp({x:R}): C {c[1]}");
+                    float small = x > 1e9f || x < -1e9f || float.IsNaN(x) ? 0.5f : x;
+                    Assert.True(SameBits(c[2], MathF.Floor(small)), $"floor({small:R}): C {c[2]}");
+                    Assert.Equal(PortableMath.RoundHalfAwayFromZero(small), int.Parse(c[3]));
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        [Fact]
         public void Inverse_rms_agrees_bit_for_bit_with_c()
         {
             var random = new Random(2);

@@ -26,7 +26,7 @@ namespace MatMulFree.Tests.Generator
         public void Generated_code_of_the_smallest_model_matches_its_baseline()
         {
             var source = Assert.Single(Generate("micro-l2-h16").Sources);
-            Baseline.Verify("micro-l2-h16/Models.CompiledModel.g.cs.txt", source.Replace("\r\n", "\n"));
+            Baseline.Verify("csharp-micro-l2-h16/Models.CompiledModel.g.cs.txt", source.Replace("\r\n", "\n"));
         }
 
         [Theory]

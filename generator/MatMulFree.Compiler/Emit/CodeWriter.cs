@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace MatMulFree.Generator
+namespace MatMulFree.Compiler.Emit
 {
-    /// <summary>A small indented text writer for generated C# (the Roslyn cookbook's advice: text, not syntax trees).</summary>
-    internal sealed class CodeWriter
+    /// <summary>A small indented text writer for generated C# and C (the Roslyn cookbook's advice: text, not syntax trees).</summary>
+    public sealed class CodeWriter
     {
         private readonly StringBuilder _sb = new StringBuilder();
         private int _indent;

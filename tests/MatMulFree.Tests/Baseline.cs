@@ -2,16 +2,16 @@ using System;
 using System.IO;
 using Xunit;
 
-namespace MatMulFree.Tests.Generator
+namespace MatMulFree.Tests
 {
     /// <summary>
-    /// Golden files of generated code (tests/MatMulFree.Tests/Generator/Baselines). A
+    /// Golden files of generated code (tests/MatMulFree.Tests/Baselines). A
     /// readability guard: a change to the emitted text fails until the baselines are
     /// rewritten on purpose with MMF_UPDATE_BASELINES=1 and the diff is reviewed.
     /// </summary>
     internal static class Baseline
     {
-        public static string Directory => Path.Combine(TestData.Root, "tests", "MatMulFree.Tests", "Generator", "Baselines");
+        public static string Directory => Path.Combine(TestData.Root, "tests", "MatMulFree.Tests", "Baselines");
 
         public static bool Updating => Environment.GetEnvironmentVariable("MMF_UPDATE_BASELINES") == "1";
 

@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+
+namespace MatMulFree.Compiler.Hls
+{
+    /// <summary>How a BitLinear becomes hardware.</summary>
+    public enum HlsForm
+    {
+        /// <summary>Let the planner choose: unrolled up to <see cref="HlsOptions.UnrollLimit"/>, folded above.</summary>
+        Auto,
+        /// <summary>Constant adder trees (with adder sharing): no weight memory, one pass.</summary>
+        Unrolled,
+        /// <summary>FINN-style: packed trits in ROM, PE rows x SIMD columns per cycle, pipelined at II=1.</summary>
+        Folded,
+    }
+
+    /// <summary>The knobs of an emitted HLS project (docs/hls.md).</summary>
+    public sealed class HlsOptions
+    {
+        /// <summary>Name of the top function; empty: derived from the model's name.</summary>
+        public string Top { get; set; } = "";
+
+        /// <summary>FPGA part for Vitis HLS (default: the Alveo U280's).</summary>
+        public string Part { get; set; } = "xcu280-fsvh2892-2L-e";
+
+        /// <summary>Target clock period in nanoseconds.</summary>
+        public double ClockNs { get; set; } = 5.0;
+
+        /// <summary>Folded layers: output rows computed in parallel (a power of two).</summary>
+        public int Pe { get; set; } = 8;
+
+        /// <summary>Folded layers: input columns consumed per cycle and row (a power of two, at least 4).</summary>
+        public int Simd { get; set; } = 16;
+
+        /// <summary>Auto form: a layer whose unrolled code has more terms than this is folded.</summary>
+        public long UnrollLimit { get; set; } = 8192;
+
+        /// <summary>Form for every layer not named in <see cref="LayerForms"/>.</summary>
+        public HlsForm Form { get; set; } = HlsForm.Auto;
+
+        /// <summary>Per-layer overrides by checkpoint name, e.g. "model.layers.0.mlp.gate_proj".</summary>
+        public IDictionary<string, HlsForm> LayerForms { get; } = new Dictionary<string, HlsForm>(StringComparer.Ordinal);
+
+        /// <summary>The first problem with these options, or null.</summary>
+        public string? Validate()
+        {
+            if (!IsPowerOfTwo(Pe) || Pe > 1024)
+            {
+                return $"PE must be a power of two up to 1024, got {Pe}";
+            }
+            if (!IsPowerOfTwo(Simd) || Simd < 4 || Simd > 1024)
+            {
+                return $"SIMD must be a power of two from 4 to 1024, got {Simd}";
+            }
+            if (!(ClockNs > 0 && ClockNs < 1000))
+            {
+                return $"the clock period must be between 0 and 1000 ns, got {ClockNs}";
+            }
+            if (UnrollLimit < 0)
+            {
+                return $"the unroll limit must be >= 0, got {UnrollLimit}";
+            }
+            if (Top.Length > 0 && !HlsNames.IsIdentifier(Top))
+            {
+                return $"the top function name \"{Top}\" is not a C identifier";
+            }
+            if (Part.Length == 0 || Part.IndexOfAny(new[] { ' ', '"', '\\', '$', '[', ']', ';', '\n' }) >= 0)
+            {
+                return $"the part \"{Part}\" is not a plain part name";
+            }
+            return null;
+        }
+
+        private static bool IsPowerOfTwo(int v) => v > 0 && (v & (v - 1)) == 0;
+    }
+}

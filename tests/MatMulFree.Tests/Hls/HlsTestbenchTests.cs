@@ -1,0 +1,96 @@
+using System;
+using System.IO;
+using System.Linq;
+using MatMulFree.Compiler.Hls;
+using Xunit;
+
+namespace MatMulFree.Tests.Hls
+{
+    /// <summary>
+    /// The emitted HLS-C against the C# runtime: for every committed model and
+    /// every form, gcc builds the project's own testbench with the strict flags and
+    /// it must report every logit of 20 steps bit-identical.
+    /// </summary>
+    public sealed class HlsTestbenchTests : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("mmf-hls-").FullName;
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        [Theory]
+        [InlineData("micro-l2-h16", HlsForm.Unrolled)]
+        [InlineData("micro-l2-h16", HlsForm.Folded)]
+        [InlineData("micro-l2-h16", HlsForm.Auto)]
+        [InlineData("tiny-l2-h64", HlsForm.Unrolled)]
+        [InlineData("tiny-l2-h64", HlsForm.Folded)]
+        [InlineData("tiny-l2-h64", HlsForm.Auto)]
+        [InlineData("tiny-l3-h96", HlsForm.Unrolled)]
+        [InlineData("tiny-l3-h96", HlsForm.Folded)]
+        public void Testbench_passes_bit_for_bit(string model, HlsForm form)
+        {
+            var options = new HlsOptions { Form = form, Pe = 4, Simd = 8, UnrollLimit = model.StartsWith("micro", StringComparison.Ordinal) ? 300 : 4000 };
+            var project = HlsHarness.Emit(model, options);
+            if (form != HlsForm.Auto)
+            {
+                Assert.All(project.Plan.Layers, l => Assert.Equal(form, l.Form));
+            }
+            else
+            {
+                // The auto planner mixes forms on these models: small layers unrolled, wide ones folded.
+                Assert.Contains(project.Plan.Layers, l => l.Form == HlsForm.Unrolled);
+                Assert.Contains(project.Plan.Layers, l => l.Form == HlsForm.Folded);
+            }
+            string dir = HlsHarness.Write(project, Path.Combine(_dir, model + form));
+            var (code, output) = HlsHarness.BuildAndRun(dir, project.Plan.Top);
+            Assert.True(code == 0, output + File.ReadAllText(Path.Combine(dir, "tb_data", "csim_results.log")));
+            Assert.Contains("PASS: 20 steps, 0 mismatching logits", output);
+        }
+
+        [Fact]
+        public void Testbench_fails_on_a_single_wrong_bit()
+        {
+            var project = HlsHarness.Emit("micro-l2-h16", new HlsOptions(), steps: 16);
+            string dir = HlsHarness.Write(project, Path.Combine(_dir, "broken"));
+            string path = Path.Combine(dir, "tb_data", "expected_logits.txt");
+            var lines = File.ReadAllLines(path);
+            var words = lines[7].Split(' ');
+            words[100] = (Convert.ToUInt32(words[100], 16) ^ 1u).ToString("x8");
+            lines[7] = string.Join(" ", words);
+            File.WriteAllLines(path, lines);
+            var (code, output) = HlsHarness.BuildAndRun(dir, project.Plan.Top);
+            Assert.Equal(1, code);
+            Assert.Contains("FAIL: 16 steps, 1 mismatching logits", output);
+            Assert.Contains("step 7 logit 100", File.ReadAllText(Path.Combine(dir, "tb_data", "csim_results.log")));
+        }
+
+        [Fact]
+        public void Reset_starts_a_new_sequence_and_bad_tokens_leave_the_state_alone()
+        {
+            // A second pass over the same tokens, with reset at its first token, must repeat the first pass;
+            // an out-of-range token in between writes zero logits and changes nothing.
+            var first = HlsHarness.Emit("micro-l2-h16", new HlsOptions(), steps: 8);
+            var tokens = first.Plan.Model.Architecture.Vocab;
+            string dir = HlsHarness.Write(first, Path.Combine(_dir, "reset"));
+            string driver = Path.Combine(dir, "tb", "reset_check.c");
+            File.WriteAllText(driver, $$"""
+                #include <stdio.h>
+                #include <string.h>
+                #include "{{first.Plan.Top}}.h"
+                static float a[MMF_VOCAB], b[MMF_VOCAB];
+                int main(void) {
+                    int t, v, ids[3] = {1, 60, 70};
+                    for (t = 0; t < 3; t++) {{first.Plan.Top}}(ids[t], t == 0, a);
+                    {{first.Plan.Top}}(-5, 0, b);
+                    for (v = 0; v < MMF_VOCAB; v++) if (b[v] != 0.0f) return 3;
+                    {{first.Plan.Top}}(MMF_VOCAB, 0, b);
+                    for (t = 0; t < 3; t++) {{first.Plan.Top}}(ids[t], t == 0, b);
+                    return memcmp(a, b, sizeof a) == 0 ? 0 : 4;
+                }
+                """);
+            var build = HlsHarness.Run("gcc", $"{HlsHarness.GccFlags} -Ifirmware firmware/{first.Plan.Top}.c tb/reset_check.c -o reset_check", dir);
+            Assert.True(build.Code == 0, build.Output);
+            Assert.Equal(0, HlsHarness.Run(Path.Combine(dir, "reset_check"), "", dir).Code);
+            Assert.True(tokens > 0);
+        }
+    }
+}
