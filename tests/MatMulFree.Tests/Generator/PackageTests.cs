@@ -60,6 +60,7 @@ namespace MatMulFree.Tests.Generator
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Compiler.dll", entries);
                 Assert.Contains("buildTransitive/MatMulFree.Generator.props", entries);
                 Assert.Contains("buildTransitive/MatMulFree.Generator.targets", entries);
+                Assert.Contains("tools/mmf/mmf.dll", entries);
                 Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
             }
 
@@ -82,6 +83,7 @@ namespace MatMulFree.Tests.Generator
                     <TargetFramework>net10.0</TargetFramework>
                     <Nullable>enable</Nullable>
                     <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <MatMulFreeHlsOutput>hls/</MatMulFreeHlsOutput>
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="MatMulFree.Runtime" Version="{Version}" />
@@ -119,6 +121,12 @@ namespace MatMulFree.Tests.Generator
                 generic.Step(tokens[t], s, expected);
                 Assert.Equal(string.Join(" ", expected.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))), lines[t].Trim());
             }
+            // <MatMulFreeHlsOutput> wrote an HLS project at build time; its testbench passes.
+            string hls = Path.Combine(consumer, "hls", "micro");
+            Assert.True(File.Exists(Path.Combine(hls, "report.json")), "no HLS project at " + hls);
+            var (code, output) = Hls.HlsHarness.BuildAndRun(hls, "micro_l2_h16");
+            Assert.True(code == 0, output);
+            Assert.Contains("PASS", output);
             _out.WriteLine($"consumer built from {Directory.GetFiles(packages).Length} packages and matched the generic runtime on {tokens.Length} steps");
         }
     }
