@@ -22,7 +22,6 @@ namespace MatMulFree.Generator
         /// </summary>
         internal static class Emitter
         {
-            private const int TermsPerLine = 12;
             private const int FloatsPerLine = 8;
             private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -222,7 +221,7 @@ namespace MatMulFree.Generator
                             int last = Math.Min(group + p.GroupSize, p.Columns) - 1;
                             w.Line($"// Input columns {group}-{last}.");
                         }
-                        w.Line($"p[{sum.Index}] = {Operand(sum.Left)} {(sum.Subtract ? "-" : "+")} {Operand(sum.Right)}; // {sum.Pattern}");
+                        w.Line(SignedSumText.SharedSum(sum, " // " + sum.Pattern));
                     }
                     w.Close();
                     w.Line();
@@ -236,44 +235,11 @@ namespace MatMulFree.Generator
                     w.Open($"private static void {Part(name + "Rows", k, layer.RowMethods.Count)}({args})");
                     for (int n = start; n < start + count; n++)
                     {
-                        EmitRow(w, n, p.RowTerms[n]);
+                        SignedSumText.Row(w, n, p.RowTerms[n]);
                     }
                     w.Close();
                     w.Line();
                 }
-            }
-
-            private static void EmitRow(CodeWriter w, int row, SignedOperand[] terms)
-            {
-                if (terms.Length == 0)
-                {
-                    w.Line($"acc[{row}] = 0;");
-                    return;
-                }
-                var sb = new StringBuilder();
-                sb.Append("acc[").Append(row).Append("] = ");
-                for (int k = 0; k < terms.Length; k++)
-                {
-                    var t = terms[k];
-                    if (k == 0)
-                    {
-                        sb.Append(t.Negative ? "-" : "").Append(Operand(t));
-                    }
-                    else
-                    {
-                        if (k % TermsPerLine == 0)
-                        {
-                            w.Line(sb.ToString());
-                            sb.Clear().Append("    ");
-                        }
-                        else
-                        {
-                            sb.Append(' ');
-                        }
-                        sb.Append(t.Negative ? "- " : "+ ").Append(Operand(t));
-                    }
-                }
-                w.Line(sb.Append(';').ToString());
             }
 
             private static void EmitData(CodeWriter w, ModelDefinition m)
@@ -352,9 +318,6 @@ namespace MatMulFree.Generator
             }
 
             private static string Part(string name, int index, int count) => count == 1 ? name : name + index.ToString(C);
-
-            private static string Operand(SignedOperand o) =>
-                (o.Source == OperandSource.Input ? "q[" : "p[") + o.Index.ToString(C) + "]";
 
             /// <summary>A float32 literal that reads back as exactly the same value (9 significant digits always do).</summary>
             public static string Float(float v)

@@ -16,7 +16,6 @@ namespace MatMulFree.Compiler.Hls
     /// </summary>
     internal static class HlsFirmware
     {
-        private const int TermsPerLine = 12;
         private const int ValuesPerLine = 8;
 
         public static void Emit(HlsPlan plan, IDictionary<string, string> files)
@@ -285,42 +284,15 @@ namespace MatMulFree.Compiler.Hls
                     group = s.FirstColumn;
                     w.Line($"/* inputs {group}-{Math.Min(group + p.GroupSize, n) - 1} */");
                 }
-                w.Line($"p[{s.Index}] = {Operand(s.Left)} {(s.Subtract ? "-" : "+")} {Operand(s.Right)}; /* {s.Pattern} */");
+                w.Line(SignedSumText.SharedSum(s, $" /* {s.Pattern} */"));
             }
             for (int row = 0; row < p.Rows; row++)
             {
-                var terms = p.RowTerms[row];
-                if (terms.Length == 0)
-                {
-                    w.Line($"acc[{row}] = 0;");
-                    continue;
-                }
-                var sb = new StringBuilder().Append("acc[").Append(row).Append("] = ");
-                for (int k = 0; k < terms.Length; k++)
-                {
-                    if (k == 0)
-                    {
-                        sb.Append(terms[k].Negative ? "-" : "").Append(Operand(terms[k]));
-                        continue;
-                    }
-                    if (k % TermsPerLine == 0)
-                    {
-                        w.Line(sb.ToString());
-                        sb.Clear().Append("    ");
-                    }
-                    else
-                    {
-                        sb.Append(' ');
-                    }
-                    sb.Append(terms[k].Negative ? "- " : "+ ").Append(Operand(terms[k]));
-                }
-                w.Line(sb.Append(';').ToString());
+                SignedSumText.Row(w, row, p.RowTerms[row]);
             }
             w.Close();
             w.Line();
         }
-
-        private static string Operand(SignedOperand o) => (o.Source == OperandSource.Input ? "q[" : "p[") + o.Index.ToString(CultureInfo.InvariantCulture) + "]";
 
         private static void FoldedProduct(CodeWriter w, HlsLayerPlan l)
         {
