@@ -24,6 +24,7 @@ namespace MatMulFree.Runtime
             Glu = new float[a.Intermediate];
             Accumulators = new int[width];
             Quantized = new sbyte[TernaryKernel.PaddedColumns(System.Math.Max(h, a.Intermediate))];
+            Biased = new byte[Quantized.Length];
         }
 
         /// <summary>x, the residual stream.</summary>
@@ -44,9 +45,11 @@ namespace MatMulFree.Runtime
         public float[] Glu { get; }
         public int[] Accumulators { get; }
         public sbyte[] Quantized { get; }
+        /// <summary>q + 128 as unsigned bytes, for the packed kernel's byte sums.</summary>
+        public byte[] Biased { get; }
 
         public long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length
-                  + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length;
+                  + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Biased.Length;
     }
 }

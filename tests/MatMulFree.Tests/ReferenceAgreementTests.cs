@@ -21,10 +21,12 @@ namespace MatMulFree.Tests
         [Theory]
         [InlineData("micro-l2-h16", TernaryKernelKind.Scalar)]
         [InlineData("micro-l2-h16", TernaryKernelKind.Simd)]
+        [InlineData("micro-l2-h16", TernaryKernelKind.Packed)]
         [InlineData("tiny-l2-h64", TernaryKernelKind.Scalar)]
         [InlineData("tiny-l2-h64", TernaryKernelKind.Simd)]
         [InlineData("tiny-l3-h96", TernaryKernelKind.Scalar)]
         [InlineData("tiny-l3-h96", TernaryKernelKind.Simd)]
+        [InlineData("tiny-l3-h96", TernaryKernelKind.Packed)]
         public void Logits_match_the_pytorch_reference(string name, TernaryKernelKind kernel)
         {
             var golden = GoldenLogits.Load(name);

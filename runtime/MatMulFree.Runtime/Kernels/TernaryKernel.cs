@@ -9,8 +9,10 @@ namespace MatMulFree.Runtime.Kernels
     {
         /// <summary>One weight at a time: the reference the others are tested against.</summary>
         Scalar,
-        /// <summary>Vector&lt;T&gt; SIMD (AVX2 width here), masks and additions only.</summary>
+        /// <summary>Vector&lt;T&gt; SIMD over one signed byte per weight, masks and additions only.</summary>
         Simd,
+        /// <summary>2 bits per weight (bit planes), AVX-512 / AVX2 / Vector128 (<see cref="PackedTernaryKernel"/>).</summary>
+        Packed,
     }
 
     /// <summary>
@@ -25,7 +27,8 @@ namespace MatMulFree.Runtime.Kernels
 
         public static int PaddedColumns(int columns) => (columns + ColumnAlignment - 1) / ColumnAlignment * ColumnAlignment;
 
-        public static TernaryKernelKind Best => Vector.IsHardwareAccelerated ? TernaryKernelKind.Simd : TernaryKernelKind.Scalar;
+        /// <summary>The packed kernel: a quarter of the weight bytes of the others, on its best instruction set.</summary>
+        public static TernaryKernelKind Best => TernaryKernelKind.Packed;
 
         public static void Product(TernaryKernelKind kind, TernaryWeights w, ReadOnlySpan<sbyte> q, Span<int> acc)
         {

@@ -16,15 +16,29 @@ namespace MatMulFree.Runtime.Layers
         {
             Name = weights.Name;
             _normWeight = weights.NormWeight;
-            Weights = new TernaryWeights(weights.Weight);
             Kernel = kernel;
+            if (kernel == TernaryKernelKind.Packed)
+            {
+                Packed = new PackedTernaryWeights(weights.Weight);
+            }
+            else
+            {
+                Weights = new TernaryWeights(weights.Weight);
+            }
+            InFeatures = weights.InFeatures;
+            OutFeatures = weights.OutFeatures;
+            Beta = weights.Weight.Beta;
         }
 
         public string Name { get; }
-        public TernaryWeights Weights { get; }
+        /// <summary>One signed byte per weight (scalar and SIMD kernels); null when packed.</summary>
+        public TernaryWeights? Weights { get; }
+        /// <summary>2-bit bit planes (packed kernel); null otherwise.</summary>
+        public PackedTernaryWeights? Packed { get; }
         public TernaryKernelKind Kernel { get; }
-        public int InFeatures => Weights.Columns;
-        public int OutFeatures => Weights.Rows;
+        public int InFeatures { get; }
+        public int OutFeatures { get; }
+        public float Beta { get; }
 
         /// <summary>
         /// y = BitLinear(x) where <paramref name="inverseRms"/> is RmsNorm.InverseRms(x):
@@ -34,8 +48,15 @@ namespace MatMulFree.Runtime.Layers
         {
             float s = ActivationQuantizer.Quantize(x, inverseRms, _normWeight, scratch.Quantized);
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
-            TernaryKernel.Product(Kernel, Weights, scratch.Quantized, acc);
-            Dequantizer.Apply(acc, Weights.Beta, s, y);
+            if (Packed != null)
+            {
+                PackedTernaryKernel.Product(Packed, scratch.Quantized, scratch.Biased, acc);
+            }
+            else
+            {
+                TernaryKernel.Product(Kernel, Weights!, scratch.Quantized, acc);
+            }
+            Dequantizer.Apply(acc, Beta, s, y);
         }
     }
 }
