@@ -77,23 +77,32 @@ namespace MatMulFree.Runtime.Kernels
             {
                 throw new PlatformNotSupportedException($"this CPU has no {path}");
             }
+            if (path == PackedKernelPath.Scalar)
+            {
+                Scalar(w, q, acc, start, count);
+                return;
+            }
+            Bias(q.Slice(0, w.PaddedColumns), biased);
+            BiasedRows(path, w, biased, acc, start, count);
+        }
+
+        /// <summary>Rows [start, start + count) from activations already biased by <see cref="Bias"/>
+        /// (what row-parallel callers use: bias once, then split the rows).</summary>
+        public static void BiasedRows(PackedKernelPath path, PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
+        {
             switch (path)
             {
-                case PackedKernelPath.Scalar:
-                    Scalar(w, q, acc, start, count);
-                    return;
                 case PackedKernelPath.Avx512:
-                    Bias(q.Slice(0, w.PaddedColumns), biased);
                     Avx512Rows(w, biased, acc, start, count);
                     return;
                 case PackedKernelPath.Avx2:
-                    Bias(q.Slice(0, w.PaddedColumns), biased);
                     Avx2Rows(w, biased, acc, start, count);
                     return;
-                default:
-                    Bias(q.Slice(0, w.PaddedColumns), biased);
+                case PackedKernelPath.Vector128:
                     Vector128Rows(w, biased, acc, start, count);
                     return;
+                default:
+                    throw new ArgumentException("the scalar path reads q, not biased bytes", nameof(path));
             }
         }
 

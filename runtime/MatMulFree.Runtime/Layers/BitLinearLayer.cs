@@ -12,7 +12,14 @@ namespace MatMulFree.Runtime.Layers
     {
         private readonly float[] _normWeight;
 
-        public BitLinearLayer(BitLinearWeights weights, TernaryKernelKind kernel)
+        /// <summary>By default, layers with at least this many weights split their rows across <see cref="RowWorkers"/>:
+        /// below it, waking threads costs more than it saves.</summary>
+        public const long DefaultParallelMinimumWeights = 1L << 18;
+
+        private readonly RowWorkers? _workers;
+        private readonly PackedProductWork? _parallel;
+
+        public BitLinearLayer(BitLinearWeights weights, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights)
         {
             Name = weights.Name;
             _normWeight = weights.NormWeight;
@@ -28,6 +35,12 @@ namespace MatMulFree.Runtime.Layers
             InFeatures = weights.InFeatures;
             OutFeatures = weights.OutFeatures;
             Beta = weights.Weight.Beta;
+            if (Packed != null && workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != PackedKernelPath.Scalar
+                && (long)InFeatures * OutFeatures >= parallelMinimumWeights)
+            {
+                _workers = workers;
+                _parallel = new PackedProductWork(Packed);
+            }
         }
 
         public string Name { get; }
@@ -48,7 +61,17 @@ namespace MatMulFree.Runtime.Layers
         {
             float s = ActivationQuantizer.Quantize(x, inverseRms, _normWeight, scratch.Quantized);
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
-            if (Packed != null)
+            if (_parallel != null)
+            {
+                lock (_parallel)
+                {
+                    PackedTernaryKernel.Bias(scratch.Quantized.AsSpan(0, Packed!.PaddedColumns), scratch.Biased);
+                    _parallel.Biased = scratch.Biased;
+                    _parallel.Accumulators = scratch.Accumulators;
+                    _workers!.Run(_parallel, OutFeatures);
+                }
+            }
+            else if (Packed != null)
             {
                 PackedTernaryKernel.Product(Packed, scratch.Quantized, scratch.Biased, acc);
             }
@@ -58,5 +81,20 @@ namespace MatMulFree.Runtime.Layers
             }
             Dequantizer.Apply(acc, Beta, s, y);
         }
+    }
+
+    /// <summary>One packed product split by rows: the buffers of the current call, reused (no allocation).</summary>
+    internal sealed class PackedProductWork : IRowWork
+    {
+        private readonly PackedTernaryWeights _weights;
+        private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
+
+        public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
+
+        public byte[] Biased { get; set; } = Array.Empty<byte>();
+        public int[] Accumulators { get; set; } = Array.Empty<int>();
+
+        public void Execute(int start, int count) =>
+            PackedTernaryKernel.BiasedRows(_path, _weights, Biased, Accumulators, start, count);
     }
 }

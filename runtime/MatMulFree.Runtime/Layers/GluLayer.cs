@@ -12,10 +12,10 @@ namespace MatMulFree.Runtime.Layers
     {
         private readonly float _eps;
 
-        public GluLayer(GluWeights w, float eps, TernaryKernelKind kernel)
+        public GluLayer(GluWeights w, float eps, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights)
         {
-            GateUp = new BitLinearLayer(w.GateUp, kernel);
-            Down = new BitLinearLayer(w.Down, kernel);
+            GateUp = new BitLinearLayer(w.GateUp, kernel, workers, parallelMinimumWeights);
+            Down = new BitLinearLayer(w.Down, kernel, workers, parallelMinimumWeights);
             _eps = eps;
         }
 

@@ -17,12 +17,12 @@ namespace MatMulFree.Runtime.Layers
         private readonly float[]? _lowerBound;
         private readonly float _eps;
 
-        public MlgruLayer(MlgruWeights w, float eps, TernaryKernelKind kernel)
+        public MlgruLayer(MlgruWeights w, float eps, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights)
         {
-            Input = new BitLinearLayer(w.Input, kernel);
-            Forget = new BitLinearLayer(w.Forget, kernel);
-            Gate = new BitLinearLayer(w.Gate, kernel);
-            Output = new BitLinearLayer(w.Output, kernel);
+            Input = new BitLinearLayer(w.Input, kernel, workers, parallelMinimumWeights);
+            Forget = new BitLinearLayer(w.Forget, kernel, workers, parallelMinimumWeights);
+            Gate = new BitLinearLayer(w.Gate, kernel, workers, parallelMinimumWeights);
+            Output = new BitLinearLayer(w.Output, kernel, workers, parallelMinimumWeights);
             _gateNorm = w.GateNorm;
             _lowerBound = w.LowerBound;
             _eps = eps;

@@ -1,0 +1,68 @@
+using System;
+using System.Threading;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Kernels;
+using Xunit;
+
+namespace MatMulFree.Tests
+{
+    public sealed class RowWorkersTests
+    {
+        private sealed class Marker : IRowWork
+        {
+            public int[] Hits = new int[1000];
+            public int[] ThreadOf = new int[1000];
+
+            public void Execute(int start, int count)
+            {
+                for (int n = start; n < start + count; n++)
+                {
+                    Interlocked.Increment(ref Hits[n]);
+                    ThreadOf[n] = Environment.CurrentManagedThreadId;
+                }
+            }
+        }
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void Every_row_runs_exactly_once_on_the_given_threads(int threads)
+        {
+            using var workers = new RowWorkers(threads);
+            var work = new Marker();
+            for (int round = 0; round < 50; round++)
+            {
+                workers.Run(work, 1000);
+            }
+            Assert.All(work.Hits, h => Assert.Equal(50, h));
+            Assert.Equal(threads, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
+        }
+
+        [Theory]
+        [InlineData("tiny-l2-h64")]
+        [InlineData("tiny-l3-h96")]
+        public void Row_parallel_models_are_bit_identical_and_allocate_nothing(string name)
+        {
+            using var parallel = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Packed, threads: 2);
+            using var forced = new GenericModel(parallel.Definition, TernaryKernelKind.Packed, threads: 2, parallelMinimumWeights: 0);
+            var single = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
+            var (s1, s2) = (single.CreateState(), forced.CreateState());
+            var (l1, l2) = (new float[single.Architecture.Vocab], new float[single.Architecture.Vocab]);
+            foreach (int token in GoldenLogits.Load(name).Tokens)
+            {
+                single.Step(token, s1, l1);
+                forced.Step(token, s2, l2);
+                Assert.Equal(l1, l2);
+            }
+            long least = long.MaxValue;
+            for (int round = 0; round < 10 && least > 0; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int n = 0; n < 100; n++) forced.Step(3 + n, s2, l2);
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, least);
+        }
+    }
+}
