@@ -139,7 +139,7 @@ namespace MatMulFree.Runtime.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<byte> Expand512(ulong mask) =>
-            Vector512.Equals(Avx512BW.Shuffle(Vector512.Create(mask).AsByte(), ShuffleIndex512) & BitSelect512, BitSelect512);
+            ~Vector512.Equals(Avx512BW.Shuffle(Vector512.Create(mask).AsByte(), ShuffleIndex512) & BitSelect512, Vector512<byte>.Zero);
 
         private static unsafe void Avx512Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
         {
@@ -154,8 +154,9 @@ namespace MatMulFree.Runtime.Kernels
                     for (int b = 0; b < w.Blocks; b++, p += 2)
                     {
                         var x = Vector512.Load(u + b * 64);
-                        plus += Avx512BW.SumAbsoluteDifferences(x & Expand512(p[0]), Vector512<byte>.Zero).AsUInt64();
-                        minus += Avx512BW.SumAbsoluteDifferences(x & Expand512(p[1]), Vector512<byte>.Zero).AsUInt64();
+                        // ConditionalSelect on a compare result becomes a zero-masking move (k register).
+                        plus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[0]), x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
+                        minus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[1]), x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
                     }
                     acc[n] = (int)(long)(Vector512.Sum(plus) - Vector512.Sum(minus)) - w.Bias[n];
                 }

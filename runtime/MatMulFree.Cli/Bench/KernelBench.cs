@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Cli.Bench
+{
+    /// <summary>One measured kernel at one shape.</summary>
+    internal sealed record KernelResult(string Shape, int Rows, int Columns, string Kernel, long Bytes, double MedianMicroseconds, double StreamMicroseconds)
+    {
+        public double GigabytesPerSecond => Bytes / (MedianMicroseconds * 1e3);
+        /// <summary>Time over the streaming-read time of the same bytes, measured in the same run.</summary>
+        public double RatioToStream => MedianMicroseconds / StreamMicroseconds;
+    }
+
+    /// <summary>
+    /// Ternary matrix-vector products at one shape, batch 1, weights cold: each
+    /// kernel cycles through enough copies of its weights (over 256 MiB) that they
+    /// come from DRAM, like a real model's layers. Compared with a streaming read
+    /// of the packed weight bytes (this machine's bandwidth bound, same run) and a
+    /// multiply-based int8 dot product (a baseline only: the product kernels never multiply).
+    /// </summary>
+    internal static class KernelBench
+    {
+        private const long ColdBytes = 256L << 20;
+
+        public static List<KernelResult> Run(int rows, int columns, int threads, double minMilliseconds, RowWorkers? workers)
+        {
+            string shape = $"{rows}x{columns}";
+            var random = new Random(rows * 31 + columns);
+            var matrix = RandomTernary(rows, columns, random);
+            var packed = Copies(new PackedTernaryWeights(matrix), m => m.WeightBytes, () => new PackedTernaryWeights(matrix));
+            var bytesPerWeight = Copies(new TernaryWeights(matrix), m => m.Data.LongLength, () => new TernaryWeights(matrix));
+            var q = new sbyte[TernaryKernel.PaddedColumns(columns)];
+            for (int k = 0; k < columns; k++) q[k] = (sbyte)random.Next(-127, 128);
+            var biased = new byte[q.Length];
+            var acc = new int[rows];
+            long packedBytes = packed[0].WeightBytes;
+
+            // The bandwidth bound: a vectorized sum over as many bytes as the packed weights.
+            var stream = new List<byte[]>();
+            for (long have = 0; have < ColdBytes || stream.Count == 0; have += packedBytes)
+            {
+                // Written, not just allocated: untouched pages all map the one zero page and stay in cache.
+                var buffer = new byte[packedBytes];
+                random.NextBytes(buffer);
+                stream.Add(buffer);
+            }
+            int s = 0;
+            double streamUs = Time(() => Sink += StreamSum(stream[s++ % stream.Count]), minMilliseconds);
+
+            var results = new List<KernelResult> { new KernelResult(shape, rows, columns, "stream read (bound)", packedBytes, streamUs, streamUs) };
+            int p = 0;
+            results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, 1 thread ({PackedTernaryKernel.Best})", packedBytes,
+                Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, biased, acc), minMilliseconds), streamUs));
+            if (workers != null && workers.Threads > 1)
+            {
+                var work = new PackedProductBenchWork { Biased = biased, Accumulators = acc };
+                results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, {threads} threads", packedBytes, Time(() =>
+                {
+                    work.Weights = packed[p++ % packed.Count];
+                    PackedTernaryKernel.Bias(q.AsSpan(0, work.Weights.PaddedColumns), biased);
+                    workers.Run(work, rows);
+                }, minMilliseconds), streamUs));
+            }
+            int b = 0;
+            long signedBytes = bytesPerWeight[0].Data.LongLength;
+            results.Add(new KernelResult(shape, rows, columns, "int8 weights, masks (Vector<T>)", signedBytes,
+                Time(() => TernaryKernel.SimdProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), minMilliseconds), streamUs));
+            results.Add(new KernelResult(shape, rows, columns, "int8 dot product, multiplies (baseline)", signedBytes,
+                Time(() => DotProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), minMilliseconds), streamUs));
+            return results;
+        }
+
+        public static long Sink;
+
+        private sealed class PackedProductBenchWork : IRowWork
+        {
+            public PackedTernaryWeights Weights = null!;
+            public byte[] Biased = Array.Empty<byte>();
+            public int[] Accumulators = Array.Empty<int>();
+            private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
+
+            public void Execute(int start, int count) => PackedTernaryKernel.BiasedRows(_path, Weights, Biased, Accumulators, start, count);
+        }
+
+        private static List<T> Copies<T>(T first, Func<T, long> bytes, Func<T> make)
+        {
+            var list = new List<T> { first };
+            long each = Math.Max(1, bytes(first));
+            while ((long)list.Count * each < ColdBytes && list.Count < 4096)
+            {
+                list.Add(make());
+            }
+            return list;
+        }
+
+        internal static TernaryMatrix RandomTernary(int rows, int columns, Random random)
+        {
+            // About 2/3 non-zero, like the trained and random models here.
+            long n = (long)rows * columns;
+            var packed = new byte[TernaryMatrix.PackedLength(n)];
+            for (long j = 0; j < n; j++)
+            {
+                int code = random.Next(3);
+                packed[j >> 2] |= (byte)(code << (int)(2 * (j & 3)));
+            }
+            return new TernaryMatrix(rows, columns, 0.02f, packed);
+        }
+
+        /// <summary>Median microseconds per call: warm up, then repeat for at least the given time (and 7 calls).</summary>
+        public static double Time(Action call, double minMilliseconds)
+        {
+            for (int k = 0; k < 3; k++) call();
+            var samples = new List<double>();
+            var total = Stopwatch.StartNew();
+            while (samples.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds)
+            {
+                long start = Stopwatch.GetTimestamp();
+                call();
+                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000);
+                if (samples.Count >= 100_000) break;
+            }
+            samples.Sort();
+            return samples[samples.Count / 2];
+        }
+
+        private static long StreamSum(byte[] data)
+        {
+            var v = MemoryMarshal.Cast<byte, Vector<ulong>>(data);
+            var sum = Vector<ulong>.Zero;
+            for (int k = 0; k < v.Length; k++) sum += v[k];
+            return (long)Vector.Sum(sum);
+        }
+
+        /// <summary>The multiply-based baseline: sign-extend to 16 bits, vpmaddwd, accumulate.</summary>
+        private static void DotProduct(TernaryWeights w, ReadOnlySpan<sbyte> q, Span<int> acc)
+        {
+            var qv = MemoryMarshal.Cast<sbyte, Vector<sbyte>>(q.Slice(0, w.Stride));
+            for (int n = 0; n < w.Rows; n++)
+            {
+                var tv = MemoryMarshal.Cast<sbyte, Vector<sbyte>>(w.Row(n));
+                var total = Vector<int>.Zero;
+                for (int j = 0; j < tv.Length; j++)
+                {
+                    Vector.Widen(tv[j], out Vector<short> t0, out Vector<short> t1);
+                    Vector.Widen(qv[j], out Vector<short> x0, out Vector<short> x1);
+                    if (Avx2.IsSupported && Vector<short>.Count == 16)
+                    {
+                        total += Avx2.MultiplyAddAdjacent(t0.AsVector256(), x0.AsVector256()).AsVector()
+                               + Avx2.MultiplyAddAdjacent(t1.AsVector256(), x1.AsVector256()).AsVector();
+                    }
+                    else
+                    {
+                        Vector.Widen(t0 * x0 + t1 * x1, out Vector<int> a, out Vector<int> c);
+                        total += a + c;
+                    }
+                }
+                acc[n] = Vector.Sum(total);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Cli.Bench
+{
+    /// <summary>Decode speed of one model configuration.</summary>
+    internal sealed record ModelResult(string Model, string Configuration, int Tokens, double TokensPerSecond, long PeakResidentBytes);
+
+    /// <summary>Token-by-token decode of a whole model (the generic runtime), timed over a fixed number of steps.</summary>
+    internal static class ModelBench
+    {
+        public static List<ModelResult> Run(ModelDefinition definition, int steps, int threads)
+        {
+            var results = new List<ModelResult>();
+            var configurations = new List<(string, TernaryKernelKind, int)>
+            {
+                ("generic, packed 2-bit, 1 thread", TernaryKernelKind.Packed, 1),
+                ("generic, int8 weights (Vector<T>), 1 thread", TernaryKernelKind.Simd, 1),
+            };
+            if (threads > 1)
+            {
+                configurations.Insert(1, ($"generic, packed 2-bit, {threads} threads", TernaryKernelKind.Packed, threads));
+            }
+            foreach (var (name, kernel, t) in configurations)
+            {
+                using var model = new GenericModel(definition, kernel, t);
+                var state = model.CreateState();
+                var logits = new float[model.Architecture.Vocab];
+                int vocab = model.Architecture.Vocab;
+                for (int k = 0; k < 16; k++) model.Step((k * 7919) % vocab, state, logits); // warm up (tiered JIT)
+                state.Reset();
+                var clock = Stopwatch.StartNew();
+                for (int k = 0; k < steps; k++)
+                {
+                    model.Step((k * 7919) % vocab, state, logits);
+                }
+                double seconds = clock.Elapsed.TotalSeconds;
+                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, PeakResidentBytes()));
+            }
+            return results;
+        }
+
+        /// <summary>The process's peak resident set (VmHWM on Linux; the working-set peak elsewhere).</summary>
+        public static long PeakResidentBytes()
+        {
+            try
+            {
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                        return long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            return Process.GetCurrentProcess().PeakWorkingSet64;
+        }
+    }
+}

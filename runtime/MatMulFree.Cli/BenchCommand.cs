@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
+using MatMulFree.Cli.Bench;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Cli
+{
+    /// <summary><c>mmf bench</c>: ternary kernels at the layer shapes of the released checkpoints and
+    /// whole-model decode speed, as tables (docs/performance.md). Never a pass/fail test.</summary>
+    internal static class BenchCommand
+    {
+        public const string DefaultShapes = "64x64,512x64,1024x1024,2816x1024,1024x2816,2048x2048,5632x2048,2048x5632,32000x2048";
+
+        public static Command Create(TextWriter stdout, TextWriter stderr)
+        {
+            var shapes = new Option<string>("--shapes") { Description = "Matrix shapes ROWSxCOLUMNS (outputs x inputs), comma-separated.", DefaultValueFactory = _ => DefaultShapes };
+            var models = new Option<string[]>("--model") { Description = "Also time token-by-token decode of this manifest (repeatable)." };
+            var steps = new Option<int>("--steps") { Description = "Decode steps per model configuration.", DefaultValueFactory = _ => 256 };
+            var threads = new Option<int>("--threads") { Description = "Threads for the multi-threaded rows (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+            var minTime = new Option<double>("--min-time-ms") { Description = "Minimum measuring time per kernel and shape.", DefaultValueFactory = _ => 300 };
+            var csv = new Option<string>("--csv") { Description = "Write the kernel table as CSV here." };
+            var json = new Option<string>("--json") { Description = "Write all results as JSON here." };
+            var svg = new Option<string>("--svg") { Description = "Write a chart (GB/s of weight bytes per shape and kernel) here." };
+            var command = new Command("bench", "Benchmark ternary kernels and model decode speed; prints tables.")
+            {
+                shapes, models, steps, threads, minTime, csv, json, svg,
+            };
+            command.SetAction(parse => CliErrors.Guard(stderr, () =>
+            {
+                int t = parse.GetValue(threads);
+                if (t < 1 || t > 256)
+                {
+                    throw new UsageException($"--threads must be 1 to 256, got {t}");
+                }
+                var parsed = ParseShapes(parse.GetValue(shapes)!);
+                var definitions = (parse.GetValue(models) ?? Array.Empty<string>()).Select(ManifestLoader.Load).ToList();
+                stdout.WriteLine(Machine(t));
+                stdout.WriteLine();
+                var kernels = new List<KernelResult>();
+                using (var workers = new RowWorkers(t))
+                {
+                    foreach (var (rows, columns) in parsed)
+                    {
+                        kernels.AddRange(KernelBench.Run(rows, columns, t, parse.GetValue(minTime), workers));
+                    }
+                }
+                stdout.WriteLine(KernelTable(kernels));
+                var decode = new List<ModelResult>();
+                foreach (var d in definitions)
+                {
+                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t));
+                }
+                if (decode.Count > 0)
+                {
+                    stdout.WriteLine();
+                    stdout.WriteLine(ModelTable(decode));
+                }
+                Write(parse.GetValue(csv), () => Csv(kernels));
+                Write(parse.GetValue(json), () => Json(t, kernels, decode));
+                Write(parse.GetValue(svg), () => Chart(kernels));
+                return MmfCommand.Ok;
+            }));
+            return command;
+        }
+
+        private static void Write(string? path, Func<string> content)
+        {
+            if (path == null)
+            {
+                return;
+            }
+            try
+            {
+                File.WriteAllText(path, content());
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OutputException($"{path}: {e.Message}", e);
+            }
+        }
+
+        private static List<(int, int)> ParseShapes(string text)
+        {
+            var list = new List<(int, int)>();
+            foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parts = item.Trim().Split('x');
+                if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int r)
+                    || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int c) || r < 1 || c < 1 || (long)r * c > (1L << 31))
+                {
+                    throw new UsageException($"--shapes: \"{item}\" is not ROWSxCOLUMNS with at most 2^31 weights");
+                }
+                list.Add((r, c));
+            }
+            if (list.Count == 0)
+            {
+                throw new UsageException("--shapes: no shape given");
+            }
+            return list;
+        }
+
+        public static string Machine(int threads)
+        {
+            string cpu = "unknown CPU";
+            try
+            {
+                cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+            }
+            catch (IOException)
+            {
+            }
+            return $"machine: {cpu}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, AVX-512BW {Avx512BW.IsSupported}, AVX2 {Avx2.IsSupported}; " +
+                   $"packed kernel path {PackedTernaryKernel.Best}; {threads} threads for the multi-threaded rows";
+        }
+
+        private static string KernelTable(List<KernelResult> rows)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder();
+            sb.AppendLine("| shape (out x in) | kernel | weight bytes | median us/call | GB/s of weights | x stream-read time |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|");
+            foreach (var r in rows)
+            {
+                sb.AppendLine(string.Format(c, "| {0} | {1} | {2:N0} | {3:F1} | {4:F1} | {5:F2} |", r.Shape, r.Kernel, r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.RatioToStream));
+            }
+            return sb.ToString().TrimEnd();
+        }
+
+        private static string ModelTable(List<ModelResult> rows)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder();
+            sb.AppendLine("| model | configuration | decode steps | tokens/s | process peak RSS |");
+            sb.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var r in rows)
+            {
+                sb.AppendLine(string.Format(c, "| {0} | {1} | {2} | {3:N0} | {4:N0} MiB |", r.Model, r.Configuration, r.Tokens, r.TokensPerSecond, r.PeakResidentBytes >> 20));
+            }
+            return sb.ToString().TrimEnd();
+        }
+
+        private static string Csv(List<KernelResult> rows)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder("rows,columns,kernel,weight_bytes,median_us,gb_per_s,ratio_to_stream\n");
+            foreach (var r in rows)
+            {
+                sb.AppendLine(string.Format(c, "{0},{1},\"{2}\",{3},{4:R},{5:R},{6:R}", r.Rows, r.Columns, r.Kernel, r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.RatioToStream));
+            }
+            return sb.ToString();
+        }
+
+        private static string Json(int threads, List<KernelResult> kernels, List<ModelResult> models)
+        {
+            var c = CultureInfo.InvariantCulture;
+            string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+            var sb = new StringBuilder("{\n");
+            sb.Append("  \"machine\": ").Append(Q(Machine(threads))).Append(",\n  \"kernels\": [\n");
+            sb.Append(string.Join(",\n", kernels.Select(r => string.Format(c,
+                "    {{\"rows\": {0}, \"columns\": {1}, \"kernel\": {2}, \"weight_bytes\": {3}, \"median_us\": {4:R}, \"gb_per_s\": {5:R}, \"ratio_to_stream\": {6:R}}}",
+                r.Rows, r.Columns, Q(r.Kernel), r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.RatioToStream))));
+            sb.Append("\n  ],\n  \"models\": [\n");
+            sb.Append(string.Join(",\n", models.Select(r => string.Format(c,
+                "    {{\"model\": {0}, \"configuration\": {1}, \"steps\": {2}, \"tokens_per_second\": {3:R}, \"peak_rss_bytes\": {4}}}",
+                Q(r.Model), Q(r.Configuration), r.Tokens, r.TokensPerSecond, r.PeakResidentBytes))));
+            sb.Append("\n  ]\n}\n");
+            return sb.ToString();
+        }
+
+        /// <summary>Grouped bars: effective GB/s of weight bytes per shape, one colour per kernel.</summary>
+        private static string Chart(List<KernelResult> rows)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var shapes = rows.Select(r => r.Shape).Distinct().ToList();
+            var kernels = rows.Select(r => r.Kernel).Distinct().ToList();
+            string[] colours = { "#888888", "#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd" };
+            double max = Math.Max(1, rows.Max(r => r.GigabytesPerSecond));
+            int groupWidth = 20 * kernels.Count + 20, height = 300, left = 50, top = 20;
+            int width = left + groupWidth * shapes.Count + 20;
+            var sb = new StringBuilder();
+            sb.Append(string.Format(c, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" font-family=\"sans-serif\" font-size=\"10\">\n", width, height + 80 + 14 * kernels.Count));
+            sb.Append(string.Format(c, "<text x=\"{0}\" y=\"12\">Effective GB/s of weight bytes per call (higher is better); grey = streaming read bound</text>\n", left));
+            for (int s = 0; s < shapes.Count; s++)
+            {
+                for (int k = 0; k < kernels.Count; k++)
+                {
+                    var r = rows.FirstOrDefault(x => x.Shape == shapes[s] && x.Kernel == kernels[k]);
+                    if (r == null) continue;
+                    double h = r.GigabytesPerSecond / max * height;
+                    sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1:F1}\" width=\"18\" height=\"{2:F1}\" fill=\"{3}\"><title>{4} {5}: {6:F1} GB/s</title></rect>\n",
+                        left + s * groupWidth + k * 20, top + height - h, h, colours[k % colours.Length], r.Shape, r.Kernel, r.GigabytesPerSecond));
+                }
+                sb.Append(string.Format(c, "<text x=\"{0}\" y=\"{1}\">{2}</text>\n", left + s * groupWidth, top + height + 14, shapes[s]));
+            }
+            for (int g = 0; g <= 4; g++)
+            {
+                double v = max * g / 4;
+                sb.Append(string.Format(c, "<text x=\"2\" y=\"{0:F0}\">{1:F0}</text><line x1=\"{2}\" x2=\"{3}\" y1=\"{4:F0}\" y2=\"{4:F0}\" stroke=\"#ddd\"/>\n",
+                    top + height - v / max * height + 4, v, left - 4, width, top + height - v / max * height));
+            }
+            for (int k = 0; k < kernels.Count; k++)
+            {
+                sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1}\" width=\"10\" height=\"10\" fill=\"{2}\"/><text x=\"{3}\" y=\"{4}\">{5}</text>\n",
+                    left, top + height + 30 + 14 * k, colours[k % colours.Length], left + 14, top + height + 39 + 14 * k, System.Security.SecurityElement.Escape(kernels[k])));
+            }
+            sb.Append("</svg>\n");
+            return sb.ToString();
+        }
+    }
+}
