@@ -43,6 +43,12 @@ namespace MatMulFree.Cli
                 var definitions = (parse.GetValue(models) ?? Array.Empty<string>()).Select(ManifestLoader.Load).ToList();
                 stdout.WriteLine(Machine(t));
                 stdout.WriteLine();
+                // Models first, so the peak resident memory they report is theirs, not the kernel buffers'.
+                var decode = new List<ModelResult>();
+                foreach (var d in definitions)
+                {
+                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t));
+                }
                 var kernels = new List<KernelResult>();
                 using (var workers = new RowWorkers(t))
                 {
@@ -52,11 +58,6 @@ namespace MatMulFree.Cli
                     }
                 }
                 stdout.WriteLine(KernelTable(kernels));
-                var decode = new List<ModelResult>();
-                foreach (var d in definitions)
-                {
-                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t));
-                }
                 if (decode.Count > 0)
                 {
                     stdout.WriteLine();
@@ -137,7 +138,7 @@ namespace MatMulFree.Cli
         {
             var c = CultureInfo.InvariantCulture;
             var sb = new StringBuilder();
-            sb.AppendLine("| model | configuration | decode steps | tokens/s | process peak RSS |");
+            sb.AppendLine("| model | configuration | decode steps | tokens/s | process peak RSS so far |");
             sb.AppendLine("|---|---|---:|---:|---:|");
             foreach (var r in rows)
             {
@@ -174,35 +175,36 @@ namespace MatMulFree.Cli
             return sb.ToString();
         }
 
-        /// <summary>Grouped bars: effective GB/s of weight bytes per shape, one colour per kernel.</summary>
+        /// <summary>Grouped bars: each kernel's time over the streaming-read time of the 2-bit weights (1 = bandwidth bound), per shape.</summary>
         private static string Chart(List<KernelResult> rows)
         {
             var c = CultureInfo.InvariantCulture;
             var shapes = rows.Select(r => r.Shape).Distinct().ToList();
             var kernels = rows.Select(r => r.Kernel).Distinct().ToList();
             string[] colours = { "#888888", "#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd" };
-            double max = Math.Max(1, rows.Max(r => r.GigabytesPerSecond));
+            double max = Math.Max(1, rows.Where(r => !double.IsInfinity(r.RatioToStream) && !double.IsNaN(r.RatioToStream)).Select(r => r.RatioToStream).DefaultIfEmpty(1).Max());
             int groupWidth = 20 * kernels.Count + 20, height = 300, left = 50, top = 20;
             int width = left + groupWidth * shapes.Count + 20;
             var sb = new StringBuilder();
             sb.Append(string.Format(c, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" font-family=\"sans-serif\" font-size=\"10\">\n", width, height + 80 + 14 * kernels.Count));
-            sb.Append(string.Format(c, "<text x=\"{0}\" y=\"12\">Effective GB/s of weight bytes per call (higher is better); grey = streaming read bound</text>\n", left));
+            sb.Append(string.Format(c, "<text x=\"{0}\" y=\"12\">Time per call / streaming-read time of the 2-bit weights (lower is better; grey = 1, the bandwidth bound)</text>\n", left));
             for (int s = 0; s < shapes.Count; s++)
             {
                 for (int k = 0; k < kernels.Count; k++)
                 {
                     var r = rows.FirstOrDefault(x => x.Shape == shapes[s] && x.Kernel == kernels[k]);
                     if (r == null) continue;
-                    double h = r.GigabytesPerSecond / max * height;
-                    sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1:F1}\" width=\"18\" height=\"{2:F1}\" fill=\"{3}\"><title>{4} {5}: {6:F1} GB/s</title></rect>\n",
-                        left + s * groupWidth + k * 20, top + height - h, h, colours[k % colours.Length], r.Shape, r.Kernel, r.GigabytesPerSecond));
+                    double ratio = double.IsFinite(r.RatioToStream) ? Math.Min(r.RatioToStream, max) : max;
+                    double h = ratio / max * height;
+                    sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1:F1}\" width=\"18\" height=\"{2:F1}\" fill=\"{3}\"><title>{4} {5}: {6:F2} x the streaming read</title></rect>\n",
+                        left + s * groupWidth + k * 20, top + height - h, h, colours[k % colours.Length], r.Shape, r.Kernel, r.RatioToStream));
                 }
                 sb.Append(string.Format(c, "<text x=\"{0}\" y=\"{1}\">{2}</text>\n", left + s * groupWidth, top + height + 14, shapes[s]));
             }
             for (int g = 0; g <= 4; g++)
             {
                 double v = max * g / 4;
-                sb.Append(string.Format(c, "<text x=\"2\" y=\"{0:F0}\">{1:F0}</text><line x1=\"{2}\" x2=\"{3}\" y1=\"{4:F0}\" y2=\"{4:F0}\" stroke=\"#ddd\"/>\n",
+                sb.Append(string.Format(c, "<text x=\"2\" y=\"{0:F0}\">{1:F1}</text><line x1=\"{2}\" x2=\"{3}\" y1=\"{4:F0}\" y2=\"{4:F0}\" stroke=\"#ddd\"/>\n",
                     top + height - v / max * height + 4, v, left - 4, width, top + height - v / max * height));
             }
             for (int k = 0; k < kernels.Count; k++)

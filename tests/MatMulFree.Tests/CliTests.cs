@@ -190,6 +190,31 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Bench_prints_tables_and_writes_csv_json_and_svg()
+        {
+            // A functional check of the tool, not of speed: tiny shapes, minimal time.
+            string csv = Path.Combine(_dir, "k.csv"), json = Path.Combine(_dir, "b.json"), svg = Path.Combine(_dir, "c.svg");
+            var r = Mmf("bench", "--shapes", "64x64,100x200", "--min-time-ms", "1", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "2",
+                "--csv", csv, "--json", json, "--svg", svg);
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("| 100x200 | packed 2-bit, 1 thread", r.Out);
+            Assert.Contains("| 64x64 | int8 dot product, multiplies (baseline)", r.Out);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 2 threads | 8 |", r.Out);
+            Assert.Equal(11, File.ReadAllLines(csv).Length); // header + 2 shapes x 5 kernels
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+            Assert.True(doc.RootElement.GetProperty("kernels").GetArrayLength() >= 8);
+            Assert.StartsWith("<svg", File.ReadAllText(svg));
+        }
+
+        [Theory]
+        [InlineData("--shapes", "12by12")]
+        [InlineData("--threads", "0")]
+        public void Bench_rejects_bad_options(string option, string value)
+        {
+            Assert.Equal(MmfCommand.UsageError, Mmf("bench", option, value).Code);
+        }
+
+        [Fact]
         public void Unknown_command_is_a_usage_error()
         {
             Assert.Equal(MmfCommand.UsageError, Mmf("frobnicate").Code);

@@ -83,6 +83,29 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Batched_rows_equal_one_vector_at_a_time()
+        {
+            var random = new Random(9);
+            foreach (var (rows, columns, batch) in new[] { (7, 65, 1), (33, 200, 5), (64, 1024, 16), (10, 64, 21) })
+            {
+                var m = TernaryKernelTests.Matrix(rows, columns, (_, _) => random.Next(3) - 1);
+                var w = new PackedTernaryWeights(m);
+                var biased = new byte[batch * w.PaddedColumns];
+                var expected = new int[batch * rows];
+                for (int v = 0; v < batch; v++)
+                {
+                    var q = Enumerable.Range(0, columns).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+                    PackedTernaryKernel.Bias(q, biased.AsSpan(v * w.PaddedColumns, columns));
+                    for (int k = columns; k < w.PaddedColumns; k++) biased[v * w.PaddedColumns + k] = 0x80;
+                    Reference(m, q).CopyTo(expected, v * rows);
+                }
+                var acc = new int[batch * rows];
+                PackedTernaryKernel.BatchRows(w, biased, batch, acc, 0, rows);
+                Assert.Equal(expected, acc);
+            }
+        }
+
+        [Fact]
         public void Packs_two_bits_per_weight()
         {
             var w = new PackedTernaryWeights(TernaryKernelTests.Matrix(100, 640, (_, _) => 1));

@@ -44,7 +44,7 @@ namespace MatMulFree.Cli.Bench
 
             // The bandwidth bound: a vectorized sum over as many bytes as the packed weights.
             var stream = new List<byte[]>();
-            for (long have = 0; have < ColdBytes || stream.Count == 0; have += packedBytes)
+            for (long have = 0; (have < ColdBytes && stream.Count < 4096) || stream.Count == 0; have += packedBytes)
             {
                 // Written, not just allocated: untouched pages all map the one zero page and stay in cache.
                 var buffer = new byte[packedBytes];
@@ -68,6 +68,13 @@ namespace MatMulFree.Cli.Bench
                     workers.Run(work, rows);
                 }, minMilliseconds), streamUs));
             }
+            // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per token.
+            const int batch = 16;
+            var biasedBatch = new byte[batch * packed[0].PaddedColumns];
+            random.NextBytes(biasedBatch);
+            var accBatch = new int[batch * rows];
+            results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch,
+                Time(() => PackedTernaryKernel.BatchRows(packed[p++ % packed.Count], biasedBatch, batch, accBatch, 0, rows), minMilliseconds) / batch, streamUs));
             int b = 0;
             long signedBytes = bytesPerWeight[0].Data.LongLength;
             results.Add(new KernelResult(shape, rows, columns, "int8 weights, masks (Vector<T>)", signedBytes,
@@ -113,17 +120,29 @@ namespace MatMulFree.Cli.Bench
             return new TernaryMatrix(rows, columns, 0.02f, packed);
         }
 
-        /// <summary>Median microseconds per call: warm up, then repeat for at least the given time (and 7 calls).</summary>
+        /// <summary>
+        /// Median microseconds per call: warm up, then time samples of enough calls to last at
+        /// least 20 us each (so the timer's resolution does not matter), for at least the given
+        /// time and 7 samples.
+        /// </summary>
         public static double Time(Action call, double minMilliseconds)
         {
             for (int k = 0; k < 3; k++) call();
+            int repeat = 1;
+            while (true)
+            {
+                long begin = Stopwatch.GetTimestamp();
+                for (int k = 0; k < repeat; k++) call();
+                if (Stopwatch.GetElapsedTime(begin).TotalMilliseconds >= 0.02 || repeat >= 1 << 20) break;
+                repeat *= 2;
+            }
             var samples = new List<double>();
             var total = Stopwatch.StartNew();
             while (samples.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds)
             {
                 long start = Stopwatch.GetTimestamp();
-                call();
-                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000);
+                for (int k = 0; k < repeat; k++) call();
+                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000 / repeat);
                 if (samples.Count >= 100_000) break;
             }
             samples.Sort();

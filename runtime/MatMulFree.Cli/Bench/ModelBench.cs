@@ -32,7 +32,9 @@ namespace MatMulFree.Cli.Bench
                 var state = model.CreateState();
                 var logits = new float[model.Architecture.Vocab];
                 int vocab = model.Architecture.Vocab;
-                for (int k = 0; k < 16; k++) model.Step((k * 7919) % vocab, state, logits); // warm up (tiered JIT)
+                // Warm up for a second, so that tiered JIT compilation has promoted the hot methods.
+                var warm = Stopwatch.StartNew();
+                for (int k = 0; warm.ElapsedMilliseconds < 1000; k++) model.Step((k * 7919) % vocab, state, logits);
                 state.Reset();
                 var clock = Stopwatch.StartNew();
                 for (int k = 0; k < steps; k++)

@@ -163,6 +163,76 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        /// <summary>
+        /// Batched product for several token vectors at once (prefill, or several sessions): each
+        /// row's bit planes are expanded once per block and applied to every vector, so the weights
+        /// are read once for the whole batch. <paramref name="biased"/> holds the vectors biased by
+        /// <see cref="Bias"/> at a stride of <see cref="PackedTernaryWeights.PaddedColumns"/>;
+        /// <paramref name="acc"/> receives them at a stride of Rows. AVX-512 only; elsewhere one
+        /// vector at a time.
+        /// </summary>
+        public static unsafe void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, int batch, Span<int> acc, int start, int count)
+        {
+            int stride = w.PaddedColumns;
+            if (batch < 1 || biased.Length < batch * stride || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
+            {
+                throw new ArgumentException("buffers too short for this batch");
+            }
+            if (!Avx512BW.IsSupported)
+            {
+                var path = Best;
+                for (int v = 0; v < batch; v++)
+                {
+                    var one = new byte[stride];
+                    biased.Slice(v * stride, stride).CopyTo(one);
+                    var part = new int[w.Rows];
+                    if (path == PackedKernelPath.Scalar)
+                    {
+                        var q = new sbyte[stride];
+                        for (int k = 0; k < stride; k++) q[k] = (sbyte)(one[k] ^ 0x80);
+                        Scalar(w, q, part, start, count);
+                    }
+                    else
+                    {
+                        BiasedRows(path, w, one, part, start, count);
+                    }
+                    part.AsSpan(start, count).CopyTo(acc.Slice(v * w.Rows + start, count));
+                }
+                return;
+            }
+            const int MaxBatch = 16;
+            var sums = stackalloc Vector512<ulong>[MaxBatch];
+            fixed (ulong* planes = w.Planes)
+            fixed (byte* u = biased)
+            {
+                for (int first = 0; first < batch; first += MaxBatch)
+                {
+                    int size = Math.Min(MaxBatch, batch - first);
+                    for (int n = start; n < start + count; n++)
+                    {
+                        ulong* p = planes + (long)n * w.Blocks * 2;
+                        for (int v = 0; v < size; v++) sums[v] = Vector512<ulong>.Zero;
+                        for (int b = 0; b < w.Blocks; b++, p += 2)
+                        {
+                            var plus = Expand512(p[0]);
+                            var minus = Expand512(p[1]);
+                            byte* x0 = u + (long)first * stride + b * 64;
+                            for (int v = 0; v < size; v++)
+                            {
+                                var x = Vector512.Load(x0 + (long)v * stride);
+                                sums[v] += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(plus, x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64()
+                                         - Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(minus, x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
+                            }
+                        }
+                        for (int v = 0; v < size; v++)
+                        {
+                            acc[(first + v) * w.Rows + n] = (int)(long)Vector512.Sum(sums[v]) - w.Bias[n];
+                        }
+                    }
+                }
+            }
+        }
+
         private static readonly Vector256<byte> ShuffleIndex256 = Vector256.Create(
             (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
