@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
@@ -12,7 +13,7 @@ namespace MatMulFree.Runtime
     /// token step per docs/numerics.md. The reference the generated models and
     /// the HLS-C are compared with bit for bit.
     /// </summary>
-    public sealed class GenericModel : IMatMulFreeModel, IDisposable
+    public sealed class GenericModel : IBatchedModel, IDisposable
     {
         private readonly RowWorkers? _workers;
         private readonly float[] _embeddings;
@@ -89,6 +90,110 @@ namespace MatMulFree.Runtime
             LmHead.Forward(normed, RmsNorm.InverseRms(normed, a.RmsNormEps), s, logits.Slice(0, a.Vocab));
             state.Advance();
         }
+
+        /// <summary>Token vectors processed per batch (the batched kernel's width).</summary>
+        public const int BatchCapacity = 16;
+
+        public void Prefill(ReadOnlySpan<int> tokens, RecurrentState state, Span<float> logits)
+        {
+            var a = Architecture;
+            if (tokens.IsEmpty)
+            {
+                throw new ArgumentException("no tokens to prefill", nameof(tokens));
+            }
+            foreach (int token in tokens)
+            {
+                StepContract.Validate(a, token, state, logits);
+            }
+            var batch = new BatchScratch(a, BatchCapacity);
+            var same = new RecurrentState[BatchCapacity];
+            Array.Fill(same, state);
+            for (int start = 0; start < tokens.Length; start += BatchCapacity)
+            {
+                int count = Math.Min(BatchCapacity, tokens.Length - start);
+                bool last = start + count == tokens.Length;
+                RunBatch(tokens.Slice(start, count), same, batch, state.Scratch, last ? count - 1 : -1, logits);
+            }
+        }
+
+        public void StepBatch(ReadOnlySpan<int> tokens, IReadOnlyList<RecurrentState> states, Span<float> logits)
+        {
+            var a = Architecture;
+            if (states.Count != tokens.Length || logits.Length < tokens.Length * a.Vocab)
+            {
+                throw new ArgumentException("one state and one logits row per token are needed");
+            }
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                StepContract.Validate(a, tokens[t], states[t], logits.Slice(t * a.Vocab, a.Vocab));
+                for (int u = 0; u < t; u++)
+                {
+                    if (ReferenceEquals(states[u], states[t]))
+                    {
+                        throw new ArgumentException("a state appears twice in one batch step; use Prefill for one sequence");
+                    }
+                }
+            }
+            var batch = new BatchScratch(a, BatchCapacity);
+            var slice = new RecurrentState[BatchCapacity];
+            for (int start = 0; start < tokens.Length; start += BatchCapacity)
+            {
+                int count = Math.Min(BatchCapacity, tokens.Length - start);
+                for (int t = 0; t < count; t++) slice[t] = states[start + t];
+                RunBatch(tokens.Slice(start, count), slice, batch, states[start].Scratch, -2, logits.Slice(start * a.Vocab, count * a.Vocab));
+            }
+        }
+
+        /// <summary>
+        /// The token step of docs/numerics.md for a batch: every token's vectors are computed
+        /// with the same operations as <see cref="Step"/>; <paramref name="logitsOf"/> is the
+        /// index of the one token whose logits are wanted, -1 for none, -2 for all (rows of logits).
+        /// </summary>
+        private void RunBatch(ReadOnlySpan<int> tokens, RecurrentState[] states, BatchScratch b, StepScratch s, int logitsOf, Span<float> logits)
+        {
+            var a = Architecture;
+            int h = a.Hidden, count = tokens.Length;
+            var x = b.Residual.AsSpan(0, count * h);
+            var normed = b.Normed.AsSpan(0, count * h);
+            var mixed = b.Mixed.AsSpan(0, count * h);
+            for (int t = 0; t < count; t++)
+            {
+                _embeddings.AsSpan(tokens[t] * h, h).CopyTo(x.Slice(t * h, h));
+            }
+            for (int l = 0; l < a.Layers; l++)
+            {
+                Normalize(x, count, _attentionNorms[l], normed);
+                Mlgru[l].ForwardBatch(normed, count, l, states, b, s, mixed);
+                AddRows(x, mixed, count * h);
+                Normalize(x, count, _mlpNorms[l], normed);
+                Glu[l].ForwardBatch(normed, count, b, s, mixed);
+                AddRows(x, mixed, count * h);
+            }
+            for (int t = 0; t < count; t++)
+            {
+                if (logitsOf == -2 || logitsOf == t)
+                {
+                    var xt = x.Slice(t * h, h);
+                    var nt = normed.Slice(t * h, h);
+                    RmsNorm.Apply(xt, RmsNorm.InverseRms(xt, a.RmsNormEps), _finalNorm, nt);
+                    var row = logitsOf == -2 ? logits.Slice(t * a.Vocab, a.Vocab) : logits.Slice(0, a.Vocab);
+                    LmHead.Forward(nt, RmsNorm.InverseRms(nt, a.RmsNormEps), s, row);
+                }
+                states[t].Advance();
+            }
+        }
+
+        private void Normalize(ReadOnlySpan<float> x, int count, float[] weight, Span<float> y)
+        {
+            int h = Architecture.Hidden;
+            for (int t = 0; t < count; t++)
+            {
+                var xt = x.Slice(t * h, h);
+                RmsNorm.Apply(xt, RmsNorm.InverseRms(xt, Architecture.RmsNormEps), weight, y.Slice(t * h, h));
+            }
+        }
+
+        private static void AddRows(Span<float> x, ReadOnlySpan<float> y, int length) => Residual.Add(x.Slice(0, length), y.Slice(0, length));
 
         /// <summary>Stops the row worker threads, if any.</summary>
         public void Dispose() => _workers?.Dispose();

@@ -9,7 +9,7 @@ using MatMulFree.Runtime.Kernels;
 namespace MatMulFree.Cli.Bench
 {
     /// <summary>Decode speed of one model configuration.</summary>
-    internal sealed record ModelResult(string Model, string Configuration, int Tokens, double TokensPerSecond, long PeakResidentBytes);
+    internal sealed record ModelResult(string Model, string Configuration, int Tokens, double TokensPerSecond, double PrefillTokensPerSecond, long PeakResidentBytes);
 
     /// <summary>Token-by-token decode of a whole model (the generic runtime), timed over a fixed number of steps.</summary>
     internal static class ModelBench
@@ -42,7 +42,16 @@ namespace MatMulFree.Cli.Bench
                     model.Step((k * 7919) % vocab, state, logits);
                 }
                 double seconds = clock.Elapsed.TotalSeconds;
-                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, PeakResidentBytes()));
+                // Prefill: the same number of tokens as one prompt, layer by layer (batched products).
+                var prompt = new int[steps];
+                for (int k = 0; k < steps; k++) prompt[k] = (k * 7919) % vocab;
+                state.Reset();
+                model.Prefill(prompt, state, logits);
+                state.Reset();
+                clock.Restart();
+                model.Prefill(prompt, state, logits);
+                double prefill = steps / clock.Elapsed.TotalSeconds;
+                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, prefill, PeakResidentBytes()));
             }
             return results;
         }

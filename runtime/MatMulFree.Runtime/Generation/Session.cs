@@ -51,15 +51,32 @@ namespace MatMulFree.Runtime.Generation
             _hasLogits = false;
         }
 
-        /// <summary>Feeds tokens one step each (the prompt); their last logits remain.</summary>
+        /// <summary>
+        /// Feeds tokens (a prompt); their last logits remain. A model that batches
+        /// (<see cref="IBatchedModel"/>) processes them layer by layer; the result is the same.
+        /// </summary>
         public void Feed(ReadOnlySpan<int> tokens)
         {
+            if (tokens.IsEmpty)
+            {
+                return;
+            }
+            if (tokens.Length > 1 && Model is IBatchedModel batched)
+            {
+                batched.Prefill(tokens, State, _logits);
+            }
+            else
+            {
+                foreach (int t in tokens)
+                {
+                    Model.Step(t, State, _logits);
+                }
+            }
             foreach (int t in tokens)
             {
-                Model.Step(t, State, _logits);
                 Remember(t);
-                _hasLogits = true;
             }
+            _hasLogits = true;
         }
 
         /// <summary>Encodes and feeds a prompt; BOS first when the session is at its start.</summary>

@@ -81,6 +81,39 @@ namespace MatMulFree.Runtime.Layers
             }
             Dequantizer.Apply(acc, Beta, s, y);
         }
+
+        /// <summary>
+        /// The same BitLinear for <paramref name="count"/> vectors at once (rows of <paramref name="x"/>,
+        /// stride InFeatures; outputs in <paramref name="y"/>, stride OutFeatures). Each vector is
+        /// quantized on its own, exactly as in <see cref="Forward"/>; packed layers then read their
+        /// weights once for the whole batch. Bit-identical to calling Forward per vector.
+        /// </summary>
+        public void ForwardBatch(ReadOnlySpan<float> x, ReadOnlySpan<float> inverseRms, int count, BatchScratch batch, StepScratch scratch, Span<float> y)
+        {
+            if (Packed == null)
+            {
+                for (int t = 0; t < count; t++)
+                {
+                    Forward(x.Slice(t * InFeatures, InFeatures), inverseRms[t], scratch, y.Slice(t * OutFeatures, OutFeatures));
+                }
+                return;
+            }
+            int stride = Packed.PaddedColumns;
+            var biased = batch.Biased.AsSpan(0, count * stride);
+            var scales = batch.Scales.AsSpan(0, count);
+            for (int t = 0; t < count; t++)
+            {
+                var q = scratch.Quantized.AsSpan();
+                scales[t] = ActivationQuantizer.Quantize(x.Slice(t * InFeatures, InFeatures), inverseRms[t], _normWeight, q);
+                PackedTernaryKernel.Bias(q.Slice(0, stride), biased.Slice(t * stride, stride));
+            }
+            var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
+            PackedTernaryKernel.BatchRows(Packed, biased, count, acc, 0, OutFeatures);
+            for (int t = 0; t < count; t++)
+            {
+                Dequantizer.Apply(acc.Slice(t * OutFeatures, OutFeatures), Beta, scales[t], y.Slice(t * OutFeatures, OutFeatures));
+            }
+        }
     }
 
     /// <summary>One packed product split by rows: the buffers of the current call, reused (no allocation).</summary>

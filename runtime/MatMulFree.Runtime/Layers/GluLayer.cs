@@ -31,5 +31,25 @@ namespace MatMulFree.Runtime.Layers
             GluCell.Combine(z, u);
             Down.Forward(u, RmsNorm.InverseRms(u, _eps), s, y);
         }
+
+        /// <summary><paramref name="count"/> normed inputs at once (rows of <paramref name="x"/>, stride H), as <see cref="Forward"/> each.</summary>
+        public void ForwardBatch(ReadOnlySpan<float> x, int count, BatchScratch b, StepScratch s, Span<float> y)
+        {
+            int hidden = GateUp.InFeatures, width = Down.InFeatures;
+            var inverse = b.InverseRms.AsSpan(0, count);
+            for (int t = 0; t < count; t++)
+            {
+                inverse[t] = RmsNorm.InverseRms(x.Slice(t * hidden, hidden), _eps);
+            }
+            var z = b.Wide.AsSpan(0, count * 2 * width);
+            GateUp.ForwardBatch(x, inverse, count, b, s, z);
+            var u = b.Glu.AsSpan(0, count * width);
+            for (int t = 0; t < count; t++)
+            {
+                GluCell.Combine(z.Slice(t * 2 * width, 2 * width), u.Slice(t * width, width));
+                inverse[t] = RmsNorm.InverseRms(u.Slice(t * width, width), _eps);
+            }
+            Down.ForwardBatch(u, inverse, count, b, s, y);
+        }
     }
 }

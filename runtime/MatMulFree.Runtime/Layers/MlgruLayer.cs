@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Runtime.Kernels;
 
@@ -48,6 +49,38 @@ namespace MatMulFree.Runtime.Layers
             var o = i; // i is no longer needed
             MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, _eps), _gateNorm, h, o);
             Output.Forward(o, RmsNorm.InverseRms(o, _eps), s, y);
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> normed inputs at once (rows of <paramref name="x"/>, stride H): the
+        /// projections are batched; the recurrence runs in order, input t updating the state of
+        /// <paramref name="states"/>[t] (all one state for a prompt), exactly as <see cref="Forward"/>.
+        /// </summary>
+        public void ForwardBatch(ReadOnlySpan<float> x, int count, int layer, IReadOnlyList<RecurrentState> states,
+            BatchScratch b, StepScratch s, Span<float> y)
+        {
+            int width = Input.OutFeatures;
+            var inverse = b.InverseRms.AsSpan(0, count);
+            for (int t = 0; t < count; t++)
+            {
+                inverse[t] = RmsNorm.InverseRms(x.Slice(t * width, width), _eps);
+            }
+            var i = b.Input.AsSpan(0, count * width);
+            var f = b.Forget.AsSpan(0, count * width);
+            var g = b.Gate.AsSpan(0, count * width);
+            Input.ForwardBatch(x, inverse, count, b, s, i);
+            Forget.ForwardBatch(x, inverse, count, b, s, f);
+            Gate.ForwardBatch(x, inverse, count, b, s, g);
+            for (int t = 0; t < count; t++)
+            {
+                var h = states[t].Hidden(layer);
+                var it = i.Slice(t * width, width);
+                var gt = g.Slice(t * width, width);
+                MlgruCell.UpdateState(it, f.Slice(t * width, width), _lowerBound, h);
+                MlgruCell.GateOutput(gt, RmsNorm.InverseRms(gt, _eps), _gateNorm, h, it); // o over i
+                inverse[t] = RmsNorm.InverseRms(it, _eps);
+            }
+            Output.ForwardBatch(i, inverse, count, b, s, y);
         }
     }
 }
