@@ -5,6 +5,7 @@
 # compiler in-process (UseSharedCompilation=false), is timed, and its peak resident
 # memory is the compiler's. Prints a markdown table.
 #   tools/generator-build-cost.sh samples/models/sample-l4-h128.mmf.json [more.mmf.json ...]
+# KERNEL=auto|unrolled|packed chooses MatMulFreeKernel (default unrolled: the worst case).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dotnet build "$root/runtime/MatMulFree.Cli" -c Release -v q -nologo > /dev/null
@@ -17,7 +18,7 @@ for manifest in "$@"; do
     cat > "$work/Cost.csproj" <<PROJ
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework>
-    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles><MatMulFreeUnrollLimit>100000000</MatMulFreeUnrollLimit></PropertyGroup>
+    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles><MatMulFreeUnrollLimit>100000000</MatMulFreeUnrollLimit><MatMulFreeKernel>${KERNEL:-unrolled}</MatMulFreeKernel></PropertyGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.props" />
   <ItemGroup>
     <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />

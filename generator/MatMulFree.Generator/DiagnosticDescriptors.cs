@@ -45,7 +45,7 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor DuplicateManifest = Warning("MMF0022",
             "Manifest compiled twice", "The manifest '{0}' is also compiled into '{1}': each copy adds the whole model to the assembly; use one class");
         public static readonly DiagnosticDescriptor TooLargeToUnroll = Error("MMF0023",
-            "Model too large to unroll", "Model '{0}' needs {1} unrolled terms, more than MatMulFreeUnrollLimit ({2}); packed kernels for large models are not available yet: raise <MatMulFreeUnrollLimit> in the project file to unroll anyway (compile time and memory grow with it)");
+            "Model too large to unroll", "Model '{0}' needs {1} unrolled terms, more than MatMulFreeUnrollLimit ({2}): let large layers use the packed kernel (<MatMulFreeKernel>auto</MatMulFreeKernel>, the default, or packed), or raise <MatMulFreeUnrollLimit> to unroll anyway (compile time and memory grow with it)");
         public static readonly DiagnosticDescriptor EmptyManifestPath = Error("MMF0024",
             "Manifest path missing", "[MatMulFreeModel] needs the path of a manifest, e.g. [MatMulFreeModel(\"models/tiny.mmf.json\")]");
         public static readonly DiagnosticDescriptor InvalidOption = Warning("MMF0025",

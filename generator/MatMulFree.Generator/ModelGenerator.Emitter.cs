@@ -55,9 +55,9 @@ namespace MatMulFree.Generator
                 }
                 w.Doc("remarks",
                     $"HGRN-Bit model \"{m.Name}\" compiled at build time: {a.Layers} layers, hidden {a.Hidden}, intermediate {a.Intermediate}, vocabulary {a.Vocab}.",
-                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights, written out as integer additions and subtractions:",
-                    $"{plan.AdditionsBefore:N0} additions as plain row sums, {plan.AdditionsAfter:N0} after adder sharing ({Percent(plan.AdditionsAfter, plan.AdditionsBefore)} of them).",
-                    "No weight is read at run time; norms, lower bounds and embeddings are constant data.");
+                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == KernelForm.Unrolled)} unrolled into integer additions and subtractions",
+                    $"(with adder sharing), {plan.Layers.Count(l => l.Form == KernelForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
+                    "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
                 w.Open($"partial class {target.ClassName} : IMatMulFreeModel");
                 EmitMembers(w, m);
                 EmitStep(w, m);
@@ -168,6 +168,11 @@ namespace MatMulFree.Generator
 
             private static void EmitBitLinear(CodeWriter w, BitLinearPlan layer)
             {
+                if (layer.Form == KernelForm.Packed)
+                {
+                    EmitPackedBitLinear(w, layer);
+                    return;
+                }
                 var weights = layer.Weights;
                 var p = layer.Product;
                 string name = MethodName(weights);
@@ -177,7 +182,7 @@ namespace MatMulFree.Generator
                     ? "adder sharing found nothing to share, so the rows are plain sums"
                     : $"adder sharing over groups of {p.GroupSize} input columns takes {p.AdditionsAfter:N0} ({Percent(p.AdditionsAfter, p.AdditionsBefore)}): {shared:N0} shared sums computed once, {p.AdditionsAfter - shared:N0} in the rows";
                 w.Doc("remarks",
-                    $"{weights.Name}: BitLinear {p.Columns} -> {p.Rows}, beta = {weights.Weight.Beta.ToString("G9", C)}.",
+                    $"{weights.Name}: BitLinear {p.Columns} -> {p.Rows}, beta = {weights.Weight.Beta.ToString("G9", C)}; {layer.Reason}.",
                     $"{p.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - p.NonZeros, total)} zero), written as additions and subtractions only.",
                     $"Plain row sums would take {p.AdditionsBefore:N0} additions; {sharing}.",
                     $"Code: {Count(layer.SharedSumMethods.Count, "shared-sum method")} and {Count(layer.RowMethods.Count, "row method")}, split so that each stays under the JIT's",
@@ -240,6 +245,48 @@ namespace MatMulFree.Generator
                     w.Close();
                     w.Line();
                 }
+            }
+
+            private static void EmitPackedBitLinear(CodeWriter w, BitLinearPlan layer)
+            {
+                var weights = layer.Weights;
+                var t = weights.Weight;
+                string name = MethodName(weights);
+                long total = (long)t.Rows * t.Columns;
+                var planes = t.ToBitPlanes();
+                w.Doc("remarks",
+                    $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
+                    $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit bit planes",
+                    $"({planes.Length * 8L:N0} bytes of constant data); the runtime's packed kernel sums the selected activations with additions only.");
+                w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
+                w.Line("Span<sbyte> q = scratch.Quantized;");
+                w.Line($"Span<int> acc = scratch.Accumulators.AsSpan(0, {t.Rows});");
+                w.Line("// RMSNorm with this layer's weight and int8 absmax quantization: q and its scale s.");
+                w.Line($"float s = ActivationQuantizer.Quantize(x, r, {name}Norm, q);");
+                w.Line("// The ternary product on the packed 2-bit kernel, exact in integers.");
+                w.Line($"PackedTernaryKernel.Product({name}Packed, q, scratch.Biased, acc);");
+                w.Line("// Back to float: y = acc * (beta / s).");
+                w.Line($"Dequantizer.Apply(acc, {Float(t.Beta)}, s, y);");
+                w.Close();
+                w.Line();
+                w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Planes.");
+                w.Line($"private static readonly PackedTernaryWeights {name}Packed = new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Planes);");
+                w.Line();
+                w.Doc("summary", $"{weights.Name}: per row and block of 64 input columns, the mask of +1 weights, then the mask of -1 weights.");
+                w.Line($"private static ReadOnlySpan<ulong> {name}Planes => new ulong[]");
+                w.Line("{");
+                var sb = new StringBuilder();
+                for (int k = 0; k < planes.Length; k += 4)
+                {
+                    sb.Clear().Append("    ");
+                    for (int j = k; j < Math.Min(planes.Length, k + 4); j++)
+                    {
+                        sb.Append("0x").Append(planes[j].ToString("X16", C)).Append("UL,").Append(j + 1 < Math.Min(planes.Length, k + 4) ? " " : "");
+                    }
+                    w.Line(sb.ToString());
+                }
+                w.Line("};");
+                w.Line();
             }
 
             private static void EmitData(CodeWriter w, ModelDefinition m)

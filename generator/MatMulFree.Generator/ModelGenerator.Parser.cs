@@ -23,6 +23,7 @@ namespace MatMulFree.Generator
         internal static class Parser
         {
             public const string UnrollLimitProperty = "MatMulFreeUnrollLimit";
+            public const string KernelProperty = "MatMulFreeKernel";
 
             public static ModelTarget ParseTarget(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
             {
@@ -142,17 +143,34 @@ namespace MatMulFree.Generator
 
             public static GeneratorOptions ParseOptions(AnalyzerConfigOptions options)
             {
-                if (!options.TryGetValue("build_property." + UnrollLimitProperty, out var raw) || string.IsNullOrWhiteSpace(raw))
+                DiagnosticInfo? problem = null;
+                long limit = GeneratorOptions.DefaultUnrollLimit;
+                if (options.TryGetValue("build_property." + UnrollLimitProperty, out var raw) && !string.IsNullOrWhiteSpace(raw))
                 {
-                    return new GeneratorOptions(GeneratorOptions.DefaultUnrollLimit, null);
+                    if (long.TryParse(raw.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long parsed) && parsed > 0)
+                    {
+                        limit = parsed;
+                    }
+                    else
+                    {
+                        problem = DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, UnrollLimitProperty, raw,
+                            "a positive whole number of terms is expected", GeneratorOptions.DefaultUnrollLimit.ToString(CultureInfo.InvariantCulture));
+                    }
                 }
-                if (long.TryParse(raw.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long limit) && limit > 0)
+                var kernel = KernelChoice.Auto;
+                if (options.TryGetValue("build_property." + KernelProperty, out var form) && !string.IsNullOrWhiteSpace(form))
                 {
-                    return new GeneratorOptions(limit, null);
+                    switch (form.Trim().ToLowerInvariant())
+                    {
+                        case "auto": kernel = KernelChoice.Auto; break;
+                        case "unrolled": kernel = KernelChoice.Unrolled; break;
+                        case "packed": kernel = KernelChoice.Packed; break;
+                        default:
+                            problem ??= DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, KernelProperty, form, "auto, unrolled or packed is expected", "auto");
+                            break;
+                    }
                 }
-                var problem = DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, UnrollLimitProperty, raw,
-                    "a positive whole number of terms is expected", GeneratorOptions.DefaultUnrollLimit.ToString(CultureInfo.InvariantCulture));
-                return new GeneratorOptions(GeneratorOptions.DefaultUnrollLimit, problem);
+                return new GeneratorOptions(limit, kernel, problem);
             }
 
             /// <summary>The manifest a target names, if it is among the additional files.</summary>
@@ -181,7 +199,7 @@ namespace MatMulFree.Generator
                 {
                     return null;
                 }
-                var plan = ModelPlan.Create(manifest.Model, ct);
+                var plan = ModelPlan.Create(manifest.Model, options.Kernel, ct);
                 bool fits = plan.UnrolledTerms <= options.UnrollLimit;
                 return new GenerationSpec(target, manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms);
             }

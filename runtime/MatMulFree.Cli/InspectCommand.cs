@@ -31,7 +31,8 @@ namespace MatMulFree.Cli
             var a = m.Architecture;
             var c = CultureInfo.InvariantCulture;
             var tensors = TensorInventory.Of(m).ToList();
-            var modelPlan = ModelPlan.Create(m);
+            var modelPlan = ModelPlan.Create(m, KernelChoice.Unrolled);
+            var autoPlan = ModelPlan.Create(m, KernelChoice.Auto);
             var plans = modelPlan.Layers.ToDictionary(l => l.Weights.Weight, l => l.Product);
             long additionsBefore = modelPlan.AdditionsBefore, additionsAfter = modelPlan.AdditionsAfter;
             long ternary = 0, nonZero = 0, full = 0, packedBytes = 0;
@@ -62,8 +63,10 @@ namespace MatMulFree.Cli
                 packedBytes + 4 * full, packedBytes, 4 * full));
             o.WriteLine(string.Format(c, "additions      {0:N0} per token as plain row sums, {1:N0} with adder sharing ({2:P1})",
                 additionsBefore, additionsAfter, additionsBefore == 0 ? 1 : (double)additionsAfter / additionsBefore));
-            o.WriteLine(string.Format(c, "unrolled code  {0:N0} terms when compiled by the source generator (see MatMulFreeUnrollLimit, docs/generator.md)",
+            o.WriteLine(string.Format(c, "unrolled code  {0:N0} terms if the source generator unrolls every layer (see MatMulFreeUnrollLimit, docs/generator.md)",
                 modelPlan.UnrolledTerms));
+            o.WriteLine(string.Format(c, "generator      MatMulFreeKernel=auto unrolls {0} layers ({1:N0} terms) and packs {2}",
+                autoPlan.Layers.Count(l => l.Form == KernelForm.Unrolled), autoPlan.UnrolledTerms, autoPlan.Layers.Count(l => l.Form == KernelForm.Packed)));
             o.WriteLine(string.Format(c, "state          {0:N0} bytes per sequence ({1} layers x {2} floats), constant in sequence length",
                 4L * a.Layers * a.Hidden, a.Layers, a.Hidden));
             o.WriteLine();

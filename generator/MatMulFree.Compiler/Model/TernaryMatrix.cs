@@ -45,6 +45,29 @@ namespace MatMulFree.Compiler.Model
             return result;
         }
 
+        /// <summary>
+        /// The matrix as bit planes: for each row and each block of 64 columns, a mask of
+        /// the +1 weights then a mask of the -1 weights (bit j = column 64 * block + j).
+        /// The layout of the packed kernel (MatMulFree.Runtime.Kernels.PackedTernaryWeights).
+        /// </summary>
+        public ulong[] ToBitPlanes()
+        {
+            int blocks = (Columns + 63) / 64;
+            var planes = new ulong[(long)Rows * blocks * 2];
+            for (int n = 0; n < Rows; n++)
+            {
+                for (int k = 0; k < Columns; k++)
+                {
+                    int t = this[n, k];
+                    if (t != 0)
+                    {
+                        planes[((long)n * blocks + k / 64) * 2 + (t > 0 ? 0 : 1)] |= 1UL << (k % 64);
+                    }
+                }
+            }
+            return planes;
+        }
+
         /// <summary>How many weights are not zero: the additions a naive kernel makes.</summary>
         public long CountNonZero()
         {

@@ -4,28 +4,50 @@ using MatMulFree.Compiler.Model;
 
 namespace MatMulFree.Compiler.Planning
 {
-    /// <summary>How one BitLinear is written out: its product plan and where its
+    /// <summary>How the generated C# computes one BitLinear's ternary product.</summary>
+    public enum KernelForm
+    {
+        /// <summary>Straight-line additions and subtractions, the weights in the code.</summary>
+        Unrolled,
+        /// <summary>The runtime's packed 2-bit kernel over constant weight data.</summary>
+        Packed,
+    }
+
+    /// <summary>Which forms the planner may choose (the MatMulFreeKernel build property).</summary>
+    public enum KernelChoice
+    {
+        Auto,
+        Unrolled,
+        Packed,
+    }
+
+    /// <summary>How one BitLinear is written out: its form, its product plan and where its
     /// straight-line code is cut into methods.</summary>
     public sealed class BitLinearPlan
     {
-        public BitLinearPlan(BitLinearWeights weights, TernaryProductPlan product,
+        public BitLinearPlan(BitLinearWeights weights, KernelForm form, string reason, TernaryProductPlan product,
             IReadOnlyList<(int Start, int Count)> sharedSumMethods, IReadOnlyList<(int Start, int Count)> rowMethods)
         {
             Weights = weights;
+            Form = form;
+            Reason = reason;
             Product = product;
             SharedSumMethods = sharedSumMethods;
             RowMethods = rowMethods;
         }
 
         public BitLinearWeights Weights { get; }
+        public KernelForm Form { get; }
+        /// <summary>Why the planner chose the form (for the generated remarks).</summary>
+        public string Reason { get; }
         public TernaryProductPlan Product { get; }
         /// <summary>Ranges of <see cref="TernaryProductPlan.SharedSums"/>, one method each.</summary>
         public IReadOnlyList<(int Start, int Count)> SharedSumMethods { get; }
         /// <summary>Ranges of output rows, one method each.</summary>
         public IReadOnlyList<(int Start, int Count)> RowMethods { get; }
 
-        /// <summary>Operands read by the unrolled code: a measure of its size.</summary>
-        public long UnrolledTerms => Product.Terms + 2L * Product.SharedSums.Count;
+        /// <summary>Operands read by the unrolled code: a measure of its size (0 when packed).</summary>
+        public long UnrolledTerms => Form == KernelForm.Unrolled ? Product.Terms + 2L * Product.SharedSums.Count : 0;
     }
 
     /// <summary>Per BitLinear of a model, in execution order, how it is unrolled.</summary>
@@ -56,20 +78,49 @@ namespace MatMulFree.Compiler.Planning
         public long AdditionsAfter { get; }
         public long NonZeros { get; }
 
-        /// <summary>Plans every BitLinear of <paramref name="model"/> (adder sharing, method split).</summary>
-        public static ModelPlan Create(ModelDefinition model, CancellationToken cancellationToken = default)
+        /// <summary>
+        /// Auto form: layers with at most this many weights are unrolled, larger ones packed.
+        /// Measured (docs/performance.md, samples/GeneratedBench): whole models of 16-wide
+        /// layers decode 1.23x faster unrolled than with the packed kernel, 64-wide ones 0.80x,
+        /// 96-wide 0.55x, 128-wide 0.24x; the crossover lies between 1,024 and 4,096 weights
+        /// per layer, and 2,048 keeps every committed model at or above the generic speed.
+        /// </summary>
+        public const long AutoUnrolledMaxWeights = 2048;
+
+        /// <summary>Plans every BitLinear of <paramref name="model"/> (form, adder sharing, method split).</summary>
+        public static ModelPlan Create(ModelDefinition model, KernelChoice choice = KernelChoice.Auto, CancellationToken cancellationToken = default)
         {
             var layers = new List<BitLinearPlan>();
             foreach (var w in model.BitLinears())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                layers.Add(Plan(w));
+                layers.Add(Plan(w, choice));
             }
             return new ModelPlan(model, layers);
         }
 
-        public static BitLinearPlan Plan(BitLinearWeights w)
+        public static BitLinearPlan Plan(BitLinearWeights w, KernelChoice choice = KernelChoice.Unrolled)
         {
+            long weights = (long)w.InFeatures * w.OutFeatures;
+            KernelForm form;
+            string reason;
+            switch (choice)
+            {
+                case KernelChoice.Unrolled:
+                    form = KernelForm.Unrolled;
+                    reason = "unrolled for every layer (MatMulFreeKernel=unrolled)";
+                    break;
+                case KernelChoice.Packed:
+                    form = KernelForm.Packed;
+                    reason = "packed for every layer (MatMulFreeKernel=packed)";
+                    break;
+                default:
+                    form = weights <= AutoUnrolledMaxWeights ? KernelForm.Unrolled : KernelForm.Packed;
+                    reason = form == KernelForm.Unrolled
+                        ? $"unrolled: {weights:N0} weights, at most the {AutoUnrolledMaxWeights:N0} below which unrolled code measured faster than the packed kernel"
+                        : $"packed: {weights:N0} weights, more than the {AutoUnrolledMaxWeights:N0} above which the packed kernel measured faster than unrolled code";
+                    break;
+            }
             var product = AdderSharing.Plan(w.Weight);
             var sharedTerms = new List<int>(product.SharedSums.Count);
             for (int k = 0; k < product.SharedSums.Count; k++)
@@ -81,7 +132,7 @@ namespace MatMulFree.Compiler.Planning
             {
                 rowTerms.Add(row.Length);
             }
-            return new BitLinearPlan(w, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms));
+            return new BitLinearPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms));
         }
     }
 }

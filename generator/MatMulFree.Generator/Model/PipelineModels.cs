@@ -46,7 +46,7 @@ namespace MatMulFree.Generator.Model
     }
 
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
-    internal sealed record GeneratorOptions(long UnrollLimit, DiagnosticInfo? Problem)
+    internal sealed record GeneratorOptions(long UnrollLimit, MatMulFree.Compiler.Planning.KernelChoice Kernel, DiagnosticInfo? Problem)
     {
         public const long DefaultUnrollLimit = 1_000_000;
     }

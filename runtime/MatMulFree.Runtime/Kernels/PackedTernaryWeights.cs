@@ -16,26 +16,33 @@ namespace MatMulFree.Runtime.Kernels
         public const int BlockColumns = 64;
 
         public PackedTernaryWeights(TernaryMatrix matrix)
+            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes())
         {
-            Rows = matrix.Rows;
-            Columns = matrix.Columns;
-            Blocks = (matrix.Columns + BlockColumns - 1) / BlockColumns;
-            Beta = matrix.Beta;
-            Planes = new ulong[(long)Rows * Blocks * 2];
-            Bias = new int[Rows];
-            for (int n = 0; n < Rows; n++)
+        }
+
+        /// <summary>
+        /// From bit planes computed ahead of time (the generated models' constant data):
+        /// [row][block][plus, minus], as <see cref="Planes"/> documents.
+        /// </summary>
+        public PackedTernaryWeights(int rows, int columns, float beta, ReadOnlySpan<ulong> planes)
+        {
+            Rows = rows;
+            Columns = columns;
+            Blocks = (columns + BlockColumns - 1) / BlockColumns;
+            Beta = beta;
+            if (planes.Length != (long)rows * Blocks * 2)
+            {
+                throw new ArgumentException($"{rows} x {columns} needs {(long)rows * Blocks * 2} plane words, got {planes.Length}");
+            }
+            Planes = planes.ToArray();
+            Bias = new int[rows];
+            for (int n = 0; n < rows; n++)
             {
                 int balance = 0;
-                for (int k = 0; k < Columns; k++)
+                for (int b = 0; b < Blocks; b++)
                 {
-                    int t = matrix[n, k];
-                    if (t == 0)
-                    {
-                        continue;
-                    }
-                    long at = ((long)n * Blocks + k / BlockColumns) * 2 + (t > 0 ? 0 : 1);
-                    Planes[at] |= 1UL << (k % BlockColumns);
-                    balance += t;
+                    long at = ((long)n * Blocks + b) * 2;
+                    balance += System.Numerics.BitOperations.PopCount(Planes[at]) - System.Numerics.BitOperations.PopCount(Planes[at + 1]);
                 }
                 Bias[n] = 128 * balance;
             }

@@ -14,15 +14,20 @@ namespace MatMulFree.Tests.Generator
     {
         private static readonly ConcurrentDictionary<string, IMatMulFreeModel> Compiled = new ConcurrentDictionary<string, IMatMulFreeModel>();
 
-        internal static IMatMulFreeModel Generated(string name) => Compiled.GetOrAdd(name, GeneratorHarness.CompileModel);
+        internal static IMatMulFreeModel Generated(string name, string kernel) =>
+            Compiled.GetOrAdd(name + "/" + kernel, _ => GeneratorHarness.CompileModel(name, kernel));
 
         [Theory]
-        [InlineData("micro-l2-h16")]
-        [InlineData("tiny-l2-h64")]
-        [InlineData("tiny-l3-h96")]
-        public void Generated_logits_are_bit_identical_to_the_generic_runtime(string name)
+        [InlineData("micro-l2-h16", "auto")]
+        [InlineData("micro-l2-h16", "unrolled")]
+        [InlineData("micro-l2-h16", "packed")]
+        [InlineData("tiny-l2-h64", "auto")]
+        [InlineData("tiny-l2-h64", "unrolled")]
+        [InlineData("tiny-l3-h96", "auto")]
+        [InlineData("tiny-l3-h96", "unrolled")]
+        public void Generated_logits_are_bit_identical_to_the_generic_runtime(string name, string kernel)
         {
-            var generated = Generated(name);
+            var generated = Generated(name, kernel);
             var generic = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
             Assert.Equal(generic.Name, generated.Name);
             Assert.Equal(generic.Architecture.Vocab, generated.Architecture.Vocab);

@@ -14,10 +14,11 @@ namespace MatMulFree.Tests.Generator
     /// <summary>What the generated code looks like: its text, its syntax and its IL.</summary>
     public sealed class GeneratedCodeTests
     {
-        private static GeneratorHarness.Result Generate(string name)
+        private static GeneratorHarness.Result Generate(string name, string kernel = "unrolled")
         {
             var manifest = GeneratorHarness.Manifest($"models/{name}.mmf.json", TestData.ModelText(name));
-            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("CompiledModel", $"models/{name}.mmf.json")), new[] { manifest });
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("CompiledModel", $"models/{name}.mmf.json")), new[] { manifest },
+                new System.Collections.Generic.Dictionary<string, string> { ["MatMulFreeKernel"] = kernel });
             Assert.Empty(result.Diagnostics);
             return result;
         }
@@ -25,7 +26,10 @@ namespace MatMulFree.Tests.Generator
         [Fact]
         public void Generated_code_of_the_smallest_model_matches_its_baseline()
         {
-            var source = Assert.Single(Generate("micro-l2-h16").Sources);
+            // The default plan: small layers unrolled, lm_head (259 x 16) on the packed kernel.
+            var source = Assert.Single(Generate("micro-l2-h16", "auto").Sources);
+            Assert.Contains("PackedTernaryKernel.Product(LmHeadPacked", source);
+            Assert.Contains("private static void Layer0IProjRows(", source);
             Baseline.Verify("csharp-micro-l2-h16/Models.CompiledModel.g.cs.txt", source.Replace("\r\n", "\n"));
         }
 

@@ -115,10 +115,11 @@ namespace MatMulFree.Tests.Generator
         }
 
         /// <summary>Generates, compiles and instantiates the model of one committed manifest.</summary>
-        public static IMatMulFreeModel CompileModel(string name)
+        public static IMatMulFreeModel CompileModel(string name, string kernel = "auto")
         {
             var manifest = Manifest($"models/{name}.mmf.json", TestData.ModelText(name));
-            var result = Run(Compilation(ModelClass("CompiledModel", $"models/{name}.mmf.json")), new[] { manifest });
+            var result = Run(Compilation(ModelClass("CompiledModel", $"models/{name}.mmf.json")), new[] { manifest },
+                new Dictionary<string, string> { ["MatMulFreeKernel"] = kernel });
             if (!result.Diagnostics.IsEmpty)
             {
                 throw new InvalidOperationException("unexpected diagnostics: " + string.Join("\n", result.Diagnostics));
