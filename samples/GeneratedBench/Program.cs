@@ -17,7 +17,7 @@ var models = new (IMatMulFreeModel Generated, string File)[]
 };
 Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of 5 rounds of {Steps} steps");
 Console.WriteLine();
-Console.WriteLine("| model | generated (unrolled) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
+Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelChoice.Value}) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
 Console.WriteLine("|---|---:|---:|---:|---:|");
 foreach (var (generated, file) in models)
 {
@@ -45,4 +45,12 @@ static double TokensPerSecond(IMatMulFreeModel model)
     }
     Array.Sort(rounds);
     return rounds[rounds.Length / 2];
+}
+
+/// <summary>The MatMulFreeKernel this program was built with (the build passes it in as assembly metadata).</summary>
+internal static class KernelChoice
+{
+    public static string Value => typeof(KernelChoice).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        is object[] attributes && System.Array.Find(attributes, a => ((System.Reflection.AssemblyMetadataAttribute)a).Key == "MatMulFreeKernel") is System.Reflection.AssemblyMetadataAttribute m
+        && !string.IsNullOrEmpty(m.Value) ? m.Value! : "auto";
 }
