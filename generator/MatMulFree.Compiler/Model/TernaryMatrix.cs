@@ -47,8 +47,11 @@ namespace MatMulFree.Compiler.Model
 
         /// <summary>
         /// The matrix as bit planes: for each row and each block of 64 columns, a mask of
-        /// the +1 weights then a mask of the -1 weights (bit j = column 64 * block + j).
-        /// The layout of the packed kernel (MatMulFree.Runtime.Kernels.PackedTernaryWeights).
+        /// the +1 weights then a mask of the -1 weights. Within a block, column c is bit
+        /// <see cref="PlaneBit"/>(c) = 8 * (c % 8) + c / 8 (the 8 x 8 bit transpose), so that a
+        /// broadcast mask tested against one constant gives every byte lane its own bit
+        /// without a byte shuffle. The layout of the packed kernel
+        /// (MatMulFree.Runtime.Kernels.PackedTernaryWeights).
         /// </summary>
         public ulong[] ToBitPlanes()
         {
@@ -61,12 +64,15 @@ namespace MatMulFree.Compiler.Model
                     int t = this[n, k];
                     if (t != 0)
                     {
-                        planes[((long)n * blocks + k / 64) * 2 + (t > 0 ? 0 : 1)] |= 1UL << (k % 64);
+                        planes[((long)n * blocks + k / 64) * 2 + (t > 0 ? 0 : 1)] |= 1UL << PlaneBit(k % 64);
                     }
                 }
             }
             return planes;
         }
+
+        /// <summary>The bit of a 64-column block's plane that holds column <paramref name="column"/> (0..63); its own inverse.</summary>
+        public static int PlaneBit(int column) => 8 * (column & 7) + (column >> 3);
 
         /// <summary>How many weights are not zero: the additions a naive kernel makes.</summary>
         public long CountNonZero()

@@ -121,13 +121,15 @@ namespace MatMulFree.Cli.Bench
         }
 
         /// <summary>
-        /// Median microseconds per call: warm up, then time samples of enough calls to last at
+        /// Median microseconds per call: warm up (200 ms), then time samples of enough calls to last at
         /// least 20 us each (so the timer's resolution does not matter), for at least the given
         /// time and 7 samples.
         /// </summary>
         public static double Time(Action call, double minMilliseconds)
         {
-            for (int k = 0; k < 3; k++) call();
+            // Warm up for 200 ms: tiered JIT compilation must have promoted the kernel first.
+            var warm = Stopwatch.StartNew();
+            for (int k = 0; k < 3 || warm.ElapsedMilliseconds < 200; k++) call();
             int repeat = 1;
             while (true)
             {

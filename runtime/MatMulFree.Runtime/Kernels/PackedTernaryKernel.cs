@@ -20,7 +20,8 @@ namespace MatMulFree.Runtime.Kernels
     /// acc[n] = sum_k t[n,k] * q[k] over <see cref="PackedTernaryWeights"/>, with
     /// additions only. The activations are biased once to unsigned bytes
     /// u = q + 128. For each row and 64-column block, each bit plane is expanded
-    /// in registers to a byte mask (broadcast, byte shuffle, bit test), the masked
+    /// in registers to a byte mask (broadcast and one bit test: the planes are stored
+    /// bit-transposed so that no byte shuffle is needed), the masked
     /// u are summed by SAD against zero (vpsadbw: absolute differences and
     /// additions), plus-plane sums are added and minus-plane sums subtracted, and
     /// the per-row bias 128 * (plus - minus) is removed at the end. Exact integer
@@ -117,29 +118,29 @@ namespace MatMulFree.Runtime.Kernels
                     long at = ((long)n * w.Blocks + b) * 2;
                     for (ulong plus = w.Planes[at]; plus != 0; plus &= plus - 1)
                     {
-                        sum += q[b * 64 + BitOperations.TrailingZeroCount(plus)];
+                        sum += q[b * 64 + Column(BitOperations.TrailingZeroCount(plus))];
                     }
                     for (ulong minus = w.Planes[at + 1]; minus != 0; minus &= minus - 1)
                     {
-                        sum -= q[b * 64 + BitOperations.TrailingZeroCount(minus)];
+                        sum -= q[b * 64 + Column(BitOperations.TrailingZeroCount(minus))];
                     }
                 }
                 acc[n] = sum;
             }
         }
 
-        // Output byte i of a 128-bit lane L takes mask byte 2L + (i % 16) / 8; bit i % 8 of it is lane i's weight.
-        private static readonly Vector512<byte> ShuffleIndex512 = Vector512.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
-            6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+        /// <summary>The column (0..63) a plane bit holds: the 8 x 8 bit transpose is its own inverse.</summary>
+        private static int Column(int bit) => 8 * (bit & 7) + (bit >> 3);
 
-        private static readonly Vector512<byte> BitSelect512 = Vector512.Create(0x8040201008040201UL).AsByte();
+        // A mask broadcast to every qword puts plane byte c % 8 in byte lane c; column c's bit in
+        // that byte is c / 8 (the transposed layout), so one constant selects every lane's bit.
+        private static readonly Vector512<byte> LaneBit512 = Vector512.Create(
+            0x0101010101010101UL, 0x0202020202020202UL, 0x0404040404040404UL, 0x0808080808080808UL,
+            0x1010101010101010UL, 0x2020202020202020UL, 0x4040404040404040UL, 0x8080808080808080UL).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<byte> Expand512(ulong mask) =>
-            ~Vector512.Equals(Avx512BW.Shuffle(Vector512.Create(mask).AsByte(), ShuffleIndex512) & BitSelect512, Vector512<byte>.Zero);
+            ~Vector512.Equals(Vector512.Create(mask).AsByte() & LaneBit512, Vector512<byte>.Zero);
 
         private static unsafe void Avx512Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
         {
@@ -233,15 +234,13 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
-        private static readonly Vector256<byte> ShuffleIndex256 = Vector256.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        private static readonly Vector256<byte> LaneBitLow256 = Vector256.Create(0x0101010101010101UL, 0x0202020202020202UL, 0x0404040404040404UL, 0x0808080808080808UL).AsByte();
+        private static readonly Vector256<byte> LaneBitHigh256 = Vector256.Create(0x1010101010101010UL, 0x2020202020202020UL, 0x4040404040404040UL, 0x8080808080808080UL).AsByte();
 
-        private static readonly Vector256<byte> BitSelect256 = Vector256.Create(0x8040201008040201UL).AsByte();
-
+        /// <summary>Byte masks of columns 0-31 (<paramref name="laneBit"/> low) or 32-63 (high) of a transposed plane.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<byte> Expand256(uint mask) =>
-            Vector256.Equals(Avx2.Shuffle(Vector256.Create(mask).AsByte(), ShuffleIndex256) & BitSelect256, BitSelect256);
+        private static Vector256<byte> Expand256(ulong mask, Vector256<byte> laneBit) =>
+            ~Vector256.Equals(Vector256.Create(mask).AsByte() & laneBit, Vector256<byte>.Zero);
 
         private static unsafe void Avx2Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
         {
@@ -258,18 +257,24 @@ namespace MatMulFree.Runtime.Kernels
                         var lo = Vector256.Load(u + b * 64);
                         var hi = Vector256.Load(u + b * 64 + 32);
                         ulong pm = p[0], mm = p[1];
-                        plus += Avx2.SumAbsoluteDifferences(lo & Expand256((uint)pm), Vector256<byte>.Zero).AsUInt64()
-                              + Avx2.SumAbsoluteDifferences(hi & Expand256((uint)(pm >> 32)), Vector256<byte>.Zero).AsUInt64();
-                        minus += Avx2.SumAbsoluteDifferences(lo & Expand256((uint)mm), Vector256<byte>.Zero).AsUInt64()
-                               + Avx2.SumAbsoluteDifferences(hi & Expand256((uint)(mm >> 32)), Vector256<byte>.Zero).AsUInt64();
+                        plus += Avx2.SumAbsoluteDifferences(lo & Expand256(pm, LaneBitLow256), Vector256<byte>.Zero).AsUInt64()
+                              + Avx2.SumAbsoluteDifferences(hi & Expand256(pm, LaneBitHigh256), Vector256<byte>.Zero).AsUInt64();
+                        minus += Avx2.SumAbsoluteDifferences(lo & Expand256(mm, LaneBitLow256), Vector256<byte>.Zero).AsUInt64()
+                               + Avx2.SumAbsoluteDifferences(hi & Expand256(mm, LaneBitHigh256), Vector256<byte>.Zero).AsUInt64();
                     }
                     acc[n] = (int)(long)(Vector256.Sum(plus) - Vector256.Sum(minus)) - w.Bias[n];
                 }
             }
         }
 
-        private static readonly Vector128<byte> ShuffleIndex128 = Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        private static readonly Vector128<byte> BitSelect128 = Vector128.Create(0x8040201008040201UL).AsByte();
+        // Columns 16p .. 16p + 15 of a transposed plane sit in bits 2p and 2p + 1 of its bytes.
+        private static readonly Vector128<byte>[] LaneBit128 =
+        {
+            Vector128.Create(0x0101010101010101UL, 0x0202020202020202UL).AsByte(),
+            Vector128.Create(0x0404040404040404UL, 0x0808080808080808UL).AsByte(),
+            Vector128.Create(0x1010101010101010UL, 0x2020202020202020UL).AsByte(),
+            Vector128.Create(0x4040404040404040UL, 0x8080808080808080UL).AsByte(),
+        };
 
         /// <summary>Portable Vector128 path (no SAD): masked bytes widened to 16 bits and added.</summary>
         private static unsafe void Vector128Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
@@ -287,8 +292,8 @@ namespace MatMulFree.Runtime.Kernels
                         for (int part = 0; part < 4; part++)
                         {
                             var x = Vector128.Load(u + b * 64 + part * 16);
-                            var plusMask = Vector128.Equals(Vector128.Shuffle(Vector128.Create((ushort)(p[0] >> (16 * part))).AsByte(), ShuffleIndex128) & BitSelect128, BitSelect128);
-                            var minusMask = Vector128.Equals(Vector128.Shuffle(Vector128.Create((ushort)(p[1] >> (16 * part))).AsByte(), ShuffleIndex128) & BitSelect128, BitSelect128);
+                            var plusMask = ~Vector128.Equals(Vector128.Create(p[0]).AsByte() & LaneBit128[part], Vector128<byte>.Zero);
+                            var minusMask = ~Vector128.Equals(Vector128.Create(p[1]).AsByte() & LaneBit128[part], Vector128<byte>.Zero);
                             var (pl, ph) = Vector128.Widen(x & plusMask);
                             var (ml, mh) = Vector128.Widen(x & minusMask);
                             sum += pl + ph - ml - mh; // per lane within +-2,040 over the 4 parts: an int16 holds it

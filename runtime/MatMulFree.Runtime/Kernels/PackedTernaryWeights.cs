@@ -6,7 +6,8 @@ namespace MatMulFree.Runtime.Kernels
     /// <summary>
     /// A ternary matrix packed at 2 bits per weight as two bit planes: for each
     /// row and each block of 64 columns, a 64-bit mask of the +1 weights and one
-    /// of the -1 weights (bit j = column 64b + j; bits past the last column are 0).
+    /// of the -1 weights (column 64b + c at bit 8 * (c % 8) + c / 8, see
+    /// TernaryMatrix.ToBitPlanes; bits past the last column are 0).
     /// The kernels turn a plane into byte masks in registers and add the selected
     /// activations; they never multiply. Per row, the constant 128 * (plus count -
     /// minus count) is kept to undo the +128 bias the unsigned byte sums need.
