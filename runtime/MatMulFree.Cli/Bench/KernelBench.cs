@@ -68,6 +68,14 @@ namespace MatMulFree.Cli.Bench
                     workers.Run(work, rows);
                 }, minMilliseconds), streamUs));
             }
+            if (LutTernaryKernel.IsSupported)
+            {
+                var lut = Copies(new LutTernaryWeights(matrix), m => m.WeightBytes, () => new LutTernaryWeights(matrix));
+                var tables = new byte[lut[0].Groups * 32];
+                int l = 0;
+                results.Add(new KernelResult(shape, rows, columns, "lookup tables 2-bit, 1 thread (AVX-512)", lut[0].WeightBytes,
+                    Time(() => LutTernaryKernel.Product(lut[l++ % lut.Count], q, tables, acc), minMilliseconds), streamUs));
+            }
             // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per token.
             const int batch = 16;
             var biasedBatch = new byte[batch * packed[0].PaddedColumns];
