@@ -89,7 +89,7 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Rows [start, start + count) from activations already biased by <see cref="Bias"/>
         /// (what row-parallel callers use: bias once, then split the rows).</summary>
-        public static void BiasedRows(PackedKernelPath path, PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
+        public static void BiasedRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
         {
             switch (path)
             {
@@ -142,7 +142,7 @@ namespace MatMulFree.Runtime.Kernels
         private static Vector512<byte> Expand512(ulong mask) =>
             ~Vector512.Equals(Vector512.Create(mask).AsByte() & LaneBit512, Vector512<byte>.Zero);
 
-        private static unsafe void Avx512Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
+        private static unsafe void Avx512Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
         {
             fixed (ulong* planes = w.Planes)
             fixed (byte* u = biased)
@@ -181,23 +181,23 @@ namespace MatMulFree.Runtime.Kernels
             }
             if (!Avx512BW.IsSupported)
             {
+                // One vector at a time on the best path this CPU has.
                 var path = Best;
+                var q = path == PackedKernelPath.Scalar ? System.Buffers.ArrayPool<sbyte>.Shared.Rent(stride) : null;
                 for (int v = 0; v < batch; v++)
                 {
-                    var one = new byte[stride];
-                    biased.Slice(v * stride, stride).CopyTo(one);
-                    var part = new int[w.Rows];
-                    if (path == PackedKernelPath.Scalar)
+                    var rows = acc.Slice(v * w.Rows, w.Rows);
+                    if (q == null)
                     {
-                        var q = new sbyte[stride];
-                        for (int k = 0; k < stride; k++) q[k] = (sbyte)(one[k] ^ 0x80);
-                        Scalar(w, q, part, start, count);
+                        BiasedRows(path, w, biased.Slice(v * stride, stride), rows, start, count);
+                        continue;
                     }
-                    else
-                    {
-                        BiasedRows(path, w, one, part, start, count);
-                    }
-                    part.AsSpan(start, count).CopyTo(acc.Slice(v * w.Rows + start, count));
+                    for (int k = 0; k < stride; k++) q[k] = (sbyte)(biased[v * stride + k] ^ 0x80);
+                    Scalar(w, q, rows, start, count);
+                }
+                if (q != null)
+                {
+                    System.Buffers.ArrayPool<sbyte>.Shared.Return(q);
                 }
                 return;
             }
@@ -242,7 +242,7 @@ namespace MatMulFree.Runtime.Kernels
         private static Vector256<byte> Expand256(ulong mask, Vector256<byte> laneBit) =>
             ~Vector256.Equals(Vector256.Create(mask).AsByte() & laneBit, Vector256<byte>.Zero);
 
-        private static unsafe void Avx2Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
+        private static unsafe void Avx2Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
         {
             fixed (ulong* planes = w.Planes)
             fixed (byte* u = biased)
@@ -277,7 +277,7 @@ namespace MatMulFree.Runtime.Kernels
         };
 
         /// <summary>Portable Vector128 path (no SAD): masked bytes widened to 16 bits and added.</summary>
-        private static unsafe void Vector128Rows(PackedTernaryWeights w, Span<byte> biased, Span<int> acc, int start, int count)
+        private static unsafe void Vector128Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
         {
             fixed (ulong* planes = w.Planes)
             fixed (byte* u = biased)
