@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using MatMulFree.Compiler.Json;
+
+namespace MatMulFree.Runtime.Tokenization
+{
+    /// <summary>A tokenizer file that cannot be used, with the place of the problem.</summary>
+    public sealed class TokenizerFileException : Exception
+    {
+        public TokenizerFileException(string message) : base(message)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Reads a Hugging Face tokenizer.json with a BPE model (the Llama tokenizer):
+    /// model.vocab, model.merges ("a b" strings or [a, b] pairs), model.unk_token,
+    /// added_tokens (their special flag), and &lt;s&gt; / &lt;/s&gt; as BOS / EOS. Hostile
+    /// files get a message naming the file, the line and column, and the problem;
+    /// sizes are bounded before anything is allocated from them.
+    /// </summary>
+    public static class TokenizerJson
+    {
+        public const int MaxVocab = 1 << 20;
+        public const int MaxMerges = 1 << 21;
+
+        public static BpeTokenizer Parse(string text, string path)
+        {
+            var root = JsonReader.Parse(text, out var error);
+            if (root == null)
+            {
+                throw Fail(path, error!.Span, "invalid JSON: " + error.Message);
+            }
+            var model = Member(root, "model", JsonKind.Object, path);
+            var type = Member(model, "type", JsonKind.String, path);
+            if (type.Text != "BPE")
+            {
+                throw Fail(path, type.Span, $"model type \"{type.Text}\" is not supported: a BPE model (the Llama tokenizer) is expected");
+            }
+            var vocab = Member(model, "vocab", JsonKind.Object, path);
+            if (vocab.Properties.Count > MaxVocab)
+            {
+                throw Fail(path, vocab.Span, $"{vocab.Properties.Count:N0} vocabulary entries, more than {MaxVocab:N0}");
+            }
+            var byId = new Dictionary<int, string>();
+            int maxId = -1;
+            foreach (var p in vocab.Properties)
+            {
+                int id = Id(p.Value, path, $"vocabulary entry \"{p.Name}\"");
+                if (!byId.TryAdd(id, p.Name))
+                {
+                    throw Fail(path, p.Value.Span, $"id {id} is given to both \"{byId[id]}\" and \"{p.Name}\"");
+                }
+                maxId = Math.Max(maxId, id);
+            }
+            var special = new HashSet<int>();
+            var addedTokens = root.Find("added_tokens")?.Value;
+            if (addedTokens != null)
+            {
+                if (addedTokens.Kind != JsonKind.Array)
+                {
+                    throw Fail(path, addedTokens.Span, "\"added_tokens\" must be an array");
+                }
+                foreach (var token in addedTokens.Items)
+                {
+                    if (token.Kind != JsonKind.Object)
+                    {
+                        throw Fail(path, token.Span, "an added token must be an object");
+                    }
+                    int id = Id(Member(token, "id", JsonKind.Number, path), path, "added token id");
+                    string content = Member(token, "content", JsonKind.String, path).Text;
+                    if (byId.TryGetValue(id, out var existing) && existing != content)
+                    {
+                        throw Fail(path, token.Span, $"added token \"{content}\" has id {id}, which the vocabulary gives to \"{existing}\"");
+                    }
+                    byId[id] = content;
+                    maxId = Math.Max(maxId, id);
+                    if (token.Find("special")?.Value.Kind == JsonKind.True)
+                    {
+                        special.Add(id);
+                    }
+                }
+            }
+            var pieces = new string?[maxId + 1];
+            foreach (var entry in byId)
+            {
+                pieces[entry.Key] = entry.Value;
+            }
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var entry in byId)
+            {
+                ids.TryAdd(entry.Value, entry.Key);
+            }
+
+            var mergesValue = Member(model, "merges", JsonKind.Array, path);
+            if (mergesValue.Items.Count > MaxMerges)
+            {
+                throw Fail(path, mergesValue.Span, $"{mergesValue.Items.Count:N0} merges, more than {MaxMerges:N0}");
+            }
+            var merges = new List<(string, string)>(mergesValue.Items.Count);
+            foreach (var m in mergesValue.Items)
+            {
+                (string, string) pair;
+                if (m.Kind == JsonKind.String)
+                {
+                    int space = m.Text.IndexOf(' ');
+                    if (space <= 0 || space == m.Text.Length - 1 || m.Text.IndexOf(' ', space + 1) >= 0)
+                    {
+                        throw Fail(path, m.Span, $"merge \"{m.Text}\" is not two pieces separated by one space");
+                    }
+                    pair = (m.Text.Substring(0, space), m.Text.Substring(space + 1));
+                }
+                else if (m.Kind == JsonKind.Array && m.Items.Count == 2 && m.Items[0].Kind == JsonKind.String && m.Items[1].Kind == JsonKind.String)
+                {
+                    pair = (m.Items[0].Text, m.Items[1].Text);
+                }
+                else
+                {
+                    throw Fail(path, m.Span, "a merge must be \"a b\" or [\"a\", \"b\"]");
+                }
+                if (!ids.ContainsKey(pair.Item1 + pair.Item2))
+                {
+                    throw Fail(path, m.Span, $"merge \"{pair.Item1}\" + \"{pair.Item2}\" makes \"{pair.Item1 + pair.Item2}\", which is not in the vocabulary");
+                }
+                merges.Add(pair);
+            }
+
+            int unk = Named(model.Find("unk_token")?.Value is JsonValue u && u.Kind == JsonKind.String ? u.Text : "<unk>", ids);
+            int bos = Named("<s>", ids);
+            int eos = Named("</s>", ids);
+            if (bos < 0 || eos < 0)
+            {
+                throw Fail(path, root.Span, "the vocabulary has no <s> or no </s> token (BOS and EOS)");
+            }
+            return new BpeTokenizer(pieces, merges, bos, eos, unk < 0 ? bos : unk, special);
+        }
+
+        private static int Named(string text, Dictionary<string, int> ids) => ids.TryGetValue(text, out int id) ? id : -1;
+
+        private static JsonValue Member(JsonValue obj, string name, JsonKind kind, string path)
+        {
+            var p = obj.Find(name);
+            if (p == null)
+            {
+                throw Fail(path, obj.Span, $"missing \"{name}\"");
+            }
+            if (p.Value.Kind != kind)
+            {
+                throw Fail(path, p.Value.Span, $"\"{name}\" must be {Kind(kind)}, not {p.Value.KindName}");
+            }
+            return p.Value;
+        }
+
+        private static string Kind(JsonKind kind) => kind switch
+        {
+            JsonKind.Object => "an object",
+            JsonKind.Array => "an array",
+            JsonKind.String => "a string",
+            _ => "a number",
+        };
+
+        private static int Id(JsonValue value, string path, string what)
+        {
+            if (value.Kind != JsonKind.Number || !int.TryParse(value.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= MaxVocab)
+            {
+                throw Fail(path, value.Span, $"{what}: \"{value.Text}\" is not an id from 0 to {MaxVocab - 1:N0}");
+            }
+            return id;
+        }
+
+        private static TokenizerFileException Fail(string path, SourceSpan at, string message) =>
+            new TokenizerFileException($"{path}({at.Line},{at.Column}): {message}");
+    }
+}
