@@ -34,7 +34,7 @@ namespace MatMulFree.Compiler.Manifest
         public const int SupportedVersion = 1;
         public const int MaxErrors = 50;
 
-        private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "metadata" };
+        private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "kernels", "metadata" };
         private static readonly string[] ArchitectureFields = { "family", "layers", "hidden", "intermediate", "vocab", "rms_norm_eps", "bos", "eos" };
 
         public static ManifestReadResult Read(string text)
@@ -103,6 +103,7 @@ namespace MatMulFree.Compiler.Manifest
             }
 
             var tensors = ReadTensors(tensorsValue, architecture, v);
+            var kernels = ReadKernels(root.Find("kernels")?.Value, architecture, v);
             string? expectedDigest = ReadIntegrity(integrity, v);
             if (tensors == null || tokenizer == null || expectedDigest == null || v.Errors.Count > 0)
             {
@@ -117,7 +118,9 @@ namespace MatMulFree.Compiler.Manifest
                     "/integrity/digest", at.Span);
                 return null;
             }
-            return ModelBuilder.Build(name, architecture, tokenizer, tensors, digest);
+            var model = ModelBuilder.Build(name, architecture, tokenizer, tensors, digest);
+            model.KernelOverrides = kernels;
+            return model;
         }
 
         private static Architecture? ReadArchitecture(JsonValue? obj, ManifestValidation v)
@@ -249,6 +252,45 @@ namespace MatMulFree.Compiler.Manifest
                 return null;
             }
             return digest;
+        }
+
+        /// <summary>Optional per-layer kernel choices for compilers: BitLinear name -> "auto", "unrolled" or "packed".</summary>
+        private static IReadOnlyDictionary<string, string> ReadKernels(JsonValue? value, Architecture a, ManifestValidation v)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (value == null || v.Object(value, "/kernels") == null)
+            {
+                return result;
+            }
+            var layers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var slot in TensorCatalog.For(a))
+            {
+                if (slot.Kind == TensorKind.Ternary)
+                {
+                    layers.Add(slot.Name.Substring(0, slot.Name.Length - ".weight".Length));
+                }
+            }
+            foreach (var p in value.Properties)
+            {
+                string ptr = "/kernels/" + ManifestValidation.Escape(p.Name);
+                if (!layers.Contains(p.Name))
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"\"{p.Name}\" is not a BitLinear of this model (e.g. model.layers.0.attn.i_proj, lm_head)", ptr, p.NameSpan);
+                    continue;
+                }
+                string? form = v.String(p.Value, ptr);
+                if (form == null)
+                {
+                    continue;
+                }
+                if (form != "auto" && form != "unrolled" && form != "packed")
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"kernel \"{form}\" is not auto, unrolled or packed", ptr, p.Value.Span);
+                    continue;
+                }
+                result[p.Name] = form;
+            }
+            return result;
         }
 
         private static bool IsLowerHex(string s)

@@ -36,6 +36,13 @@ namespace MatMulFree.Compiler.Model
         public IReadOnlyList<BlockWeights> Blocks { get; }
         public float[] FinalNorm { get; }
         public BitLinearWeights LmHead { get; }
+        /// <summary>
+        /// The manifest's optional per-layer kernel choices ("kernels": BitLinear name ->
+        /// auto, unrolled or packed): compile-time guidance that does not change the numbers,
+        /// so it is not covered by the integrity hash.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> KernelOverrides { get; set; } = new Dictionary<string, string>();
+
         /// <summary>SHA-256 of the tensors, as checked against the manifest.</summary>
         public string IntegrityDigest { get; }
 

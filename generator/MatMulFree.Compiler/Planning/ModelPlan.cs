@@ -36,6 +36,9 @@ namespace MatMulFree.Compiler.Planning
             RowMethods = rowMethods;
         }
 
+        /// <summary>The same plan with another explanation.</summary>
+        public BitLinearPlan WithReason(string reason) => new BitLinearPlan(Weights, Form, reason, Product, SharedSumMethods, RowMethods);
+
         public BitLinearWeights Weights { get; }
         public KernelForm Form { get; }
         /// <summary>Why the planner chose the form (for the generated remarks).</summary>
@@ -94,7 +97,15 @@ namespace MatMulFree.Compiler.Planning
             foreach (var w in model.BitLinears())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                layers.Add(Plan(w, choice));
+                var layerChoice = choice;
+                string? forced = null;
+                if (model.KernelOverrides.TryGetValue(w.Name, out var form))
+                {
+                    layerChoice = form == "unrolled" ? KernelChoice.Unrolled : form == "packed" ? KernelChoice.Packed : KernelChoice.Auto;
+                    forced = form;
+                }
+                var plan = Plan(w, layerChoice);
+                layers.Add(forced == null || forced == "auto" ? plan : plan.WithReason($"{forced}: set for this layer in the manifest's \"kernels\""));
             }
             return new ModelPlan(model, layers);
         }

@@ -184,6 +184,40 @@ namespace MatMulFree.Tests.Generator
         }
 
         [Fact]
+        public void Per_layer_kernels_in_the_manifest_win_over_the_project_setting()
+        {
+            string manifest = EditManifest(r => r["kernels"] = new JsonObject { ["lm_head"] = "unrolled", ["model.layers.0.attn.i_proj"] = "packed" });
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, manifest) }, new Dictionary<string, string> { ["MatMulFreeKernel"] = "auto" });
+            Assert.Empty(result.Diagnostics);
+            string source = Assert.Single(result.Sources);
+            Assert.Contains("private static void LmHeadRows(", source);                 // forced unrolled (auto would pack 259 x 16)
+            Assert.Contains("PackedTernaryKernel.Product(Layer0IProjPacked", source);  // forced packed (auto would unroll 16 x 16)
+            Assert.Contains("set for this layer in the manifest", source);
+            // Same numbers as the generic runtime.
+            var model = (MatMulFree.Runtime.IMatMulFreeModel)Activator.CreateInstance(GeneratorHarness.Load(result.Output).GetType("Models.M")!)!;
+            var generic = MatMulFree.Runtime.GenericModel.Load(TestData.Model("micro-l2-h16"));
+            var (s1, s2) = (model.CreateState(), generic.CreateState());
+            var (l1, l2) = (new float[259], new float[259]);
+            foreach (int token in new[] { 1, 70, 80, 90 })
+            {
+                model.Step(token, s1, l1);
+                generic.Step(token, s2, l2);
+                Assert.Equal(l2, l1);
+            }
+        }
+
+        [Theory]
+        [InlineData("model.layers.7.attn.i_proj", "unrolled", "not a BitLinear")]
+        [InlineData("lm_head", "sideways", "not auto, unrolled or packed")]
+        public void Bad_per_layer_kernels_are_manifest_errors(string layer, string form, string message)
+        {
+            string manifest = EditManifest(r => r["kernels"] = new JsonObject { [layer] = form });
+            var d = Single("MMF0007", Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), manifest));
+            Assert.Contains(message, d.GetMessage());
+        }
+
+        [Fact]
         public void A_clean_project_has_no_diagnostics_and_compiles()
         {
             var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", "./models/micro.mmf.json")),
