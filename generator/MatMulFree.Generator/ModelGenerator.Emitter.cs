@@ -88,7 +88,18 @@ namespace MatMulFree.Generator
                 w.Line();
                 w.Line($"private static readonly Architecture s_architecture = new Architecture(layers: {a.Layers}, hidden: {a.Hidden}, intermediate: {a.Intermediate}, vocab: {a.Vocab}, rmsNormEps: Eps, bos: {a.Bos}, eos: {a.Eos});");
                 string specials = string.Join(", ", t.SpecialTokens.Select(s => $"new SpecialToken({Literal(s.Text)}, {s.Id})"));
-                w.Line($"private static readonly TokenizerSpec s_tokenizer = new TokenizerSpec({Literal(t.Kind)}, byteOffset: {t.ByteOffset}, new SpecialToken[] {{ {specials} }});");
+                if (t.Kind == TokenizerSpec.BpeKind)
+                {
+                    w.Line("// The Llama tokenizer (SentencePiece-style BPE): pieces by id, then merges by priority.");
+                    w.Line($"private static readonly TokenizerSpec s_tokenizer = new TokenizerSpec({Literal(t.Kind)}, byteOffset: 0, new SpecialToken[] {{ {specials} }},");
+                    w.Line($"    pieces: new string?[] {{ {string.Join(", ", t.Pieces.Select(p => p == null ? "null" : Literal(p)))} }},");
+                    w.Line($"    merges: new string[] {{ {string.Join(", ", t.Merges.Select(Literal))} }},");
+                    w.Line($"    unk: {t.Unk});");
+                }
+                else
+                {
+                    w.Line($"private static readonly TokenizerSpec s_tokenizer = new TokenizerSpec({Literal(t.Kind)}, byteOffset: {t.ByteOffset}, new SpecialToken[] {{ {specials} }});");
+                }
                 w.Line();
                 w.Line($"public string Name => {Literal(m.Name)};");
                 w.Line();

@@ -53,8 +53,11 @@ namespace MatMulFree.Cli
             o.WriteLine(string.Format(c, "model          {0}", m.Name));
             o.WriteLine(string.Format(c, "architecture   {0}: {1} layers, hidden {2}, intermediate {3}, vocab {4}, rms_norm_eps {5:R}",
                 a.Family, a.Layers, a.Hidden, a.Intermediate, a.Vocab, a.RmsNormEps));
-            o.WriteLine(string.Format(c, "tokenizer      {0}: bytes at ids {1}..{2}; bos {3}, eos {4}; special {5}",
-                tok.Kind, tok.ByteOffset, tok.ByteOffset + 255, a.Bos, a.Eos,
+            string layout = tok.Kind == TokenizerSpec.BpeKind
+                ? string.Format(c, "{0:N0} pieces, {1:N0} merges", tok.Pieces.Count(p => p != null), tok.Merges.Count)
+                : string.Format(c, "bytes at ids {0}..{1}", tok.ByteOffset, tok.ByteOffset + 255);
+            o.WriteLine(string.Format(c, "tokenizer      {0}: {1}; bos {2}, eos {3}; special {4}",
+                tok.Kind, layout, a.Bos, a.Eos,
                 string.Join(" ", tok.SpecialTokens.Select(s => s.Text + "=" + s.Id.ToString(c)))));
             o.WriteLine(string.Format(c, "integrity      sha256 {0} (verified)", m.IntegrityDigest));
             o.WriteLine(string.Format(c, "parameters     {0:N0}: ternary {1:N0} ({2:N0} non-zero, {3:P1} zeros), full precision {4:N0}",

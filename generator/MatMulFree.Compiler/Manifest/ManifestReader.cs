@@ -175,15 +175,19 @@ namespace MatMulFree.Compiler.Manifest
                 return null;
             }
             const string at = "/tokenizer";
-            v.NoOtherProperties(obj, new[] { "type", "byte_offset", "special_tokens" }, at);
             var type = v.Required(obj, "type", at);
             if (type == null)
             {
                 return null;
             }
+            if (type.Kind == JsonKind.String && type.Text == TokenizerSpec.BpeKind)
+            {
+                return ReadBpeTokenizer(obj, a, v);
+            }
+            v.NoOtherProperties(obj, new[] { "type", "byte_offset", "special_tokens" }, at);
             if (type.Kind != JsonKind.String || type.Text != TokenizerSpec.ByteKind)
             {
-                v.Add(ManifestErrorKind.InvalidValue, "unknown tokenizer type: manifest v1 supports \"byte\"", at + "/type", type.Span);
+                v.Add(ManifestErrorKind.InvalidValue, "unknown tokenizer type: manifest v1 supports \"byte\" and \"bpe\"", at + "/type", type.Span);
                 return null;
             }
             int? offset = v.Int(v.Required(obj, "byte_offset", at), at + "/byte_offset", 0, Math.Max(0, a.Vocab - 256));
@@ -224,6 +228,93 @@ namespace MatMulFree.Compiler.Manifest
                 }
             }
             return new TokenizerSpec(TokenizerSpec.ByteKind, offset.Value, specials);
+        }
+
+        /// <summary>The Llama tokenizer: "pieces" (one per id, null for unused), "merges" ("a b"), "special_tokens", optional "unk".</summary>
+        private static TokenizerSpec? ReadBpeTokenizer(JsonValue obj, Architecture a, ManifestValidation v)
+        {
+            const string at = "/tokenizer";
+            v.NoOtherProperties(obj, new[] { "type", "pieces", "merges", "special_tokens", "unk" }, at);
+            var piecesValue = v.OfKind(v.Required(obj, "pieces", at), JsonKind.Array, at + "/pieces");
+            var mergesValue = v.OfKind(v.Required(obj, "merges", at), JsonKind.Array, at + "/merges");
+            var specialsValue = v.Object(v.Required(obj, "special_tokens", at), at + "/special_tokens");
+            if (piecesValue == null || mergesValue == null || specialsValue == null)
+            {
+                return null;
+            }
+            if (piecesValue.Items.Count != a.Vocab)
+            {
+                v.Add(ManifestErrorKind.WrongShape, $"{piecesValue.Items.Count:N0} pieces for a vocabulary of {a.Vocab:N0}", at + "/pieces", piecesValue.Span);
+                return null;
+            }
+            var pieces = new string?[a.Vocab];
+            var known = new HashSet<string>(StringComparer.Ordinal);
+            for (int id = 0; id < pieces.Length; id++)
+            {
+                var item = piecesValue.Items[id];
+                if (item.Kind == JsonKind.Null)
+                {
+                    continue;
+                }
+                if (item.Kind != JsonKind.String || item.Text.Length == 0)
+                {
+                    v.Add(ManifestErrorKind.WrongType, $"piece {id} must be a non-empty string or null", at + "/pieces/" + id, item.Span);
+                    return null;
+                }
+                pieces[id] = item.Text;
+                known.Add(item.Text);
+            }
+            var merges = new List<string>(mergesValue.Items.Count);
+            for (int k = 0; k < mergesValue.Items.Count; k++)
+            {
+                var item = mergesValue.Items[k];
+                int space = item.Kind == JsonKind.String ? item.Text.IndexOf(' ') : -1;
+                if (space <= 0 || space == item.Text.Length - 1 || item.Text.IndexOf(' ', space + 1) >= 0)
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, "a merge must be \"a b\": two pieces and one space", at + "/merges/" + k, item.Span);
+                    return null;
+                }
+                if (!known.Contains(item.Text.Remove(space, 1)))
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"merge \"{item.Text}\" makes a piece that is not in \"pieces\"", at + "/merges/" + k, item.Span);
+                    return null;
+                }
+                merges.Add(item.Text);
+            }
+            var specials = new List<SpecialToken>();
+            foreach (var p in specialsValue.Properties)
+            {
+                string ptr = at + "/special_tokens/" + ManifestValidation.Escape(p.Name);
+                int? id = v.Int(p.Value, ptr, 0, a.Vocab - 1);
+                if (id == null)
+                {
+                    return null;
+                }
+                if (pieces[id.Value] != p.Name)
+                {
+                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.Name}\" has id {id}, whose piece is \"{pieces[id.Value]}\"", ptr, p.Value.Span);
+                    return null;
+                }
+                specials.Add(new SpecialToken(p.Name, id.Value));
+            }
+            int unk = a.Bos;
+            if (obj.Find("unk") is JsonProperty unkProperty)
+            {
+                int? parsed = v.Int(unkProperty.Value, at + "/unk", 0, a.Vocab - 1);
+                if (parsed == null)
+                {
+                    return null;
+                }
+                unk = parsed.Value;
+            }
+            else
+            {
+                foreach (var s in specials)
+                {
+                    if (s.Text == "<unk>") unk = s.Id;
+                }
+            }
+            return new TokenizerSpec(TokenizerSpec.BpeKind, 0, specials, pieces, merges, unk);
         }
 
         private static string? ReadIntegrity(JsonValue? obj, ManifestValidation v)

@@ -65,6 +65,19 @@ namespace MatMulFree.Runtime.Tokenization
             {
                 return new ByteTokenizer(architecture.Vocab, spec.ByteOffset, architecture.Bos, architecture.Eos);
             }
+            if (spec.Kind == TokenizerSpec.BpeKind)
+            {
+                var merges = new (string, string)[spec.Merges.Count];
+                for (int k = 0; k < merges.Length; k++)
+                {
+                    string m = spec.Merges[k];
+                    int space = m.IndexOf(' ');
+                    merges[k] = (m.Substring(0, space), m.Substring(space + 1));
+                }
+                var special = new System.Collections.Generic.HashSet<int>();
+                foreach (var s in spec.SpecialTokens) special.Add(s.Id);
+                return new BpeTokenizer(spec.Pieces, merges, architecture.Bos, architecture.Eos, spec.Unk, special);
+            }
             throw new NotSupportedException($"tokenizer type \"{spec.Kind}\" is not supported");
         }
     }
