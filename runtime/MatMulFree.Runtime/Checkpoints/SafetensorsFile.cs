@@ -1,0 +1,240 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Text;
+using MatMulFree.Compiler.Json;
+using MatMulFree.Compiler.Numerics;
+
+namespace MatMulFree.Runtime.Checkpoints
+{
+    /// <summary>A safetensors file that cannot be used; the message names the file and the problem.</summary>
+    public sealed class CheckpointException : Exception
+    {
+        public CheckpointException(string message) : base(message)
+        {
+        }
+    }
+
+    /// <summary>One tensor's entry in a safetensors header.</summary>
+    public sealed class SafetensorsTensor
+    {
+        public SafetensorsTensor(string name, string dtype, long[] shape, long begin, long end)
+        {
+            Name = name;
+            Dtype = dtype;
+            Shape = shape;
+            Begin = begin;
+            End = end;
+        }
+
+        public string Name { get; }
+        /// <summary>"F32", "F16" or "BF16".</summary>
+        public string Dtype { get; }
+        public long[] Shape { get; }
+        /// <summary>Byte range within the data section (after the header).</summary>
+        public long Begin { get; }
+        public long End { get; }
+
+        public long ElementCount
+        {
+            get
+            {
+                long n = 1;
+                foreach (var d in Shape) n *= d;
+                return n;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads a safetensors file (Hugging Face's checkpoint format: a little-endian
+    /// u64 header length, a JSON header of name -> dtype, shape, data_offsets, then the
+    /// data), memory-mapped so that nothing is copied until a tensor is read. Hostile
+    /// files are refused with a message: the header length is bounded and checked
+    /// against the file, every offset and size against the data section and the
+    /// dtype and shape, tensors may not overlap.
+    /// </summary>
+    public sealed class SafetensorsFile : IDisposable
+    {
+        /// <summary>Headers above this are refused (real ones are kilobytes to a few megabytes).</summary>
+        public const long MaxHeaderBytes = 100L << 20;
+
+        private readonly MemoryMappedFile? _map;
+        private readonly MemoryMappedViewAccessor? _view;
+        private readonly long _dataStart;
+
+        private SafetensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, long dataStart, Dictionary<string, SafetensorsTensor> tensors)
+        {
+            Path = path;
+            _map = map;
+            _view = view;
+            _dataStart = dataStart;
+            Tensors = tensors;
+        }
+
+        public string Path { get; }
+        public IReadOnlyDictionary<string, SafetensorsTensor> Tensors { get; }
+
+        public static SafetensorsFile Open(string path)
+        {
+            long length;
+            try
+            {
+                length = new FileInfo(path).Length;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
+            {
+                throw new CheckpointException($"{path}: cannot be read ({e.Message})");
+            }
+            if (length < 8)
+            {
+                throw new CheckpointException($"{path}: {length} bytes, too short for a safetensors header length");
+            }
+            byte[] header;
+            using (var stream = File.OpenRead(path))
+            {
+                var lengthBytes = new byte[8];
+                stream.ReadExactly(lengthBytes);
+                ulong headerLength = BitConverter.ToUInt64(lengthBytes, 0);
+                if (headerLength > (ulong)MaxHeaderBytes)
+                {
+                    throw new CheckpointException($"{path}: header length {headerLength:N0} bytes is more than the {MaxHeaderBytes:N0} allowed");
+                }
+                if ((long)headerLength > length - 8)
+                {
+                    throw new CheckpointException($"{path}: header length {headerLength:N0} bytes runs past the end of the {length:N0}-byte file");
+                }
+                header = new byte[headerLength];
+                stream.ReadExactly(header);
+            }
+            long dataStart = 8 + header.Length;
+            var tensors = ParseHeader(path, header, length - dataStart);
+            if (length == dataStart)
+            {
+                return new SafetensorsFile(path, null, null, dataStart, tensors);
+            }
+            var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            return new SafetensorsFile(path, map, view, dataStart, tensors);
+        }
+
+        private static Dictionary<string, SafetensorsTensor> ParseHeader(string path, byte[] header, long dataLength)
+        {
+            string text;
+            try
+            {
+                text = new UTF8Encoding(false, true).GetString(header);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new CheckpointException($"{path}: the header is not UTF-8");
+            }
+            var root = JsonReader.Parse(text, out var error);
+            if (root == null)
+            {
+                throw new CheckpointException($"{path}: header ({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");
+            }
+            if (root.Kind != JsonKind.Object)
+            {
+                throw new CheckpointException($"{path}: the header must be a JSON object");
+            }
+            var tensors = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
+            var ranges = new List<(long Begin, long End, string Name)>();
+            foreach (var p in root.Properties)
+            {
+                if (p.Name == "__metadata__")
+                {
+                    continue;
+                }
+                string where = $"{path}: tensor \"{p.Name}\"";
+                var e = p.Value;
+                if (e.Kind != JsonKind.Object)
+                {
+                    throw new CheckpointException($"{where}: its entry must be an object");
+                }
+                string dtype = e.Find("dtype")?.Value is JsonValue d && d.Kind == JsonKind.String ? d.Text : throw new CheckpointException($"{where}: no \"dtype\" string");
+                int size = dtype switch
+                {
+                    "F32" => 4,
+                    "F16" => 2,
+                    "BF16" => 2,
+                    _ => throw new CheckpointException($"{where}: dtype {dtype} is not supported (F32, F16, BF16)"),
+                };
+                var shapeValue = e.Find("shape")?.Value;
+                if (shapeValue == null || shapeValue.Kind != JsonKind.Array || shapeValue.Items.Count > 8)
+                {
+                    throw new CheckpointException($"{where}: \"shape\" must be an array of at most 8 dimensions");
+                }
+                var shape = new long[shapeValue.Items.Count];
+                long elements = 1;
+                for (int k = 0; k < shape.Length; k++)
+                {
+                    if (!long.TryParse(shapeValue.Items[k].Text, NumberStyles.None, CultureInfo.InvariantCulture, out shape[k]) || shape[k] > int.MaxValue)
+                    {
+                        throw new CheckpointException($"{where}: dimension {k} (\"{shapeValue.Items[k].Text}\") is not a size");
+                    }
+                    elements *= shape[k];
+                    if (elements > int.MaxValue)
+                    {
+                        throw new CheckpointException($"{where}: more than {int.MaxValue:N0} elements");
+                    }
+                }
+                var offsets = e.Find("data_offsets")?.Value;
+                if (offsets == null || offsets.Kind != JsonKind.Array || offsets.Items.Count != 2
+                    || !long.TryParse(offsets.Items[0].Text, NumberStyles.None, CultureInfo.InvariantCulture, out long begin)
+                    || !long.TryParse(offsets.Items[1].Text, NumberStyles.None, CultureInfo.InvariantCulture, out long end))
+                {
+                    throw new CheckpointException($"{where}: \"data_offsets\" must be [begin, end]");
+                }
+                if (begin > end || end > dataLength)
+                {
+                    throw new CheckpointException($"{where}: data_offsets [{begin}, {end}] lie outside the {dataLength:N0}-byte data section");
+                }
+                if (end - begin != elements * size)
+                {
+                    throw new CheckpointException($"{where}: {end - begin:N0} bytes of data, but {dtype} [{string.Join(", ", shape)}] needs {elements * size:N0}");
+                }
+                tensors.Add(p.Name, new SafetensorsTensor(p.Name, dtype, shape, begin, end));
+                ranges.Add((begin, end, p.Name));
+            }
+            ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+            for (int k = 1; k < ranges.Count; k++)
+            {
+                if (ranges[k].Begin < ranges[k - 1].End)
+                {
+                    throw new CheckpointException($"{path}: tensors \"{ranges[k - 1].Name}\" and \"{ranges[k].Name}\" overlap");
+                }
+            }
+            return tensors;
+        }
+
+        /// <summary>A tensor's values widened exactly to float32.</summary>
+        public float[] ReadFloats(string name)
+        {
+            if (!Tensors.TryGetValue(name, out var t))
+            {
+                throw new CheckpointException($"{Path}: no tensor \"{name}\"");
+            }
+            var values = new float[t.ElementCount];
+            long at = _dataStart + t.Begin;
+            for (long k = 0; k < values.LongLength; k++)
+            {
+                values[k] = t.Dtype switch
+                {
+                    "F32" => _view!.ReadSingle(at + 4 * k),
+                    "F16" => HalfConversion.HalfToSingle(_view!.ReadUInt16(at + 2 * k)),
+                    _ => HalfConversion.BFloat16ToSingle(_view!.ReadUInt16(at + 2 * k)),
+                };
+            }
+            return values;
+        }
+
+        public void Dispose()
+        {
+            _view?.Dispose();
+            _map?.Dispose();
+        }
+    }
+}
