@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using MatMulFree.Compiler.Model;
+
+namespace MatMulFree.Compiler.Manifest
+{
+    /// <summary>
+    /// Writes a model as a manifest, format v1 (docs/manifest.md): float tensors as
+    /// f32, ternary ones as trit2 with their beta, the tokenizer and kernel choices,
+    /// and the integrity digest. Reading the text back gives the same model; a model
+    /// read from a manifest is written with the same digest.
+    /// </summary>
+    public static class ManifestWriter
+    {
+        public static string Write(ModelDefinition model)
+        {
+            var a = model.Architecture;
+            var c = CultureInfo.InvariantCulture;
+            var tensors = new Dictionary<string, DecodedTensor>(StringComparer.Ordinal);
+            var slots = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
+            foreach (var slot in TensorCatalog.For(a))
+            {
+                slots[slot.Name] = slot;
+            }
+            var sb = new StringBuilder();
+            sb.Append("{\n \"format\": ").Append(Quote(ManifestReader.FormatId)).Append(",\n \"version\": ").Append(ManifestReader.SupportedVersion);
+            sb.Append(",\n \"name\": ").Append(Quote(model.Name)).Append(",\n \"architecture\": {");
+            sb.Append($"\"family\": {Quote(a.Family)}, \"layers\": {a.Layers}, \"hidden\": {a.Hidden}, \"intermediate\": {a.Intermediate}, \"vocab\": {a.Vocab}, ");
+            sb.Append($"\"rms_norm_eps\": {a.RmsNormEps.ToString("R", c)}, \"bos\": {a.Bos}, \"eos\": {a.Eos}}},\n");
+            sb.Append(" \"tokenizer\": ").Append(Tokenizer(model.Tokenizer)).Append(",\n");
+            if (model.KernelOverrides.Count > 0)
+            {
+                sb.Append(" \"kernels\": {");
+                bool first = true;
+                foreach (var k in model.KernelOverrides)
+                {
+                    sb.Append(first ? "" : ", ").Append(Quote(k.Key)).Append(": ").Append(Quote(k.Value));
+                    first = false;
+                }
+                sb.Append("},\n");
+            }
+            sb.Append(" \"tensors\": {");
+            bool firstTensor = true;
+            foreach (var t in TensorInventory.Of(model))
+            {
+                var slot = slots[t.Name];
+                sb.Append(firstTensor ? "\n  " : ",\n  ").Append(Quote(t.Name)).Append(": {");
+                firstTensor = false;
+                string shape = "[" + string.Join(", ", t.Shape) + "]";
+                if (t.Ternary != null)
+                {
+                    var payload = t.Ternary.PackedTrits;
+                    tensors[t.Name] = new DecodedTensor(slot, "trit2", payload, null, t.Ternary.Beta);
+                    sb.Append($"\"dtype\": \"trit2\", \"shape\": {shape}, \"beta\": {t.Ternary.Beta.ToString("R", c)}, \"data\": \"{Convert.ToBase64String(payload)}\"}}");
+                }
+                else
+                {
+                    var payload = new byte[t.Values!.Length * 4];
+                    Buffer.BlockCopy(t.Values, 0, payload, 0, payload.Length);
+                    if (!BitConverter.IsLittleEndian)
+                    {
+                        throw new PlatformNotSupportedException("manifests are little-endian; big-endian hosts are not supported");
+                    }
+                    tensors[t.Name] = new DecodedTensor(slot, "f32", payload, t.Values, 0f);
+                    sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, \"data\": \"{Convert.ToBase64String(payload)}\"}}");
+                }
+            }
+            sb.Append("\n },\n \"integrity\": {\"algorithm\": \"sha256\", \"digest\": \"").Append(IntegrityDigest.Compute(tensors)).Append("\"}\n}\n");
+            return sb.ToString();
+        }
+
+        private static string Tokenizer(TokenizerSpec t)
+        {
+            var sb = new StringBuilder("{\"type\": ").Append(Quote(t.Kind));
+            if (t.Kind == TokenizerSpec.ByteKind)
+            {
+                sb.Append(", \"byte_offset\": ").Append(t.ByteOffset);
+            }
+            else
+            {
+                sb.Append(", \"pieces\": [");
+                for (int k = 0; k < t.Pieces.Count; k++)
+                {
+                    sb.Append(k > 0 ? ", " : "").Append(t.Pieces[k] == null ? "null" : Quote(t.Pieces[k]!));
+                }
+                sb.Append("], \"merges\": [");
+                for (int k = 0; k < t.Merges.Count; k++)
+                {
+                    sb.Append(k > 0 ? ", " : "").Append(Quote(t.Merges[k]));
+                }
+                sb.Append("], \"unk\": ").Append(t.Unk);
+            }
+            sb.Append(", \"special_tokens\": {");
+            for (int k = 0; k < t.SpecialTokens.Count; k++)
+            {
+                sb.Append(k > 0 ? ", " : "").Append(Quote(t.SpecialTokens[k].Text)).Append(": ").Append(t.SpecialTokens[k].Id);
+            }
+            return sb.Append("}}").ToString();
+        }
+
+        /// <summary>A JSON string literal (RFC 8259 escapes).</summary>
+        public static string Quote(string s)
+        {
+            var sb = new StringBuilder(s.Length + 2).Append('"');
+            foreach (char ch in s)
+            {
+                switch (ch)
+                {
+                    case '"': sb.Append("\\\""); break;
+                    case '\\': sb.Append("\\\\"); break;
+                    case '\n': sb.Append("\\n"); break;
+                    case '\r': sb.Append("\\r"); break;
+                    case '\t': sb.Append("\\t"); break;
+                    default:
+                        if (ch < ' ')
+                        {
+                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            sb.Append(ch);
+                        }
+                        break;
+                }
+            }
+            return sb.Append('"').ToString();
+        }
+    }
+}
