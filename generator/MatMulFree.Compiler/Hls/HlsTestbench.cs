@@ -45,15 +45,13 @@ namespace MatMulFree.Compiler.Hls
                 {
                     for (int v = 0; v < vocab; v++)
                     {
-                        expected.Append(v > 0 ? " " : "").Append(Bits(vectors.Logits[s * vocab + v]).ToString("x8", CultureInfo.InvariantCulture));
+                        expected.Append(v > 0 ? " " : "").Append(Numerics.PortableMath.Bits(vectors.Logits[s * vocab + v]).ToString("x8", CultureInfo.InvariantCulture));
                     }
                     expected.Append('\n');
                 }
                 files["tb_data/expected_logits.txt"] = expected.ToString();
             }
         }
-
-        private static unsafe uint Bits(float f) => *(uint*)&f;
 
         private static string Testbench(HlsPlan plan)
         {

@@ -33,7 +33,7 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 if (t.Slot.Kind == TensorKind.Ternary)
                 {
-                    WriteUInt32(four, SingleBits(t.Beta));
+                    WriteUInt32(four, Numerics.PortableMath.Bits(t.Beta));
                     sha.AppendData(four);
                 }
                 sha.AppendData(t.Payload);
@@ -46,8 +46,6 @@ namespace MatMulFree.Compiler.Manifest
             }
             return sb.ToString();
         }
-
-        private static unsafe uint SingleBits(float f) => *(uint*)&f;
 
         private static void WriteUInt32(byte[] buffer, uint value)
         {

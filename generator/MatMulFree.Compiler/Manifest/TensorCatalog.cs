@@ -24,15 +24,7 @@ namespace MatMulFree.Compiler.Manifest
         public TensorKind Kind { get; }
         public long[] Shape { get; }
 
-        public long ElementCount
-        {
-            get
-            {
-                long n = 1;
-                foreach (var d in Shape) n *= d;
-                return n;
-            }
-        }
+        public long ElementCount => ShapeMath.ElementCount(Shape);
     }
 
     /// <summary>The tensors of MODEL.md, by checkpoint name, for one architecture.</summary>

@@ -20,15 +20,7 @@ namespace MatMulFree.Compiler.Model
         /// <summary>Ternary tensors: the matrix.</summary>
         public TernaryMatrix? Ternary { get; }
 
-        public long ElementCount
-        {
-            get
-            {
-                long n = 1;
-                foreach (var d in Shape) n *= d;
-                return n;
-            }
-        }
+        public long ElementCount => ShapeMath.ElementCount(System.Linq.Enumerable.Select(Shape, d => (long)d));
     }
 
     /// <summary>Lists a model's tensors by checkpoint name, in MODEL.md order.</summary>

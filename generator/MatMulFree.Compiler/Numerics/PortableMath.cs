@@ -73,6 +73,9 @@ namespace MatMulFree.Compiler.Numerics
         /// <summary>Largest integer not greater than v, exactly.</summary>
         public static float Floor(float v) => (float)Math.Floor(v);
 
+        /// <summary>The IEEE-754 bit pattern of a float32.</summary>
+        public static unsafe uint Bits(float f) => *(uint*)&f;
+
         /// <summary>2^k for -126 &lt;= k &lt;= 127, from its bit pattern.</summary>
         public static unsafe float PowerOfTwo(int k)
         {

@@ -37,15 +37,7 @@ namespace MatMulFree.Runtime.Checkpoints
         public long Begin { get; }
         public long End { get; }
 
-        public long ElementCount
-        {
-            get
-            {
-                long n = 1;
-                foreach (var d in Shape) n *= d;
-                return n;
-            }
-        }
+        public long ElementCount => MatMulFree.Compiler.Model.ShapeMath.ElementCount(Shape);
     }
 
     /// <summary>
