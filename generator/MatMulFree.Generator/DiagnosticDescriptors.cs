@@ -50,6 +50,7 @@ namespace MatMulFree.Generator
             "Manifest path missing", "[MatMulFreeModel] needs the path of a manifest, e.g. [MatMulFreeModel(\"models/tiny.mmf.json\")]");
         public static readonly DiagnosticDescriptor InvalidOption = Warning("MMF0025",
             "Invalid MatMulFree build property", "The build property {0} = '{1}' is not valid ({2}); the default {3} is used");
+        public static readonly DiagnosticDescriptor ExternalWeights = Error("MMF0026", "External weights file not usable", "{0}");
 
         public static DiagnosticDescriptor ForManifestError(ManifestErrorKind kind) => ByKind[kind];
 
@@ -72,6 +73,7 @@ namespace MatMulFree.Generator
             [ManifestErrorKind.InvalidScale] = InvalidScale,
             [ManifestErrorKind.NonFiniteValue] = NonFiniteValue,
             [ManifestErrorKind.IntegrityMismatch] = IntegrityMismatch,
+            [ManifestErrorKind.ExternalWeights] = ExternalWeights,
         };
 
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new List<DiagnosticDescriptor>(ByKind.Values)

@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using MatMulFree.Runtime;
+using MatMulFree.Runtime.Checkpoints;
+using MatMulFree.Runtime.Tokenization;
 
 namespace MatMulFree.Cli
 {
@@ -18,6 +20,16 @@ namespace MatMulFree.Cli
             {
                 stderr.WriteLine("mmf: invalid manifest:");
                 stderr.WriteLine(e.Message);
+                return MmfCommand.InputError;
+            }
+            catch (CheckpointException e)
+            {
+                stderr.WriteLine("mmf: invalid checkpoint: " + e.Message);
+                return MmfCommand.InputError;
+            }
+            catch (TokenizerFileException e)
+            {
+                stderr.WriteLine("mmf: invalid tokenizer: " + e.Message);
                 return MmfCommand.InputError;
             }
             catch (UsageException e)

@@ -23,6 +23,7 @@ namespace MatMulFree.Cli
             root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
             root.Subcommands.Add(LogitsCommand.Create(stdout, stderr));
             root.Subcommands.Add(HlsCommand.Create(stdout, stderr));
+            root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));
             root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
             var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
             try

@@ -73,14 +73,50 @@ namespace MatMulFree.Runtime
             return Parse(text, path);
         }
 
+        /// <summary>Reads manifest text; an external weights file is looked up relative to
+        /// the folder of <paramref name="path"/>.</summary>
         public static ModelDefinition Parse(string text, string path)
         {
-            var result = ManifestReader.Read(text);
+            using var weights = new FolderResolver(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".");
+            var result = ManifestReader.Read(text, weights);
             if (!result.Succeeded)
             {
                 throw new ManifestException(path, result.Errors);
             }
             return result.Model!;
+        }
+
+        /// <summary>Opens a manifest's weights file in its folder (the core has checked that the
+        /// relative path cannot leave it); the mapping lives while the manifest is read.</summary>
+        private sealed class FolderResolver : IWeightsFileResolver, IDisposable
+        {
+            private readonly string _folder;
+            private MappedWeightsFile? _opened;
+
+            public FolderResolver(string folder) => _folder = folder;
+
+            public IWeightsFile? Open(WeightsFileReference reference, out string? problem)
+            {
+                string full = System.IO.Path.Combine(_folder, reference.Path.Replace('/', System.IO.Path.DirectorySeparatorChar));
+                try
+                {
+                    if (!File.Exists(full))
+                    {
+                        problem = $"not found (looked for {full})";
+                        return null;
+                    }
+                    _opened = MappedWeightsFile.Open(full);
+                    problem = null;
+                    return _opened;
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    problem = $"cannot be opened ({e.Message})";
+                    return null;
+                }
+            }
+
+            public void Dispose() => _opened?.Dispose();
         }
     }
 }

@@ -111,3 +111,31 @@ def write_manifest(path, name, config, tensors, ternary, tokenizer):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
+
+
+def read_manifest(path):
+    """A manifest with inline data -> (config, float tensors, {name: (trits, beta)}).
+    Checks the integrity digest, so golden data is never computed from a damaged file."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    a = doc["architecture"]
+    config = {"layers": a["layers"], "hidden": a["hidden"], "intermediate": a["intermediate"],
+              "vocab": a["vocab"], "bos": a["bos"], "eos": a["eos"]}
+    tensors, ternary, entries = {}, {}, {}
+    for name, t in doc["tensors"].items():
+        payload = base64.b64decode(t["data"])
+        shape = t["shape"]
+        count = int(np.prod(shape))
+        if t["dtype"] == "trit2":
+            beta = float(np.float32(t["beta"]))
+            trits = torch.tensor(unpack_trits(payload, count), dtype=torch.float32).reshape(shape)
+            ternary[name] = (trits, torch.tensor(beta, dtype=torch.float32))
+            entries[name] = ("trit2", shape, beta, payload)
+        elif t["dtype"] == "f32":
+            tensors[name] = torch.from_numpy(np.frombuffer(payload, dtype="<f4").copy()).reshape(shape)
+            entries[name] = ("f32", shape, None, payload)
+        else:
+            raise ValueError(f"{path}: {name}: dtype {t['dtype']} is not read by this tool")
+    if integrity_digest(entries) != doc["integrity"]["digest"]:
+        raise ValueError(f"{path}: integrity digest mismatch")
+    return config, tensors, ternary

@@ -17,7 +17,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hgrn_bit import HgrnBitReference, ternarize  # noqa: E402
-from manifest_v1 import tensor_names, write_manifest  # noqa: E402
+from manifest_v1 import read_manifest, tensor_names, write_manifest  # noqa: E402
+import hf_checkpoint  # noqa: E402
 
 BYTE_OFFSET = 3
 SPECIALS = {"<unk>": 0, "<s>": 1, "</s>": 2}
@@ -28,8 +29,10 @@ def default_intermediate(hidden):
     return int(math.ceil(hidden * 4 * 2 / 3 / 256) * 256)
 
 
-def random_model(layers, hidden, intermediate, vocab, seed):
-    """Random full-precision weights, ternarized once as MODEL.md step 3."""
+def random_model(layers, hidden, intermediate, vocab, seed, ternarized=True):
+    """Random full-precision weights, ternarized once as MODEL.md step 3
+    (with ternarized=False the BitLinear weights stay full precision, as a
+    Hugging Face checkpoint stores them)."""
     g = torch.Generator().manual_seed(seed)
 
     def normal(*shape, std=1.0, mean=0.0):
@@ -58,7 +61,11 @@ def random_model(layers, hidden, intermediate, vocab, seed):
     for name, kind in tensor_names(layers):
         shape = shapes[name]
         if kind == "ternary":
-            ternary[name] = ternarize(normal(*shape, std=0.02))
+            w = normal(*shape, std=0.02)
+            if ternarized:
+                ternary[name] = ternarize(w)
+            else:
+                tensors[name] = w
         elif name == "model.embeddings.weight":
             tensors[name] = normal(*shape)
         elif name == "model.lower_bounds":
@@ -107,6 +114,67 @@ def cmd_random_model(args):
         print(f"wrote {args.golden} ({len(tokens)} steps)")
 
 
+def write_golden(path, source_name, model, tokens, vocab, seed):
+    """Golden logits, with each step's allowance for int8 rounding ties
+    (hgrn_bit.RoundingTies): tests accept |difference| <= 1e-4 * range + allowance."""
+    with torch.no_grad():
+        logits, allowance, near = model.logits_with_tie_allowance(tokens)
+    doc = {
+        "model": source_name,
+        "source": "tools/reference/reference.py (PyTorch %s, float32)" % torch.__version__,
+        "seed": seed,
+        "tokens": tokens,
+        "steps": len(tokens),
+        "vocab": vocab,
+        "near_ties": near,
+        "tie_allowance": [float(a) for a in allowance],
+        "logits_f32le_base64": base64.b64encode(logits.numpy().astype("<f4").tobytes()).decode("ascii"),
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"wrote {path} ({len(tokens)} steps, {near} near-tie roundings, "
+          f"{sum(1 for a in allowance if a > 0)} steps with an allowance)")
+
+
+def cmd_hf_checkpoint(args):
+    """A Hugging Face-layout folder with random full-precision weights stored in
+    --dtype, and golden logits of the model a converter must produce from it:
+    the stored values read back as float32, BitLinear weights ternarized once."""
+    os.makedirs(args.out, exist_ok=True)
+    inter = args.intermediate or default_intermediate(args.hidden)
+    vocab = args.vocab
+    config = {"layers": args.layers, "hidden": args.hidden, "intermediate": inter,
+              "vocab": vocab, "bos": SPECIALS["<s>"], "eos": SPECIALS["</s>"]}
+    raw, _ = random_model(args.layers, args.hidden, inter, vocab, args.seed, ternarized=False)
+    hf_checkpoint.write_config(args.out, config, intermediate_in_config=bool(args.intermediate))
+    ordered = {name: raw[name] for name, _ in tensor_names(args.layers)}
+    hf_checkpoint.write_weights(args.out, ordered, args.dtype, args.shards)
+    pieces = hf_checkpoint.write_tokenizer(args.out)
+    assert pieces <= vocab, "the tokenizer must fit the vocabulary"
+    tensors, ternary = {}, {}
+    for name, kind in tensor_names(args.layers):
+        value = hf_checkpoint.stored(raw[name], args.dtype)
+        if kind == "ternary":
+            ternary[name] = ternarize(value, mean_in_float64=True)
+        else:
+            tensors[name] = value
+    print(f"wrote {args.out} ({args.dtype}, {max(args.shards, 1)} file(s), tokenizer of {pieces} pieces)")
+    if args.golden:
+        tokens = golden_tokens(args.steps, vocab, args.seed)
+        write_golden(args.golden, os.path.basename(os.path.normpath(args.out)),
+                     HgrnBitReference(config, tensors, ternary), tokens, vocab, args.seed)
+
+
+def cmd_golden(args):
+    """Golden logits of an existing manifest (e.g. the trained sample) for a text:
+    BOS, then its UTF-8 bytes as byte-tokenizer ids."""
+    config, tensors, ternary = read_manifest(args.manifest)
+    tokens = [SPECIALS["<s>"]] + [b + BYTE_OFFSET for b in args.text.encode("utf-8")]
+    write_golden(args.out, os.path.basename(args.manifest), HgrnBitReference(config, tensors, ternary),
+                 tokens, config["vocab"], 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -120,9 +188,24 @@ def main():
     rm.add_argument("--out", required=True)
     rm.add_argument("--golden", default="", help="also write golden logits here")
     rm.add_argument("--steps", type=int, default=64)
+    hf = sub.add_parser("hf-checkpoint", help="seeded random Hugging Face checkpoint folder (+ golden logits)")
+    hf.add_argument("--layers", type=int, required=True)
+    hf.add_argument("--hidden", type=int, required=True)
+    hf.add_argument("--intermediate", type=int, default=0, help="default: left out of config.json (MODEL.md's formula)")
+    hf.add_argument("--vocab", type=int, default=300)
+    hf.add_argument("--dtype", choices=sorted(hf_checkpoint.DTYPES), default="f32")
+    hf.add_argument("--shards", type=int, default=1)
+    hf.add_argument("--seed", type=int, default=1)
+    hf.add_argument("--out", required=True, help="folder to write")
+    hf.add_argument("--golden", default="", help="also write golden logits here")
+    hf.add_argument("--steps", type=int, default=48)
+    gd = sub.add_parser("golden", help="golden logits of an existing byte-tokenizer manifest for a text")
+    gd.add_argument("--manifest", required=True)
+    gd.add_argument("--text", required=True)
+    gd.add_argument("--out", required=True)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    {"random-model": cmd_random_model}[args.cmd](args)
+    {"random-model": cmd_random_model, "hf-checkpoint": cmd_hf_checkpoint, "golden": cmd_golden}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,13 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 sha.AppendData(t.Payload);
             }
-            var hash = sha.GetHashAndReset();
-            var sb = new StringBuilder(64);
+            return LowerHex(sha.GetHashAndReset());
+        }
+
+        /// <summary>A hash as lowercase hexadecimal digits, the manifest's spelling.</summary>
+        public static string LowerHex(byte[] hash)
+        {
+            var sb = new StringBuilder(hash.Length * 2);
             foreach (var b in hash)
             {
                 sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));

@@ -23,6 +23,7 @@ namespace MatMulFree.Compiler.Manifest
         InvalidScale,
         NonFiniteValue,
         IntegrityMismatch,
+        ExternalWeights,
     }
 
     /// <summary>One problem found in a manifest: its kind, a sentence, the JSON

@@ -34,16 +34,19 @@ namespace MatMulFree.Compiler.Manifest
         public const int SupportedVersion = 1;
         public const int MaxErrors = 50;
 
-        private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "kernels", "metadata" };
+        private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "kernels", "metadata", "weights" };
         private static readonly string[] ArchitectureFields = { "family", "layers", "hidden", "intermediate", "vocab", "rms_norm_eps", "bos", "eos" };
 
-        public static ManifestReadResult Read(string text)
+        /// <summary>Reads a manifest. Tensors kept in an external weights file (a
+        /// <c>"weights"</c> object) are read through <paramref name="weights"/>; without
+        /// one such a manifest is an error (the source generator does no file I/O).</summary>
+        public static ManifestReadResult Read(string text, IWeightsFileResolver? weights = null)
         {
             var context = new ManifestValidation();
             ModelDefinition? model = null;
             try
             {
-                model = ReadDocument(text, context);
+                model = ReadDocument(text, weights, context);
             }
             catch (TooManyErrors)
             {
@@ -51,7 +54,7 @@ namespace MatMulFree.Compiler.Manifest
             return new ManifestReadResult(context.Errors.Count == 0 ? model : null, context.Errors);
         }
 
-        private static ModelDefinition? ReadDocument(string text, ManifestValidation v)
+        private static ModelDefinition? ReadDocument(string text, IWeightsFileResolver? resolver, ManifestValidation v)
         {
             var root = JsonReader.Parse(text, out var syntax);
             if (root == null)
@@ -102,7 +105,8 @@ namespace MatMulFree.Compiler.Manifest
                 return null;
             }
 
-            var tensors = ReadTensors(tensorsValue, architecture, v);
+            var external = root.Find("weights") is JsonProperty wp ? ExternalWeightsReader.Open(wp.Value, resolver, v) : null;
+            var tensors = ReadTensors(tensorsValue, architecture, external, v);
             var kernels = ReadKernels(root.Find("kernels")?.Value, architecture, v);
             string? expectedDigest = ReadIntegrity(integrity, v);
             if (tensors == null || tokenizer == null || expectedDigest == null || v.Errors.Count > 0)
@@ -384,7 +388,7 @@ namespace MatMulFree.Compiler.Manifest
             return result;
         }
 
-        private static bool IsLowerHex(string s)
+        internal static bool IsLowerHex(string s)
         {
             foreach (char c in s)
             {
@@ -396,7 +400,7 @@ namespace MatMulFree.Compiler.Manifest
             return true;
         }
 
-        private static Dictionary<string, DecodedTensor>? ReadTensors(JsonValue obj, Architecture a, ManifestValidation v)
+        private static Dictionary<string, DecodedTensor>? ReadTensors(JsonValue obj, Architecture a, OpenedWeights? external, ManifestValidation v)
         {
             var slots = TensorCatalog.For(a);
             var byName = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
@@ -413,7 +417,7 @@ namespace MatMulFree.Compiler.Manifest
                     v.Add(ManifestErrorKind.UnexpectedTensor, $"unexpected tensor \"{p.Name}\": a {a.Layers}-layer hgrn-bit model has no such tensor", ptr, p.NameSpan);
                     continue;
                 }
-                var decoded = TensorDecoder.Decode(slot, p.Value, ptr, v);
+                var decoded = TensorDecoder.Decode(slot, p.Value, ptr, external, v);
                 if (decoded != null)
                 {
                     result[p.Name] = decoded;

@@ -94,6 +94,21 @@ namespace MatMulFree.Compiler.Manifest
             return (int)n;
         }
 
+        /// <summary>A non-negative 64-bit integer literal at most <paramref name="max"/> (file offsets and sizes).</summary>
+        public long? Long(JsonValue? value, string pointer, long max)
+        {
+            if (OfKind(value, JsonKind.Number, pointer) == null)
+            {
+                return null;
+            }
+            if (!long.TryParse(value!.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n > max)
+            {
+                Add(ManifestErrorKind.InvalidValue, $"expected an integer from 0 to {max}, found {Shorten(value.Text)}", pointer, value.Span);
+                return null;
+            }
+            return n;
+        }
+
         /// <summary>A finite number, rounded once to the nearest float32.</summary>
         public float? Float(JsonValue? value, string pointer)
         {

@@ -14,7 +14,11 @@ namespace MatMulFree.Compiler.Manifest
     /// </summary>
     public static class ManifestWriter
     {
-        public static string Write(ModelDefinition model)
+        public static string Write(ModelDefinition model) => Write(model, null);
+
+        /// <summary>Writes the manifest text; with <paramref name="external"/>, tensors larger
+        /// than its inline limit go to the weights file instead (docs/manifest.md).</summary>
+        public static string Write(ModelDefinition model, ExternalWeightsWriter? external)
         {
             var a = model.Architecture;
             var c = CultureInfo.InvariantCulture;
@@ -53,7 +57,7 @@ namespace MatMulFree.Compiler.Manifest
                 {
                     var payload = t.Ternary.PackedTrits;
                     tensors[t.Name] = new DecodedTensor(slot, "trit2", payload, null, t.Ternary.Beta);
-                    sb.Append($"\"dtype\": \"trit2\", \"shape\": {shape}, \"beta\": {t.Ternary.Beta.ToString("R", c)}, \"data\": \"{Convert.ToBase64String(payload)}\"}}");
+                    sb.Append($"\"dtype\": \"trit2\", \"shape\": {shape}, \"beta\": {t.Ternary.Beta.ToString("R", c)}, ").Append(Data(payload, external)).Append('}');
                 }
                 else
                 {
@@ -64,11 +68,26 @@ namespace MatMulFree.Compiler.Manifest
                         throw new PlatformNotSupportedException("manifests are little-endian; big-endian hosts are not supported");
                     }
                     tensors[t.Name] = new DecodedTensor(slot, "f32", payload, t.Values, 0f);
-                    sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, \"data\": \"{Convert.ToBase64String(payload)}\"}}");
+                    sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, ").Append(Data(payload, external)).Append('}');
                 }
             }
-            sb.Append("\n },\n \"integrity\": {\"algorithm\": \"sha256\", \"digest\": \"").Append(IntegrityDigest.Compute(tensors)).Append("\"}\n}\n");
+            sb.Append("\n },");
+            if (external != null)
+            {
+                var file = external.Finish();
+                sb.Append("\n \"weights\": {\"path\": ").Append(Quote(file.Path)).Append($", \"size\": {file.Size}, \"sha256\": \"{file.Sha256}\"}},");
+            }
+            sb.Append("\n \"integrity\": {\"algorithm\": \"sha256\", \"digest\": \"").Append(IntegrityDigest.Compute(tensors)).Append("\"}\n}\n");
             return sb.ToString();
+        }
+
+        /// <summary>A tensor's data: inline base64, or its place in the weights file.</summary>
+        private static string Data(byte[] payload, ExternalWeightsWriter? external)
+        {
+            long offset = external?.Place(payload) ?? -1;
+            return offset < 0
+                ? $"\"data\": \"{Convert.ToBase64String(payload)}\""
+                : $"\"file\": {{\"offset\": {offset}, \"length\": {payload.Length}}}";
         }
 
         private static string Tokenizer(TokenizerSpec t)

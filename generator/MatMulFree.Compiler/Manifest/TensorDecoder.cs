@@ -16,14 +16,14 @@ namespace MatMulFree.Compiler.Manifest
         private static readonly string[] FloatDtypes = { "f32", "f16", "bf16" };
         private const string TernaryDtype = "trit2";
 
-        public static DecodedTensor? Decode(TensorSlot slot, JsonValue entry, string ptr, ManifestValidation v)
+        public static DecodedTensor? Decode(TensorSlot slot, JsonValue entry, string ptr, OpenedWeights? external, ManifestValidation v)
         {
             if (v.Object(entry, ptr) == null)
             {
                 return null;
             }
             bool ternary = slot.Kind == TensorKind.Ternary;
-            v.NoOtherProperties(entry, ternary ? new[] { "dtype", "shape", "beta", "data" } : new[] { "dtype", "shape", "data" }, ptr);
+            v.NoOtherProperties(entry, ternary ? new[] { "dtype", "shape", "beta", "data", "file" } : new[] { "dtype", "shape", "data", "file" }, ptr);
 
             var dtypeValue = v.Required(entry, "dtype", ptr);
             string? dtype = v.String(dtypeValue, ptr + "/dtype");
@@ -62,9 +62,15 @@ namespace MatMulFree.Compiler.Manifest
                 }
             }
 
-            var dataValue = v.Required(entry, "data", ptr);
-            string? data = v.String(dataValue, ptr + "/data");
-            if (dtype == null || !shapeOk || data == null || beta < 0f)
+            var fileProperty = entry.Find("file");
+            var dataValue = fileProperty == null ? v.Required(entry, "data", ptr) : entry.Find("data")?.Value;
+            if (fileProperty != null && dataValue != null)
+            {
+                v.Add(ManifestErrorKind.UnexpectedProperty, "a tensor has \"data\" or \"file\", not both", ptr + "/file", fileProperty.NameSpan);
+                return null;
+            }
+            string? data = fileProperty == null ? v.String(dataValue, ptr + "/data") : null;
+            if (dtype == null || !shapeOk || (data == null && fileProperty == null) || beta < 0f)
             {
                 return null;
             }
@@ -77,14 +83,18 @@ namespace MatMulFree.Compiler.Manifest
                 "bf16" => elements * 2,
                 _ => (elements + 3) / 4,
             };
-            var payload = DecodeBase64(data, bytes, ptr + "/data", dataValue!.Span, v);
+            string dataPtr = fileProperty == null ? ptr + "/data" : ptr + "/file";
+            var dataSpan = fileProperty == null ? dataValue!.Span : fileProperty.Value.Span;
+            var payload = fileProperty == null
+                ? DecodeBase64(data!, bytes, dataPtr, dataSpan, v)
+                : ReadFromFile(fileProperty.Value, bytes, dataPtr, external, v);
             if (payload == null)
             {
                 return null;
             }
             if (ternary)
             {
-                return CheckTrits(payload, slot, ptr + "/data", dataValue.Span, v)
+                return CheckTrits(payload, slot, dataPtr, dataSpan, v)
                     ? new DecodedTensor(slot, dtype, payload, null, beta)
                     : null;
             }
@@ -93,11 +103,62 @@ namespace MatMulFree.Compiler.Manifest
             {
                 if (float.IsNaN(values[k]) || float.IsInfinity(values[k]))
                 {
-                    v.Add(ManifestErrorKind.NonFiniteValue, $"element {DescribeIndex(slot, k)} of \"{slot.Name}\" is {values[k]}: tensors must be finite", ptr + "/data", dataValue.Span);
+                    v.Add(ManifestErrorKind.NonFiniteValue, $"element {DescribeIndex(slot, k)} of \"{slot.Name}\" is {values[k]}: tensors must be finite", dataPtr, dataSpan);
                     return null;
                 }
             }
             return new DecodedTensor(slot, dtype, payload, values, 0f);
+        }
+
+        /// <summary>A <c>"file": {"offset", "length"}</c> entry: the range is checked against the
+        /// dtype and shape and the weights file before a buffer of its length is made.</summary>
+        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, ManifestValidation v)
+        {
+            if (v.Object(file, ptr) == null)
+            {
+                return null;
+            }
+            v.NoOtherProperties(file, new[] { "offset", "length" }, ptr);
+            long? offset = v.Long(v.Required(file, "offset", ptr), ptr + "/offset", ExternalWeightsReader.MaxWeightsBytes);
+            long? length = v.Long(v.Required(file, "length", ptr), ptr + "/length", ExternalWeightsReader.MaxWeightsBytes);
+            if (offset == null || length == null)
+            {
+                return null;
+            }
+            if (length.Value != bytes)
+            {
+                v.Add(ManifestErrorKind.WrongDataLength, $"length {length.Value:N0} bytes, but the dtype and shape need {bytes:N0}", ptr + "/length", file.Find("length")!.Value.Span);
+                return null;
+            }
+            if (length.Value > int.MaxValue - 64)
+            {
+                v.Add(ManifestErrorKind.TooLarge, $"{length.Value:N0} bytes is more than one tensor may have", ptr + "/length", file.Find("length")!.Value.Span);
+                return null;
+            }
+            if (offset.Value % ExternalWeightsReader.Alignment != 0)
+            {
+                v.Add(ManifestErrorKind.ExternalWeights, $"offset {offset.Value:N0} is not a multiple of {ExternalWeightsReader.Alignment}", ptr + "/offset", file.Find("offset")!.Value.Span);
+                return null;
+            }
+            if (external == null)
+            {
+                v.Add(ManifestErrorKind.ExternalWeights, "the tensor's data is in a file, but the manifest has no \"weights\" object naming one", ptr, file.Span);
+                return null;
+            }
+            if (offset.Value + length.Value > external.Reference.Size)
+            {
+                v.Add(ManifestErrorKind.ExternalWeights,
+                    $"bytes {offset.Value:N0} to {offset.Value + length.Value:N0} lie outside the {external.Reference.Size:N0}-byte weights file",
+                    ptr, file.Span);
+                return null;
+            }
+            if (external.File == null)
+            {
+                return null; // the file could not be used; reported once at /weights
+            }
+            var payload = new byte[length.Value];
+            external.File.Read(offset.Value, payload);
+            return payload;
         }
 
         private static bool CheckShape(TensorSlot slot, JsonValue? value, string ptr, ManifestValidation v)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using MatMulFree.Compiler.Json;
+using MatMulFree.Compiler.Model;
 
 namespace MatMulFree.Runtime.Tokenization
 {
@@ -26,6 +27,36 @@ namespace MatMulFree.Runtime.Tokenization
         public const int MaxMerges = 1 << 21;
 
         public static BpeTokenizer Parse(string text, string path)
+        {
+            var t = Read(text, path);
+            return new BpeTokenizer(t.Pieces, t.Merges, t.Bos, t.Eos, t.Unk, t.Special);
+        }
+
+        /// <summary>The tokenizer as a manifest carries it (what <c>mmf convert</c> copies):
+        /// pieces, merges "a b", the unknown id, and every special token by its text.</summary>
+        public static TokenizerSpec ReadSpec(string text, string path, out int bos, out int eos)
+        {
+            var t = Read(text, path);
+            bos = t.Bos;
+            eos = t.Eos;
+            var specials = new List<SpecialToken>();
+            var ids = new List<int>(t.Special);
+            ids.Sort();
+            foreach (int id in ids)
+            {
+                specials.Add(new SpecialToken(t.Pieces[id]!, id));
+            }
+            var merges = new List<string>(t.Merges.Count);
+            foreach (var (left, right) in t.Merges)
+            {
+                merges.Add(left + " " + right);
+            }
+            return new TokenizerSpec(TokenizerSpec.BpeKind, 0, specials, t.Pieces, merges, t.Unk);
+        }
+
+        private sealed record Parsed(string?[] Pieces, List<(string, string)> Merges, int Bos, int Eos, int Unk, HashSet<int> Special);
+
+        private static Parsed Read(string text, string path)
         {
             var root = JsonReader.Parse(text, out var error);
             if (root == null)
@@ -133,7 +164,7 @@ namespace MatMulFree.Runtime.Tokenization
             {
                 throw Fail(path, root.Span, "the vocabulary has no <s> or no </s> token (BOS and EOS)");
             }
-            return new BpeTokenizer(pieces, merges, bos, eos, unk < 0 ? bos : unk, special);
+            return new Parsed(pieces, merges, bos, eos, unk < 0 ? bos : unk, special);
         }
 
         private static int Named(string text, Dictionary<string, int> ids) => ids.TryGetValue(text, out int id) ? id : -1;

@@ -1,0 +1,45 @@
+namespace MatMulFree.Compiler.Manifest
+{
+    /// <summary>
+    /// The manifest's <c>"weights"</c> object: a binary file beside the manifest
+    /// that holds the data of the tensors whose entry says <c>"file"</c> instead of
+    /// <c>"data"</c> (docs/manifest.md, "External weights"). Big models keep their
+    /// tensors there so that the manifest stays a small text.
+    /// </summary>
+    public sealed class WeightsFileReference
+    {
+        public WeightsFileReference(string path, long size, string sha256)
+        {
+            Path = path;
+            Size = size;
+            Sha256 = sha256;
+        }
+
+        /// <summary>Relative to the manifest's folder, '/'-separated, never rooted, never "..".</summary>
+        public string Path { get; }
+        public long Size { get; }
+        /// <summary>SHA-256 of the whole file, 64 lowercase hexadecimal digits.</summary>
+        public string Sha256 { get; }
+    }
+
+    /// <summary>An opened external weights file (the runtime maps it into memory).</summary>
+    public interface IWeightsFile
+    {
+        long Length { get; }
+
+        /// <summary>SHA-256 of the whole file as 64 lowercase hexadecimal digits.</summary>
+        string ComputeSha256();
+
+        /// <summary>Copies <paramref name="buffer"/>.Length bytes starting at <paramref name="offset"/>
+        /// (the reader has checked that they lie inside the file).</summary>
+        void Read(long offset, byte[] buffer);
+    }
+
+    /// <summary>Finds and opens the weights file a manifest names. Returns null and a
+    /// sentence when it cannot (missing file, unsafe path); the reader turns that
+    /// into a located manifest error.</summary>
+    public interface IWeightsFileResolver
+    {
+        IWeightsFile? Open(WeightsFileReference reference, out string? problem);
+    }
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Checkpoints;
+using MatMulFree.Runtime.Tokenization;
+
+namespace MatMulFree.Cli
+{
+    /// <summary>
+    /// <c>mmf convert HF_FOLDER -o OUT.mmf.json</c>: a Hugging Face HGRN-Bit
+    /// checkpoint (config.json, model.safetensors or sharded with an index; BF16,
+    /// F16 or F32) and its tokenizer.json become a manifest. BitLinear weights are
+    /// ternarized once (MODEL.md step 3). Big models keep their tensors in an
+    /// external weights file beside the manifest. The written manifest is read
+    /// back and checked before the command reports success.
+    /// </summary>
+    internal static class ConvertCommand
+    {
+        /// <summary>With --weights auto, models whose tensors encode to more than this go external.</summary>
+        public const long AutoExternalBytes = 64L << 20;
+
+        /// <summary>In an external layout, tensors of at most this many bytes (norm weights) stay inline.</summary>
+        public const long InlineTensorBytes = 64L << 10;
+
+        public static Command Create(TextWriter stdout, TextWriter stderr)
+        {
+            var folder = new Argument<string>("folder") { Description = "Hugging Face model folder: config.json, model.safetensors (or shards + model.safetensors.index.json), tokenizer.json." };
+            var output = new Option<string>("--out", "-o") { Description = "Manifest to write (.mmf.json).", Required = true };
+            var name = new Option<string>("--name") { Description = "Model name in the manifest (default: the folder's name)." };
+            var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json to copy into the manifest (default: the one in the folder)." };
+            var weights = new Option<string>("--weights")
+            {
+                Description = "Where tensor data goes: inline (in the manifest), external (a .mmfw file beside it), or auto (external above 64 MiB).",
+                DefaultValueFactory = _ => "auto",
+            };
+            weights.AcceptOnlyFromAmong("auto", "inline", "external");
+            var command = new Command("convert", "Convert a Hugging Face HGRN-Bit checkpoint into a manifest (ternarizing its weights once).")
+            {
+                folder, output, name, tokenizer, weights,
+            };
+            command.SetAction(parse => CliErrors.Guard(stderr, () =>
+            {
+                string dir = parse.GetValue(folder)!;
+                string outPath = parse.GetValue(output)!;
+                var clock = Stopwatch.StartNew();
+                using var checkpoint = HuggingFaceCheckpoint.Open(dir);
+                var a = checkpoint.Architecture;
+                string tokenizerPath = parse.GetValue(tokenizer) ?? Path.Combine(dir, "tokenizer.json");
+                var spec = ReadTokenizer(tokenizerPath, a);
+                string modelName = parse.GetValue(name) ?? new DirectoryInfo(Path.GetFullPath(dir)).Name;
+                stdout.WriteLine($"{dir}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {tokenizerPath} ({spec.Pieces.Count:N0} pieces, {spec.Merges.Count:N0} merges)");
+
+                var bar = new ProgressBar(stderr, "converting", redraw: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+                var model = CheckpointConverter.Convert(checkpoint, modelName, spec, bar.Report);
+
+                string mode = parse.GetValue(weights)!;
+                bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
+                string weightsName = WeightsFileName(outPath);
+                string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, weightsName);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(weightsPath)!);
+                    string text;
+                    if (external)
+                    {
+                        using var stream = new FileStream(weightsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+                        using var writer = new ExternalWeightsWriter(weightsName, stream, InlineTensorBytes);
+                        text = ManifestWriter.Write(model, writer);
+                    }
+                    else
+                    {
+                        text = ManifestWriter.Write(model);
+                    }
+                    File.WriteAllText(outPath, text, new UTF8Encoding(false));
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    throw new OutputException($"{outPath}: {e.Message}", e);
+                }
+
+                // Read back what was written: the manifest, the weights file and the digest.
+                var check = ManifestLoader.Load(outPath);
+                long ternaryWeights = 0, nonZero = 0;
+                foreach (var t in TensorInventory.Of(check))
+                {
+                    if (t.Ternary != null)
+                    {
+                        ternaryWeights += (long)t.Ternary.Rows * t.Ternary.Columns;
+                        nonZero += t.Ternary.CountNonZero();
+                    }
+                }
+                stdout.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {weightsPath} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
+                stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {check.IntegrityDigest}; {clock.Elapsed.TotalSeconds:F1} s");
+                return MmfCommand.Ok;
+            }));
+            return command;
+        }
+
+        private static TokenizerSpec ReadTokenizer(string path, Architecture a)
+        {
+            string text;
+            try
+            {
+                var info = new FileInfo(path);
+                if (!info.Exists)
+                {
+                    throw new CheckpointException($"{path}: no tokenizer.json (pass --tokenizer PATH; a Hugging Face tokenizer.json with a BPE model is needed)");
+                }
+                if (info.Length > HuggingFaceCheckpoint.MaxJsonBytes)
+                {
+                    throw new CheckpointException($"{path}: {info.Length:N0} bytes, more than the {HuggingFaceCheckpoint.MaxJsonBytes:N0} a tokenizer.json may have");
+                }
+                text = File.ReadAllText(path, new UTF8Encoding(false, true));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new CheckpointException($"{path}: not UTF-8 text");
+            }
+            var spec = TokenizerJson.ReadSpec(text, path, out int bos, out int eos);
+            if (bos != a.Bos || eos != a.Eos)
+            {
+                throw new CheckpointException($"{path}: <s> is {bos} and </s> is {eos}, but config.json says bos_token_id {a.Bos} and eos_token_id {a.Eos}");
+            }
+            if (spec.Pieces.Count > a.Vocab)
+            {
+                throw new CheckpointException($"{path}: {spec.Pieces.Count:N0} pieces, more than the model's vocab_size {a.Vocab:N0}");
+            }
+            if (spec.Pieces.Count < a.Vocab)
+            {
+                // Ids the tokenizer never produces (a vocabulary padded for the embedding) stay unused.
+                var pieces = new List<string?>(spec.Pieces);
+                while (pieces.Count < a.Vocab)
+                {
+                    pieces.Add(null);
+                }
+                spec = new TokenizerSpec(spec.Kind, spec.ByteOffset, spec.SpecialTokens, pieces, spec.Merges, spec.Unk);
+            }
+            return spec;
+        }
+
+        /// <summary>"out/model.mmf.json" -> "model.mmfw", beside the manifest.</summary>
+        public static string WeightsFileName(string manifestPath)
+        {
+            string file = Path.GetFileName(manifestPath);
+            foreach (var suffix in new[] { ".mmf.json", ".json" })
+            {
+                if (file.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && file.Length > suffix.Length)
+                {
+                    file = file.Substring(0, file.Length - suffix.Length);
+                    break;
+                }
+            }
+            return file + ".mmfw";
+        }
+
+        private static long EncodedBytes(ModelDefinition model)
+        {
+            long bytes = 0;
+            foreach (var t in TensorInventory.Of(model))
+            {
+                bytes += t.Ternary != null ? t.Ternary.PackedTrits.LongLength : 4L * t.Values!.LongLength;
+            }
+            return bytes;
+        }
+    }
+}
