@@ -20,17 +20,23 @@ namespace MatMulFree.Cli
 
         public static Command Create(TextWriter stdout, TextWriter stderr)
         {
-            var shapes = new Option<string>("--shapes") { Description = "Matrix shapes ROWSxCOLUMNS (outputs x inputs), comma-separated.", DefaultValueFactory = _ => DefaultShapes };
+            var shapes = new Option<string>("--shapes") { Description = "Matrix shapes ROWSxCOLUMNS (outputs x inputs), comma-separated, or none.", DefaultValueFactory = _ => DefaultShapes };
             var models = new Option<string[]>("--model") { Description = "Also time token-by-token decode of this manifest (repeatable)." };
             var steps = new Option<int>("--steps") { Description = "Decode steps per model configuration.", DefaultValueFactory = _ => 256 };
             var threads = new Option<int>("--threads") { Description = "Threads for the multi-threaded rows (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
             var minTime = new Option<double>("--min-time-ms") { Description = "Minimum measuring time per kernel and shape.", DefaultValueFactory = _ => 300 };
+            var modelKernels = new Option<string>("--model-kernels")
+            {
+                Description = "Model configurations: all, or packed (skips the int8 one, whose 1 byte per weight would dominate peak memory).",
+                DefaultValueFactory = _ => "all",
+            };
+            modelKernels.AcceptOnlyFromAmong("all", "packed");
             var csv = new Option<string>("--csv") { Description = "Write the kernel table as CSV here." };
             var json = new Option<string>("--json") { Description = "Write all results as JSON here." };
             var svg = new Option<string>("--svg") { Description = "Write a chart (GB/s of weight bytes per shape and kernel) here." };
             var command = new Command("bench", "Benchmark ternary kernels and model decode speed; prints tables.")
             {
-                shapes, models, steps, threads, minTime, csv, json, svg,
+                shapes, models, steps, threads, minTime, modelKernels, csv, json, svg,
             };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
@@ -39,7 +45,8 @@ namespace MatMulFree.Cli
                 {
                     throw new UsageException($"--threads must be 1 to 256, got {t}");
                 }
-                var parsed = ParseShapes(parse.GetValue(shapes)!);
+                string shapeList = parse.GetValue(shapes)!;
+                var parsed = shapeList == "none" ? new List<(int, int)>() : ParseShapes(shapeList);
                 var definitions = (parse.GetValue(models) ?? Array.Empty<string>()).Select(ManifestLoader.Load).ToList();
                 stdout.WriteLine(Machine(t));
                 stdout.WriteLine();
@@ -47,7 +54,7 @@ namespace MatMulFree.Cli
                 var decode = new List<ModelResult>();
                 foreach (var d in definitions)
                 {
-                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t));
+                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t, packedOnly: parse.GetValue(modelKernels) == "packed"));
                 }
                 var kernels = new List<KernelResult>();
                 using (var workers = new RowWorkers(t))

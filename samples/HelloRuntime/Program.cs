@@ -3,8 +3,8 @@ using MatMulFree.Runtime;
 using MatMulFree.Runtime.Generation;
 using MatMulFree.Runtime.Sampling;
 
-// Usage: dotnet run --project samples/HelloRuntime -- samples/models/sample-l4-h128.mmf.json "Once upon a time"
-string manifest = args.Length > 0 ? args[0] : "samples/models/sample-l4-h128.mmf.json";
+// Usage: dotnet run --project samples/HelloRuntime -- samples/models/brown-l4-h128.mmf.json "Once upon a time"
+string manifest = args.Length > 0 ? args[0] : "samples/models/brown-l4-h128.mmf.json";
 string prompt = args.Length > 1 ? args[1] : "Once upon a time";
 
 var model = GenericModel.Load(manifest);          // validates the manifest; throws ManifestException with located errors

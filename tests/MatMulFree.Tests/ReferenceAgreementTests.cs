@@ -26,6 +26,8 @@ namespace MatMulFree.Tests
         [InlineData("tiny-l3-h96", TernaryKernelKind.Scalar)]
         [InlineData("tiny-l3-h96", TernaryKernelKind.Simd)]
         [InlineData("tiny-l3-h96", TernaryKernelKind.Packed)]
+        [InlineData("brown-l4-h128", TernaryKernelKind.Simd)]
+        [InlineData("brown-l4-h128", TernaryKernelKind.Packed)]
         public void Logits_match_the_pytorch_reference(string name, TernaryKernelKind kernel)
         {
             var golden = GoldenLogits.Load(name);

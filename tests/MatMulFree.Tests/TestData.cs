@@ -14,7 +14,12 @@ namespace MatMulFree.Tests
         /// <summary>The committed reference models, by file name without ".mmf.json".</summary>
         public static readonly string[] ModelNames = { "micro-l2-h16", "tiny-l2-h64", "tiny-l3-h96" };
 
-        public static string Model(string name) => Path.Combine(Models, name + ".mmf.json");
+        /// <summary>A committed manifest: a test model (tests/data/models) or a sample (samples/models).</summary>
+        public static string Model(string name)
+        {
+            string test = Path.Combine(Models, name + ".mmf.json");
+            return File.Exists(test) ? test : Path.Combine(Root, "samples", "models", name + ".mmf.json");
+        }
 
         public static string ModelText(string name) => File.ReadAllText(Model(name));
 

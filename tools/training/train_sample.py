@@ -14,13 +14,14 @@ loss was measured.
   /usr/bin/python3 tools/training/train_sample.py --data /tmp/brown \
       --out samples/models/brown-l4-h128.mmf.json --card samples/models/brown-l4-h128
 
-Needs Debian's python3-torch (torch 1.13). CI never runs it; it uses the
-committed manifest. The card folder receives loss.csv, loss.svg, metrics.json
-and golden logits of the exported model computed by the independent reference
-(tools/reference/hgrn_bit.py).
+Needs Debian's python3-torch (torch 1.13) and, for a usable speed, OpenBLAS
+(apt-get install -y libopenblas0-pthread: Debian's torch otherwise multiplies
+with the reference BLAS, about 20x slower). CI never runs it; it uses the
+committed manifest. The card folder receives loss.csv, loss.svg and
+metrics.json; the exported model's logits are checked against the independent
+reference (tools/reference/hgrn_bit.py) before the script succeeds.
 """
 import argparse
-import base64
 import json
 import math
 import os
@@ -235,7 +236,7 @@ def loss_svg(rows, path, unigram, bigram):
     """A dependency-free SVG line chart of training and held-out bits per byte."""
     w, h, m = 640, 360, 50
     steps = [r["step"] for r in rows]
-    lo, hi = 1.0, max(5.0, max(r["train_bpb"] for r in rows))
+    lo, hi = 1.0, float(math.ceil(max(5.0, max(r["train_bpb"] for r in rows))))
     sx = lambda s: m + (w - 2 * m) * s / max(steps)  # noqa: E731
     sy = lambda v: h - m - (h - 2 * m) * (v - lo) / (hi - lo)  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
@@ -266,21 +267,6 @@ def loss_svg(rows, path, unigram, bigram):
         f.write("\n".join(out) + "\n")
 
 
-def write_golden(path, manifest_name, config, tensors, ternary, text):
-    tokens = [SPECIALS["<s>"]] + [b + BYTE_OFFSET for b in text.encode("utf-8")]
-    ref = HgrnBitReference(config, tensors, ternary)
-    with torch.no_grad():
-        logits = ref.logits(tokens)
-    doc = {"model": manifest_name,
-           "source": "tools/training/train_sample.py via tools/reference/hgrn_bit.py (PyTorch %s, float32)" % torch.__version__,
-           "seed": 0, "tokens": tokens, "steps": len(tokens), "vocab": VOCAB,
-           "logits_f32le_base64": base64.b64encode(logits.numpy().astype("<f4").tobytes()).decode("ascii")}
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
-    return logits
-
-
 # ----------------------------------------------------------------- main ----
 
 def main():
@@ -289,16 +275,16 @@ def main():
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--intermediate", type=int, default=0, help="default: MODEL.md's formula")
-    ap.add_argument("--seq", type=int, default=128, help="training window in bytes")
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--seq", type=int, default=256, help="training window in bytes")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=2500)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", required=True, help="manifest to write")
-    ap.add_argument("--card", required=True, help="folder for loss.csv, loss.svg, metrics.json, golden.json")
+    ap.add_argument("--card", required=True, help="folder for loss.csv, loss.svg, metrics.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -355,13 +341,12 @@ def main():
     tokenizer = {"type": "byte", "byte_offset": BYTE_OFFSET, "special_tokens": SPECIALS}
     name = os.path.basename(args.out).split(".")[0]
     write_manifest(args.out, name, config, tensors, ternary, tokenizer)
-    golden_text = "The jury said it did find that many of the city's laws are"
-    ref_logits = write_golden(os.path.join(args.card, "golden.json"), os.path.basename(args.out),
-                              config, tensors, ternary, golden_text)
     # The training forward and the independent reference must be the same model.
-    tokens = torch.tensor([[SPECIALS["<s>"]] + [b + BYTE_OFFSET for b in golden_text.encode()]])
+    check_text = "The jury said it did find that many of the city's laws are"
+    ids = [SPECIALS["<s>"]] + [b + BYTE_OFFSET for b in check_text.encode()]
     with torch.no_grad():
-        train_logits, _ = model(tokens, model.initial_state(1))
+        ref_logits = HgrnBitReference(config, tensors, ternary).logits(ids)
+        train_logits, _ = model(torch.tensor([ids]), model.initial_state(1))
     gap = (train_logits[0] - ref_logits).abs().max().item() / (ref_logits.max() - ref_logits.min()).item()
     ternary_count = sum(t.numel() for t, _ in ternary.values())
     zeros = sum((t == 0).sum().item() for t, _ in ternary.values())

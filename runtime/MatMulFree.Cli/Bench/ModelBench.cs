@@ -14,7 +14,7 @@ namespace MatMulFree.Cli.Bench
     /// <summary>Token-by-token decode of a whole model (the generic runtime), timed over a fixed number of steps.</summary>
     internal static class ModelBench
     {
-        public static List<ModelResult> Run(ModelDefinition definition, int steps, int threads)
+        public static List<ModelResult> Run(ModelDefinition definition, int steps, int threads, bool packedOnly = false)
         {
             var results = new List<ModelResult>();
             var configurations = new List<(string, TernaryKernelKind, int)>
@@ -22,6 +22,10 @@ namespace MatMulFree.Cli.Bench
                 ("generic, packed 2-bit, 1 thread", TernaryKernelKind.Packed, 1),
                 ("generic, int8 weights (Vector<T>), 1 thread", TernaryKernelKind.Simd, 1),
             };
+            if (packedOnly)
+            {
+                configurations.RemoveAt(1);
+            }
             if (threads > 1)
             {
                 configurations.Insert(1, ($"generic, packed 2-bit, {threads} threads", TernaryKernelKind.Packed, threads));

@@ -25,6 +25,7 @@ namespace MatMulFree.Tests.Generator
         [InlineData("tiny-l2-h64", "unrolled")]
         [InlineData("tiny-l3-h96", "auto")]
         [InlineData("tiny-l3-h96", "unrolled")]
+        [InlineData("brown-l4-h128", "auto")]
         public void Generated_logits_are_bit_identical_to_the_generic_runtime(string name, string kernel)
         {
             var generated = Generated(name, kernel);
@@ -32,7 +33,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Equal(generic.Name, generated.Name);
             Assert.Equal(generic.Architecture.Vocab, generated.Architecture.Vocab);
             var tokens = GoldenLogits.Load(name).Tokens;
-            Assert.Equal(64, tokens.Length);
+            Assert.True(tokens.Length >= 64);
             var s1 = generic.CreateState();
             var s2 = generated.CreateState();
             var l1 = new float[generic.Architecture.Vocab];
