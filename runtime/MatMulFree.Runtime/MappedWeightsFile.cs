@@ -9,22 +9,22 @@ namespace MatMulFree.Runtime
     /// <summary>
     /// A manifest's external weights file, memory-mapped read-only: the reader
     /// copies each tensor's bytes out of the mapping into the tensor's own
-    /// in-memory form, so the file is never read into one buffer. Its SHA-256 is
-    /// computed by streaming it (the pages stay in the OS cache, not in this
-    /// process's working set).
+    /// in-memory form, through a view of that tensor's range only, unmapped right
+    /// after; so the file is never read into one buffer and at most one tensor's
+    /// pages of it are mapped at a time (mapped pages count in the resident set).
+    /// Its SHA-256 is computed by streaming it (the pages stay in the OS cache,
+    /// not in this process's working set).
     /// </summary>
     public sealed class MappedWeightsFile : IWeightsFile, IDisposable
     {
         private readonly string _path;
         private readonly MemoryMappedFile? _map;
-        private readonly MemoryMappedViewAccessor? _view;
 
-        private MappedWeightsFile(string path, long length, MemoryMappedFile? map, MemoryMappedViewAccessor? view)
+        private MappedWeightsFile(string path, long length, MemoryMappedFile? map)
         {
             _path = path;
             Length = length;
             _map = map;
-            _view = view;
         }
 
         public long Length { get; }
@@ -34,11 +34,10 @@ namespace MatMulFree.Runtime
             long length = new FileInfo(path).Length;
             if (length == 0)
             {
-                return new MappedWeightsFile(path, 0, null, null);
+                return new MappedWeightsFile(path, 0, null);
             }
             var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            return new MappedWeightsFile(path, length, map, view);
+            return new MappedWeightsFile(path, length, map);
         }
 
         public string ComputeSha256()
@@ -51,13 +50,26 @@ namespace MatMulFree.Runtime
         {
             if (buffer.Length > 0)
             {
-                _view!.ReadArray(offset, buffer, 0, buffer.Length);
+                using var view = _map!.CreateViewAccessor(offset, buffer.Length, MemoryMappedFileAccess.Read);
+                view.ReadArray(0, buffer, 0, buffer.Length);
+            }
+        }
+
+        public void ReadFloats(long offset, float[] values)
+        {
+            if (!BitConverter.IsLittleEndian)
+            {
+                throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
+            }
+            if (values.Length > 0)
+            {
+                using var view = _map!.CreateViewAccessor(offset, 4L * values.Length, MemoryMappedFileAccess.Read);
+                view.ReadArray(0, values, 0, values.Length);
             }
         }
 
         public void Dispose()
         {
-            _view?.Dispose();
             _map?.Dispose();
         }
     }

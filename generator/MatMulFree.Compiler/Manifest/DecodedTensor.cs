@@ -4,7 +4,7 @@ namespace MatMulFree.Compiler.Manifest
     /// their meaning (float32 values, or trits and beta).</summary>
     internal sealed class DecodedTensor
     {
-        public DecodedTensor(TensorSlot slot, string dtype, byte[] payload, float[]? values, float beta)
+        public DecodedTensor(TensorSlot slot, string dtype, byte[]? payload, float[]? values, float beta)
         {
             Slot = slot;
             Dtype = dtype;
@@ -15,8 +15,28 @@ namespace MatMulFree.Compiler.Manifest
 
         public TensorSlot Slot { get; }
         public string Dtype { get; }
-        /// <summary>The bytes the manifest's base64 decodes to.</summary>
-        public byte[] Payload { get; }
+        /// <summary>The bytes the manifest's data decodes to; null for f32 tensors, whose
+        /// bytes are their <see cref="Values"/> (not kept twice: the embeddings of a
+        /// released checkpoint are 131 MB).</summary>
+        public byte[]? Payload { get; }
+
+        /// <summary>Feeds the tensor's data bytes, as stored, to a hash.</summary>
+        public void AppendPayload(System.Security.Cryptography.IncrementalHash hash)
+        {
+            if (Payload != null)
+            {
+                hash.AppendData(Payload);
+                return;
+            }
+            var chunk = new byte[System.Math.Min(1 << 16, Values!.Length * 4)];
+            int perChunk = chunk.Length / 4;
+            for (int k = 0; k < Values.Length; k += perChunk)
+            {
+                int n = System.Math.Min(perChunk, Values.Length - k);
+                System.Buffer.BlockCopy(Values, 4 * k, chunk, 0, 4 * n);
+                hash.AppendData(chunk, 0, 4 * n);
+            }
+        }
         /// <summary>Float tensors: the values widened to float32. Null for ternary ones.</summary>
         public float[]? Values { get; }
         /// <summary>Ternary tensors: the scale; 0 for float ones.</summary>

@@ -33,6 +33,10 @@ namespace MatMulFree.Compiler.Manifest
         /// <summary>Copies <paramref name="buffer"/>.Length bytes starting at <paramref name="offset"/>
         /// (the reader has checked that they lie inside the file).</summary>
         void Read(long offset, byte[] buffer);
+
+        /// <summary>Reads little-endian float32 values straight into <paramref name="values"/>
+        /// (f32 tensors need no byte copy of their own).</summary>
+        void ReadFloats(long offset, float[] values);
     }
 
     /// <summary>Finds and opens the weights file a manifest names. Returns null and a

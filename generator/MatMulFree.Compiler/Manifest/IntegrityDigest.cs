@@ -36,7 +36,7 @@ namespace MatMulFree.Compiler.Manifest
                     WriteUInt32(four, Numerics.PortableMath.Bits(t.Beta));
                     sha.AppendData(four);
                 }
-                sha.AppendData(t.Payload);
+                t.AppendPayload(sha);
             }
             return LowerHex(sha.GetHashAndReset());
         }

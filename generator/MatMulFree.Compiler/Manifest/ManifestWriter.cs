@@ -67,7 +67,7 @@ namespace MatMulFree.Compiler.Manifest
                     {
                         throw new PlatformNotSupportedException("manifests are little-endian; big-endian hosts are not supported");
                     }
-                    tensors[t.Name] = new DecodedTensor(slot, "f32", payload, t.Values, 0f);
+                    tensors[t.Name] = new DecodedTensor(slot, "f32", null, t.Values, 0f);
                     sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, ").Append(Data(payload, external)).Append('}');
                 }
             }

@@ -13,7 +13,7 @@ namespace MatMulFree.Compiler.Manifest
             Build(name, a, tokenizer, n => t[n].Values!, n =>
             {
                 var w = t[n];
-                return new TernaryMatrix((int)w.Slot.Shape[0], (int)w.Slot.Shape[1], w.Beta, w.Payload);
+                return new TernaryMatrix((int)w.Slot.Shape[0], (int)w.Slot.Shape[1], w.Beta, w.Payload!);
             }, digest);
 
         /// <param name="floats">A full-precision tensor by checkpoint name.</param>

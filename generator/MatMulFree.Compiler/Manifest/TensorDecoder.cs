@@ -85,9 +85,17 @@ namespace MatMulFree.Compiler.Manifest
             };
             string dataPtr = fileProperty == null ? ptr + "/data" : ptr + "/file";
             var dataSpan = fileProperty == null ? dataValue!.Span : fileProperty.Value.Span;
-            var payload = fileProperty == null
-                ? DecodeBase64(data!, bytes, dataPtr, dataSpan, v)
-                : ReadFromFile(fileProperty.Value, bytes, dataPtr, external, v);
+            byte[]? payload;
+            float[]? values = null;
+            if (fileProperty == null)
+            {
+                payload = DecodeBase64(data!, bytes, dataPtr, dataSpan, v);
+            }
+            else
+            {
+                // An f32 tensor in a weights file is read straight into its values.
+                payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, v, dtype == "f32", out values);
+            }
             if (payload == null)
             {
                 return null;
@@ -98,7 +106,7 @@ namespace MatMulFree.Compiler.Manifest
                     ? new DecodedTensor(slot, dtype, payload, null, beta)
                     : null;
             }
-            var values = Widen(payload, dtype, elements);
+            values ??= Widen(payload, dtype, elements);
             for (int k = 0; k < values.Length; k++)
             {
                 if (float.IsNaN(values[k]) || float.IsInfinity(values[k]))
@@ -107,13 +115,14 @@ namespace MatMulFree.Compiler.Manifest
                     return null;
                 }
             }
-            return new DecodedTensor(slot, dtype, payload, values, 0f);
+            return new DecodedTensor(slot, dtype, dtype == "f32" ? null : payload, values, 0f);
         }
 
         /// <summary>A <c>"file": {"offset", "length"}</c> entry: the range is checked against the
         /// dtype and shape and the weights file before a buffer of its length is made.</summary>
-        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, ManifestValidation v)
+        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, ManifestValidation v, bool asFloats, out float[]? floats)
         {
+            floats = null;
             if (v.Object(file, ptr) == null)
             {
                 return null;
@@ -155,6 +164,13 @@ namespace MatMulFree.Compiler.Manifest
             if (external.File == null)
             {
                 return null; // the file could not be used; reported once at /weights
+            }
+            if (asFloats)
+            {
+                // Allocated only now that the range is known to lie inside the (checked) file.
+                floats = new float[length.Value / 4];
+                external.File.ReadFloats(offset.Value, floats);
+                return Array.Empty<byte>();
             }
             var payload = new byte[length.Value];
             external.File.Read(offset.Value, payload);
