@@ -57,9 +57,16 @@ namespace MatMulFree.Generator
                     $"HGRN-Bit model \"{m.Name}\" compiled at build time: {a.Layers} layers, hidden {a.Hidden}, intermediate {a.Intermediate}, vocabulary {a.Vocab}.",
                     $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == KernelForm.Unrolled)} unrolled into integer additions and subtractions",
                     $"(with adder sharing), {plan.Layers.Count(l => l.Form == KernelForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
-                    "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
+                    m.HasDeferredWeights
+                        ? $"Norms and lower bounds are constant data; the ternary weights and embeddings of the external weights file {m.ExternalWeights!.Path} are read once, when the model is first used (ExternalModelWeights)."
+                        : "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
                 w.Open($"partial class {target.ClassName} : IMatMulFreeModel");
                 EmitMembers(w, m);
+                var external = ExternalTensors(plan);
+                if (external.Count > 0)
+                {
+                    EmitExternalWeights(w, target, m, external);
+                }
                 EmitStep(w, m);
                 foreach (var block in m.Blocks)
                 {
@@ -67,9 +74,9 @@ namespace MatMulFree.Generator
                 }
                 foreach (var layer in plan.Layers)
                 {
-                    EmitBitLinear(w, layer);
+                    EmitBitLinear(w, layer, external);
                 }
-                EmitData(w, m);
+                EmitData(w, m, external);
                 w.Close();
                 if (target.Namespace.Length > 0)
                 {
@@ -108,6 +115,53 @@ namespace MatMulFree.Generator
                 w.Line("public TokenizerSpec Tokenizer => s_tokenizer;");
                 w.Line();
                 w.Line("public RecurrentState CreateState() => new RecurrentState(s_architecture);");
+                w.Line();
+            }
+
+            /// <summary>The tensors read from the external weights file, by name, numbered in load order.</summary>
+            private static Dictionary<string, int> ExternalTensors(ModelPlan plan)
+            {
+                var result = new Dictionary<string, int>(StringComparer.Ordinal);
+                if (plan.Model.ExternalEmbeddings != null)
+                {
+                    result.Add("model.embeddings.weight", result.Count);
+                }
+                foreach (var layer in plan.Layers)
+                {
+                    if (layer.Weights.Weight.External != null)
+                    {
+                        result.Add(layer.Weights.Name + ".weight", result.Count);
+                    }
+                }
+                return result;
+            }
+
+            private static void EmitExternalWeights(CodeWriter w, TargetIdentity target, ModelDefinition m, Dictionary<string, int> external)
+            {
+                var file = m.ExternalWeights!;
+                w.Line("private static ExternalModelWeights? s_weights;");
+                w.Line();
+                w.Doc("summary",
+                    $"The tensors kept in the external weights file {file.Path} ({file.Size:N0} bytes, sha256 {file.Sha256}), read once when first needed:",
+                    "from the embedded resource of that name (the MatMulFree.Generator targets embed the file beside the manifest), or else from that file beside the application.",
+                    "Its size and SHA-256 are checked against the manifest this code was compiled from.");
+                w.Line("private static ExternalModelWeights Weights => s_weights ??= ExternalModelWeights.Load(");
+                w.Line($"    typeof({target.ClassName}).Assembly, {Literal(m.Name)}, {Literal(file.Path)}, size: {file.Size}, sha256: {Literal(file.Sha256)}, new ExternalTensor[]");
+                w.Line("    {");
+                foreach (var entry in external.OrderBy(e => e.Value))
+                {
+                    if (entry.Key == "model.embeddings.weight")
+                    {
+                        var r = m.ExternalEmbeddings!;
+                        w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {r.Offset}, length: {r.Length}, {Literal(r.Dtype)}, rows: {m.Architecture.Vocab}, columns: {m.Architecture.Hidden}, beta: 0f),");
+                    }
+                    else
+                    {
+                        var t = m.BitLinears().First(b => b.Name + ".weight" == entry.Key).Weight;
+                        w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {t.External!.Offset}, length: {t.External.Length}, \"trit2\", rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)}),");
+                    }
+                }
+                w.Line("    });");
                 w.Line();
             }
 
@@ -177,11 +231,11 @@ namespace MatMulFree.Generator
                 w.Line();
             }
 
-            private static void EmitBitLinear(CodeWriter w, BitLinearPlan layer)
+            private static void EmitBitLinear(CodeWriter w, BitLinearPlan layer, Dictionary<string, int> external)
             {
                 if (layer.Form == KernelForm.Packed)
                 {
-                    EmitPackedBitLinear(w, layer);
+                    EmitPackedBitLinear(w, layer, external);
                     return;
                 }
                 var weights = layer.Weights;
@@ -258,17 +312,26 @@ namespace MatMulFree.Generator
                 }
             }
 
-            private static void EmitPackedBitLinear(CodeWriter w, BitLinearPlan layer)
+            private static void EmitPackedBitLinear(CodeWriter w, BitLinearPlan layer, Dictionary<string, int> external)
             {
                 var weights = layer.Weights;
                 var t = weights.Weight;
                 string name = MethodName(weights);
                 long total = (long)t.Rows * t.Columns;
-                var planes = t.ToBitPlanes();
-                w.Doc("remarks",
-                    $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
-                    $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit bit planes",
-                    $"({planes.Length * 8L:N0} bytes of constant data); the runtime's packed kernel sums the selected activations with additions only.");
+                if (t.External != null)
+                {
+                    w.Doc("remarks",
+                        $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
+                        $"{total:N0} weights as 2-bit bit planes, built from bytes {t.External.Offset:N0} to {t.External.Offset + t.External.Length:N0} of the weights file;",
+                        "the runtime's packed kernel sums the selected activations with additions only.");
+                }
+                else
+                {
+                    w.Doc("remarks",
+                        $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
+                        $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit bit planes",
+                        $"({((long)t.Rows * ((t.Columns + 63) / 64) * 16):N0} bytes of constant data); the runtime's packed kernel sums the selected activations with additions only.");
+                }
                 w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
                 w.Line("Span<sbyte> q = scratch.Quantized;");
                 w.Line($"Span<int> acc = scratch.Accumulators.AsSpan(0, {t.Rows});");
@@ -280,6 +343,14 @@ namespace MatMulFree.Generator
                 w.Line($"Dequantizer.Apply(acc, {Float(t.Beta)}, s, y);");
                 w.Close();
                 w.Line();
+                if (t.External != null)
+                {
+                    w.Doc("summary", $"{weights.Name} for the packed kernel, read from the weights file when the model is first used.");
+                    w.Line($"private static PackedTernaryWeights {name}Packed => Weights.Ternary({external[weights.Name + ".weight"]});");
+                    w.Line();
+                    return;
+                }
+                var planes = t.ToBitPlanes();
                 w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Planes.");
                 w.Line($"private static readonly PackedTernaryWeights {name}Packed = new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Planes);");
                 w.Line();
@@ -300,10 +371,19 @@ namespace MatMulFree.Generator
                 w.Line();
             }
 
-            private static void EmitData(CodeWriter w, ModelDefinition m)
+            private static void EmitData(CodeWriter w, ModelDefinition m, Dictionary<string, int> external)
             {
                 var a = m.Architecture;
-                FloatData(w, "Embeddings", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding.", m.Embeddings);
+                if (external.TryGetValue("model.embeddings.weight", out int embeddings))
+                {
+                    w.Doc("summary", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding; read from the weights file when the model is first used.");
+                    w.Line($"private static ReadOnlySpan<float> Embeddings => Weights.Floats({embeddings});");
+                    w.Line();
+                }
+                else
+                {
+                    FloatData(w, "Embeddings", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding.", m.Embeddings);
+                }
                 foreach (var b in m.Blocks)
                 {
                     int l = b.Index;

@@ -107,7 +107,8 @@ namespace MatMulFree.Generator
                 ManifestReadResult result;
                 try
                 {
-                    result = ManifestReader.Read(content);
+                    // A weights file is validated as a reference, not read: the generated code loads it.
+                    result = ManifestReader.Read(content, DeferExternalWeights.Instance);
                 }
                 catch (Exception e) when (!(e is OperationCanceledException))
                 {

@@ -13,7 +13,19 @@ namespace MatMulFree.Compiler.Manifest
             Beta = beta;
         }
 
+        /// <summary>A tensor left in the external weights file (deferred reading): no data here.</summary>
+        public DecodedTensor(TensorSlot slot, string dtype, float beta, ExternalRange external)
+        {
+            Slot = slot;
+            Dtype = dtype;
+            Beta = beta;
+            External = external;
+        }
+
         public TensorSlot Slot { get; }
+
+        /// <summary>Set when the data was not read (see <see cref="DeferExternalWeights"/>).</summary>
+        public ExternalRange? External { get; }
         public string Dtype { get; }
         /// <summary>The bytes the manifest's data decodes to; null for f32 tensors, whose
         /// bytes are their <see cref="Values"/> (not kept twice: the embeddings of a

@@ -22,6 +22,22 @@ namespace MatMulFree.Compiler.Manifest
         public string Sha256 { get; }
     }
 
+    /// <summary>Where one tensor's data lies in the external weights file, and its dtype.</summary>
+    public sealed class ExternalRange
+    {
+        public ExternalRange(long offset, long length, string dtype)
+        {
+            Offset = offset;
+            Length = length;
+            Dtype = dtype;
+        }
+
+        public long Offset { get; }
+        public long Length { get; }
+        /// <summary>"trit2", "f32", "f16" or "bf16", as in the manifest.</summary>
+        public string Dtype { get; }
+    }
+
     /// <summary>An opened external weights file (the runtime maps it into memory).</summary>
     public interface IWeightsFile
     {
@@ -45,5 +61,28 @@ namespace MatMulFree.Compiler.Manifest
     public interface IWeightsFileResolver
     {
         IWeightsFile? Open(WeightsFileReference reference, out string? problem);
+    }
+
+    /// <summary>
+    /// For compilers that do no file I/O (the source generator): tensors in the
+    /// external file are validated (range, alignment, length) but not read; the
+    /// model they get marks them with their <see cref="ExternalRange"/> and holds
+    /// no data for them, and the integrity digest (which covers that data) cannot
+    /// be checked: the generated code checks the file's SHA-256 when it loads it.
+    /// Only the ternary weights and the embeddings may be deferred.
+    /// </summary>
+    public sealed class DeferExternalWeights : IWeightsFileResolver
+    {
+        public static readonly DeferExternalWeights Instance = new DeferExternalWeights();
+
+        private DeferExternalWeights()
+        {
+        }
+
+        public IWeightsFile? Open(WeightsFileReference reference, out string? problem)
+        {
+            problem = null;
+            return null;
+        }
     }
 }

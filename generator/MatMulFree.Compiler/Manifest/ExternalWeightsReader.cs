@@ -8,14 +8,17 @@ namespace MatMulFree.Compiler.Manifest
     /// reported once, not again for every tensor that lives in the file).</summary>
     internal sealed class OpenedWeights
     {
-        public OpenedWeights(WeightsFileReference reference, IWeightsFile? file)
+        public OpenedWeights(WeightsFileReference reference, IWeightsFile? file, bool deferred = false)
         {
             Reference = reference;
             File = file;
+            Deferred = deferred;
         }
 
         public WeightsFileReference Reference { get; }
         public IWeightsFile? File { get; }
+        /// <summary>Validate tensor ranges but read nothing (<see cref="DeferExternalWeights"/>).</summary>
+        public bool Deferred { get; }
     }
 
     /// <summary>
@@ -70,6 +73,10 @@ namespace MatMulFree.Compiler.Manifest
                     $"the tensors are in the external weights file \"{path}\", which this reader cannot open (it reads manifests with inline data only)",
                     at, value.Span);
                 return new OpenedWeights(reference, null);
+            }
+            if (resolver is DeferExternalWeights)
+            {
+                return new OpenedWeights(reference, null, deferred: true);
             }
             var file = resolver.Open(reference, out string? problem);
             if (file == null)

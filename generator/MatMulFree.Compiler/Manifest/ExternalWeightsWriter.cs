@@ -6,10 +6,11 @@ namespace MatMulFree.Compiler.Manifest
 {
     /// <summary>
     /// Writes the external weights file of a manifest (docs/manifest.md, "External
-    /// weights"): tensors whose encoded data is larger than <see cref="InlineLimitBytes"/>
-    /// go to the file, each at a 64-byte aligned offset, zero bytes between them;
-    /// smaller ones (norm weights, betas' tensors of tiny layers) stay inline. The
-    /// SHA-256 of the file is computed while it is written.
+    /// weights"): ternary weights and the embeddings whose encoded data is larger
+    /// than <see cref="InlineLimitBytes"/> go to the file, each at a 64-byte aligned
+    /// offset, zero bytes between them; everything else (norm weights, lower bounds,
+    /// small layers) stays inline (<see cref="ManifestWriter"/> decides). The SHA-256
+    /// of the file is computed while it is written.
     /// </summary>
     public sealed class ExternalWeightsWriter : IDisposable
     {

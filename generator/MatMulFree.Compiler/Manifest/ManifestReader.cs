@@ -113,7 +113,13 @@ namespace MatMulFree.Compiler.Manifest
             {
                 return null;
             }
-            string digest = IntegrityDigest.Compute(tensors);
+            bool deferred = false;
+            foreach (var t in tensors.Values)
+            {
+                deferred |= t.External != null;
+            }
+            // Deferred data cannot be hashed here; the generated code checks the file's SHA-256 instead.
+            string digest = deferred ? expectedDigest : IntegrityDigest.Compute(tensors);
             if (!string.Equals(digest, expectedDigest, StringComparison.Ordinal))
             {
                 var at = integrity!.Find("digest")!.Value;
@@ -124,6 +130,8 @@ namespace MatMulFree.Compiler.Manifest
             }
             var model = ModelBuilder.Build(name, architecture, tokenizer, tensors, digest);
             model.KernelOverrides = kernels;
+            model.ExternalWeights = external?.Reference;
+            model.ExternalEmbeddings = tensors["model.embeddings.weight"].External;
             return model;
         }
 

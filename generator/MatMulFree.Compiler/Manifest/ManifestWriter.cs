@@ -68,7 +68,10 @@ namespace MatMulFree.Compiler.Manifest
                         throw new PlatformNotSupportedException("manifests are little-endian; big-endian hosts are not supported");
                     }
                     tensors[t.Name] = new DecodedTensor(slot, "f32", null, t.Values, 0f);
-                    sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, ").Append(Data(payload, external)).Append('}');
+                    // Of the float tensors only the embeddings may go to the weights file: norms and
+                    // lower bounds stay inline, where a compiler that defers the file can read them.
+                    var where = t.Name == "model.embeddings.weight" ? external : null;
+                    sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, ").Append(Data(payload, where)).Append('}');
                 }
             }
             sb.Append("\n },");

@@ -10,10 +10,12 @@ namespace MatMulFree.Compiler.Manifest
     {
         internal static ModelDefinition Build(string name, Architecture a, TokenizerSpec tokenizer,
             Dictionary<string, DecodedTensor> t, string digest) =>
-            Build(name, a, tokenizer, n => t[n].Values!, n =>
+            Build(name, a, tokenizer, n => t[n].Values ?? Array.Empty<float>(), n =>
             {
                 var w = t[n];
-                return new TernaryMatrix((int)w.Slot.Shape[0], (int)w.Slot.Shape[1], w.Beta, w.Payload!);
+                return w.External != null
+                    ? new TernaryMatrix((int)w.Slot.Shape[0], (int)w.Slot.Shape[1], w.Beta, w.External)
+                    : new TernaryMatrix((int)w.Slot.Shape[0], (int)w.Slot.Shape[1], w.Beta, w.Payload!);
             }, digest);
 
         /// <param name="floats">A full-precision tensor by checkpoint name.</param>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using MatMulFree.Compiler.Json;
+using MatMulFree.Compiler.Model;
 using MatMulFree.Compiler.Numerics;
 
 namespace MatMulFree.Compiler.Manifest
@@ -95,6 +96,19 @@ namespace MatMulFree.Compiler.Manifest
             {
                 // An f32 tensor in a weights file is read straight into its values.
                 payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, v, dtype == "f32", out values);
+                if (payload != null && external!.Deferred)
+                {
+                    if (slot.Kind != TensorKind.Ternary && slot.Name != "model.embeddings.weight")
+                    {
+                        v.Add(ManifestErrorKind.ExternalWeights,
+                            $"\"{slot.Name}\" is in the weights file; a compiler that defers the file needs it inline (only ternary weights and the embeddings may be external)",
+                            dataPtr, dataSpan);
+                        return null;
+                    }
+                    var file = fileProperty.Value;
+                    return new DecodedTensor(slot, dtype, beta, new ExternalRange(
+                        long.Parse(file.Find("offset")!.Value.Text, CultureInfo.InvariantCulture), bytes, dtype));
+                }
             }
             if (payload == null)
             {
@@ -160,6 +174,10 @@ namespace MatMulFree.Compiler.Manifest
                     $"bytes {offset.Value:N0} to {offset.Value + length.Value:N0} lie outside the {external.Reference.Size:N0}-byte weights file",
                     ptr, file.Span);
                 return null;
+            }
+            if (external.Deferred)
+            {
+                return Array.Empty<byte>(); // validated, not read: the caller records the range
             }
             if (external.File == null)
             {
@@ -239,19 +257,16 @@ namespace MatMulFree.Compiler.Manifest
         private static bool CheckTrits(byte[] payload, TensorSlot slot, string ptr, SourceSpan span, ManifestValidation v)
         {
             long elements = slot.ElementCount;
-            for (long j = 0; j < (long)payload.Length * 4; j++)
+            long j = TernaryMatrix.FirstInvalidCode(payload, elements);
+            if (j >= 0 && j < elements)
             {
-                int code = (payload[j >> 2] >> (int)(2 * (j & 3))) & 3;
-                if (j < elements && code == 3)
-                {
-                    v.Add(ManifestErrorKind.InvalidTrit, $"trit code 3 at element {DescribeIndex(slot, j)} of \"{slot.Name}\": codes are 0 (zero), 1 (+1), 2 (-1)", ptr, span);
-                    return false;
-                }
-                if (j >= elements && code != 0)
-                {
-                    v.Add(ManifestErrorKind.InvalidTrit, $"the padding bits after the last trit of \"{slot.Name}\" must be zero", ptr, span);
-                    return false;
-                }
+                v.Add(ManifestErrorKind.InvalidTrit, $"trit code 3 at element {DescribeIndex(slot, j)} of \"{slot.Name}\": codes are 0 (zero), 1 (+1), 2 (-1)", ptr, span);
+                return false;
+            }
+            if (j >= 0)
+            {
+                v.Add(ManifestErrorKind.InvalidTrit, $"the padding bits after the last trit of \"{slot.Name}\" must be zero", ptr, span);
+                return false;
             }
             return true;
         }

@@ -43,7 +43,35 @@ namespace MatMulFree.Compiler.Model
         /// </summary>
         public IReadOnlyDictionary<string, string> KernelOverrides { get; set; } = new Dictionary<string, string>();
 
-        /// <summary>SHA-256 of the tensors, as checked against the manifest.</summary>
+        /// <summary>The manifest's external weights file, if it has one.</summary>
+        public Manifest.WeightsFileReference? ExternalWeights { get; set; }
+
+        /// <summary>Set when the embeddings were left in the weights file (deferred reading):
+        /// then <see cref="Embeddings"/> is empty.</summary>
+        public Manifest.ExternalRange? ExternalEmbeddings { get; set; }
+
+        /// <summary>True when some tensor's data was not read (deferred reading).</summary>
+        public bool HasDeferredWeights
+        {
+            get
+            {
+                if (ExternalEmbeddings != null)
+                {
+                    return true;
+                }
+                foreach (var w in BitLinears())
+                {
+                    if (w.Weight.External != null)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+
+        /// <summary>SHA-256 of the tensors, as checked against the manifest (the manifest's
+        /// own statement, unchecked, when weights were deferred).</summary>
         public string IntegrityDigest { get; }
 
         /// <summary>Every BitLinear of the model in execution order.</summary>

@@ -13,15 +13,47 @@ namespace MatMulFree.Compiler.Model
             Rows = rows;
             Columns = columns;
             Beta = beta;
-            PackedTrits = packedTrits;
+            _packedTrits = packedTrits;
         }
+
+        /// <summary>A matrix whose trits stay in the external weights file (deferred
+        /// reading, <see cref="Manifest.DeferExternalWeights"/>): shape and beta only;
+        /// every method that needs the weights throws.</summary>
+        public TernaryMatrix(int rows, int columns, float beta, Manifest.ExternalRange external)
+            : this(rows, columns, beta, System.Array.Empty<byte>())
+        {
+            External = external;
+        }
+
+        /// <summary>Set when the weights were not read: where they are in the weights file.</summary>
+        public Manifest.ExternalRange? External { get; }
 
         public int Rows { get; }
         public int Columns { get; }
         public float Beta { get; }
-        public byte[] PackedTrits { get; }
+        public byte[] PackedTrits => External == null ? _packedTrits : throw NotLoaded();
+
+        private readonly byte[] _packedTrits;
+
+        private System.InvalidOperationException NotLoaded() =>
+            new System.InvalidOperationException($"the weights of this {Rows} x {Columns} matrix are in the external weights file and were not read");
 
         public static int PackedLength(long elements) => (int)((elements + 3) / 4);
+
+        /// <summary>The first element whose 2-bit code is invalid (3, or a non-zero padding
+        /// bit after the last element), or -1 when every code is valid.</summary>
+        public static long FirstInvalidCode(byte[] packedTrits, long elements)
+        {
+            for (long j = 0; j < (long)packedTrits.Length * 4; j++)
+            {
+                int code = (packedTrits[j >> 2] >> (int)(2 * (j & 3))) & 3;
+                if ((j < elements && code == 3) || (j >= elements && code != 0))
+                {
+                    return j;
+                }
+            }
+            return -1;
+        }
 
         public int this[int row, int column]
         {

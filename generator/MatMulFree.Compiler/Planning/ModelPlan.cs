@@ -99,7 +99,7 @@ namespace MatMulFree.Compiler.Planning
                 cancellationToken.ThrowIfCancellationRequested();
                 var layerChoice = choice;
                 string? forced = null;
-                if (model.KernelOverrides.TryGetValue(w.Name, out var form))
+                if (w.Weight.External == null && model.KernelOverrides.TryGetValue(w.Name, out var form))
                 {
                     layerChoice = form == "unrolled" ? KernelChoice.Unrolled : form == "packed" ? KernelChoice.Packed : KernelChoice.Auto;
                     forced = form;
@@ -113,6 +113,14 @@ namespace MatMulFree.Compiler.Planning
         public static BitLinearPlan Plan(BitLinearWeights w, KernelChoice choice = KernelChoice.Unrolled)
         {
             long weights = (long)w.InFeatures * w.OutFeatures;
+            if (w.Weight.External != null)
+            {
+                // Unrolled code needs the weights at compile time; these are read when the model loads.
+                var none = new TernaryProductPlan(w.OutFeatures, w.InFeatures, 1, new List<SharedSum>(), new List<SignedOperand[]>(), 0, 0);
+                return new BitLinearPlan(w, KernelForm.Packed,
+                    $"packed: the weights are in the external weights file, read when the model is first used ({weights:N0} weights)",
+                    none, new List<(int, int)>(), new List<(int, int)>());
+            }
             KernelForm form;
             string reason;
             switch (choice)

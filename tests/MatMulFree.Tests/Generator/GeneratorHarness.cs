@@ -102,10 +102,10 @@ namespace MatMulFree.Tests.Generator
         internal sealed record Result(GeneratorDriver Driver, CSharpCompilation Output, ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Sources);
 
         /// <summary>Emits the compilation and loads it; fails with the compiler's errors.</summary>
-        public static Assembly Load(CSharpCompilation compilation)
+        public static Assembly Load(CSharpCompilation compilation, IEnumerable<ResourceDescription>? resources = null)
         {
             using var stream = new MemoryStream();
-            var emit = compilation.Emit(stream);
+            var emit = compilation.Emit(stream, manifestResources: resources);
             if (!emit.Success)
             {
                 throw new InvalidOperationException("generated code does not compile:\n" +

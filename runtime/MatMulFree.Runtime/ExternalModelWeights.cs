@@ -1,0 +1,202 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Compiler.Model;
+using MatMulFree.Compiler.Numerics;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Runtime
+{
+    /// <summary>One tensor a generated model reads from its external weights file:
+    /// where it is, its dtype, and for a ternary weight its shape and beta.</summary>
+    public readonly struct ExternalTensor
+    {
+        public ExternalTensor(string name, long offset, long length, string dtype, int rows, int columns, float beta)
+        {
+            Name = name;
+            Offset = offset;
+            Length = length;
+            Dtype = dtype;
+            Rows = rows;
+            Columns = columns;
+            Beta = beta;
+        }
+
+        public string Name { get; }
+        public long Offset { get; }
+        public long Length { get; }
+        public string Dtype { get; }
+        public int Rows { get; }
+        public int Columns { get; }
+        public float Beta { get; }
+    }
+
+    /// <summary>
+    /// The weights of a source-generated model whose manifest keeps them in an
+    /// external weights file (docs/manifest.md, "External weights"). The generated
+    /// code has every shape, beta and norm weight as constants and calls
+    /// <see cref="Load"/> the first time the model is used. The file is found as an
+    /// embedded resource of the model's assembly named like the file (what the
+    /// MatMulFree.Generator targets add, so a NativeAOT executable carries it), or
+    /// else beside the application (AppContext.BaseDirectory). Its size and SHA-256
+    /// must be the ones the manifest stated at compile time; trits and floats are
+    /// checked as the manifest reader checks them.
+    /// </summary>
+    public sealed class ExternalModelWeights
+    {
+        private readonly PackedTernaryWeights?[] _ternary;
+        private readonly float[]?[] _floats;
+
+        private ExternalModelWeights(string source, PackedTernaryWeights?[] ternary, float[]?[] floats)
+        {
+            Source = source;
+            _ternary = ternary;
+            _floats = floats;
+        }
+
+        /// <summary>Where the weights were read from (a resource or a path).</summary>
+        public string Source { get; }
+
+        /// <summary>Tensor <paramref name="index"/> of the load list, a ternary weight, on the packed kernel.</summary>
+        public PackedTernaryWeights Ternary(int index) => _ternary[index] ?? throw new InvalidOperationException($"tensor {index} is not ternary");
+
+        /// <summary>Tensor <paramref name="index"/> of the load list, a float tensor, widened to float32.</summary>
+        public float[] Floats(int index) => _floats[index] ?? throw new InvalidOperationException($"tensor {index} is not a float tensor");
+
+        public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors)
+        {
+            using var resource = assembly.GetManifestResourceStream(fileName);
+            string beside = Path.Combine(AppContext.BaseDirectory, fileName);
+            string source;
+            IWeightsFile file;
+            IDisposable? owned = null;
+            if (resource != null)
+            {
+                source = $"resource {fileName} of {assembly.GetName().Name}";
+                file = new StreamWeightsFile(resource);
+            }
+            else if (File.Exists(beside))
+            {
+                source = beside;
+                var mapped = MappedWeightsFile.Open(beside);
+                owned = mapped;
+                file = mapped;
+            }
+            else
+            {
+                throw new FileNotFoundException(
+                    $"model {model}: its weights file {fileName} is neither an embedded resource of {assembly.GetName().Name} nor at {beside} " +
+                    "(the MatMulFree.Generator targets embed the .mmfw beside the manifest; see docs/generator.md)", beside);
+            }
+            using (owned)
+            {
+                if (file.Length != size)
+                {
+                    throw new InvalidDataException($"model {model}: {source} has {file.Length:N0} bytes, the manifest it was compiled from says {size:N0}");
+                }
+                string actual = file.ComputeSha256();
+                if (!string.Equals(actual, sha256, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"model {model}: {source} has sha256 {actual}, the manifest it was compiled from says {sha256}");
+                }
+                var ternary = new PackedTernaryWeights?[tensors.Length];
+                var floats = new float[]?[tensors.Length];
+                for (int k = 0; k < tensors.Length; k++)
+                {
+                    var t = tensors[k];
+                    if (t.Offset < 0 || t.Length < 0 || t.Offset + t.Length > size || t.Length > int.MaxValue)
+                    {
+                        throw new InvalidDataException($"model {model}: tensor {t.Name} lies outside {source}");
+                    }
+                    if (t.Dtype == "trit2")
+                    {
+                        var trits = new byte[t.Length];
+                        file.Read(t.Offset, trits);
+                        CheckTrits(model, source, t, trits);
+                        ternary[k] = new PackedTernaryWeights(new TernaryMatrix(t.Rows, t.Columns, t.Beta, trits));
+                    }
+                    else
+                    {
+                        floats[k] = ReadFloats(file, t);
+                        foreach (float f in floats[k]!)
+                        {
+                            if (!float.IsFinite(f))
+                            {
+                                throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} holds {f}");
+                            }
+                        }
+                    }
+                }
+                return new ExternalModelWeights(source, ternary, floats);
+            }
+        }
+
+        private static float[] ReadFloats(IWeightsFile file, ExternalTensor t)
+        {
+            if (t.Dtype == "f32")
+            {
+                var values = new float[t.Length / 4];
+                file.ReadFloats(t.Offset, values);
+                return values;
+            }
+            var bytes = new byte[t.Length];
+            file.Read(t.Offset, bytes);
+            var result = new float[t.Length / 2];
+            for (int k = 0; k < result.Length; k++)
+            {
+                ushort bits = (ushort)(bytes[2 * k] | bytes[2 * k + 1] << 8);
+                result[k] = t.Dtype == "f16" ? HalfConversion.HalfToSingle(bits) : HalfConversion.BFloat16ToSingle(bits);
+            }
+            return result;
+        }
+
+        private static void CheckTrits(string model, string source, ExternalTensor t, byte[] trits)
+        {
+            long elements = (long)t.Rows * t.Columns;
+            if (trits.Length != TernaryMatrix.PackedLength(elements))
+            {
+                throw new InvalidDataException($"model {model}: tensor {t.Name} has {trits.Length:N0} bytes, [{t.Rows}, {t.Columns}] needs {TernaryMatrix.PackedLength(elements):N0}");
+            }
+            long bad = TernaryMatrix.FirstInvalidCode(trits, elements);
+            if (bad >= 0)
+            {
+                throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} has an invalid trit code at element {bad:N0}");
+            }
+        }
+
+        /// <summary>An embedded resource (a seekable stream over the assembly image) as a weights file.</summary>
+        private sealed class StreamWeightsFile : IWeightsFile
+        {
+            private readonly Stream _stream;
+
+            public StreamWeightsFile(Stream stream) => _stream = stream;
+
+            public long Length => _stream.Length;
+
+            public string ComputeSha256()
+            {
+                _stream.Position = 0;
+                return Convert.ToHexString(SHA256.HashData(_stream)).ToLowerInvariant();
+            }
+
+            public void Read(long offset, byte[] buffer)
+            {
+                _stream.Position = offset;
+                _stream.ReadExactly(buffer);
+            }
+
+            public void ReadFloats(long offset, float[] values)
+            {
+                if (!BitConverter.IsLittleEndian)
+                {
+                    throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
+                }
+                _stream.Position = offset;
+                _stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Kernels;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace MatMulFree.Tests.Generator
+{
+    /// <summary>
+    /// A manifest whose ternary weights and embeddings are in an external weights
+    /// file: the generator reads only the manifest (no file I/O), emits packed
+    /// kernels with constant shapes, betas and norms, and code that loads the file
+    /// (an embedded resource here) when the model is first used. The result must be
+    /// bit-identical to the generic runtime on the same files, and a missing or
+    /// altered file must be a clear error, not a wrong model.
+    /// </summary>
+    public sealed class ExternalWeightsGeneratorTests : IDisposable
+    {
+        private const string ManifestPath = "models/tiny-ext.mmf.json";
+        private const string WeightsName = "tiny-ext.mmfw";
+        private readonly string _dir = Directory.CreateTempSubdirectory("mmf-extgen-").FullName;
+        private readonly string _manifest;
+        private readonly byte[] _weights;
+
+        public ExternalWeightsGeneratorTests()
+        {
+            // Every ternary weight and the embeddings go to the file (inline limit 0).
+            var model = ManifestLoader.Load(TestData.Model("tiny-l2-h64"));
+            string path = Path.Combine(_dir, "tiny-ext.mmf.json");
+            using (var stream = new FileStream(Path.Combine(_dir, WeightsName), FileMode.Create))
+            using (var writer = new ExternalWeightsWriter(WeightsName, stream, inlineLimitBytes: 0))
+            {
+                File.WriteAllText(path, ManifestWriter.Write(model, writer));
+            }
+            _manifest = File.ReadAllText(path);
+            _weights = File.ReadAllBytes(Path.Combine(_dir, WeightsName));
+        }
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        private (IMatMulFreeModel Model, string Source) Compile(byte[]? resource, string kernel = "auto")
+        {
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("External", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, _manifest) }, new Dictionary<string, string> { ["MatMulFreeKernel"] = kernel });
+            Assert.Empty(result.Diagnostics);
+            var resources = resource == null ? null : new[] { new ResourceDescription(WeightsName, () => new MemoryStream(resource), isPublic: true) };
+            var assembly = GeneratorHarness.Load(result.Output, resources);
+            return ((IMatMulFreeModel)Activator.CreateInstance(assembly.GetType("Models.External")!)!, Assert.Single(result.Sources));
+        }
+
+        [Theory]
+        [InlineData("auto")]
+        [InlineData("unrolled")]
+        public void Generated_model_with_external_weights_is_bit_identical_to_the_runtime(string kernel)
+        {
+            var (generated, source) = Compile(_weights, kernel);
+            // The weights are not in the code: every layer is on the packed kernel, loaded from the file.
+            Assert.DoesNotContain("Planes => new ulong[]", source);
+            Assert.DoesNotContain("Embeddings => new float[]", source);
+            Assert.Contains("ExternalModelWeights.Load(", source);
+            Assert.Contains("the weights are in the external weights file", source);
+
+            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
+            var tokens = GoldenLogits.Load("tiny-l2-h64").Tokens;
+            var s1 = generic.CreateState();
+            var s2 = generated.CreateState();
+            var l1 = new float[generic.Architecture.Vocab];
+            var l2 = new float[generic.Architecture.Vocab];
+            foreach (int token in tokens)
+            {
+                generic.Step(token, s1, l1);
+                generated.Step(token, s2, l2);
+                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+
+        [Fact]
+        public void A_missing_weights_file_is_a_clear_error_when_the_model_is_first_used()
+        {
+            var (generated, _) = Compile(resource: null);
+            var e = Assert.Throws<FileNotFoundException>(() => generated.Step(1, generated.CreateState(), new float[generated.Architecture.Vocab]));
+            Assert.Contains(WeightsName, e.Message);
+            Assert.Contains("neither an embedded resource", e.Message);
+        }
+
+        [Fact]
+        public void An_altered_weights_file_is_refused()
+        {
+            var altered = (byte[])_weights.Clone();
+            altered[altered.Length / 3] ^= 0x04;
+            var (generated, _) = Compile(altered);
+            var e = Assert.Throws<InvalidDataException>(() => generated.Step(1, generated.CreateState(), new float[generated.Architecture.Vocab]));
+            Assert.Contains("sha256", e.Message);
+
+            var (truncated, _) = Compile(_weights.AsSpan(0, _weights.Length - 64).ToArray());
+            e = Assert.Throws<InvalidDataException>(() => truncated.Step(1, truncated.CreateState(), new float[truncated.Architecture.Vocab]));
+            Assert.Contains("bytes", e.Message);
+        }
+
+        [Fact]
+        public void Norm_weights_in_the_file_are_reported_where_the_manifest_says_so()
+        {
+            // Only ternary weights and the embeddings may be deferred; a hand-edited manifest that
+            // moves a norm into the file is MMF0026 at that tensor, not a model with missing norms.
+            var root = System.Text.Json.Nodes.JsonNode.Parse(_manifest)!.AsObject();
+            root["tensors"]!["model.norm.weight"]!.AsObject().Remove("data");
+            root["tensors"]!["model.norm.weight"]!["file"] = new System.Text.Json.Nodes.JsonObject { ["offset"] = 0, ["length"] = 256 };
+            string text = root.ToJsonString();
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("External", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, text) });
+            var d = Assert.Single(result.Diagnostics);
+            Assert.Equal("MMF0026", d.Id);
+            Assert.Contains("model.norm.weight", d.GetMessage());
+        }
+    }
+}
