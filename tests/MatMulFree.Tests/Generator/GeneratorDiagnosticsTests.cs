@@ -73,7 +73,7 @@ namespace MatMulFree.Tests.Generator
             new object[] { "MMF0016", (Action<JsonObject>)(r => r["tensors"]!["lm_head.weight"]!["beta"] = -1), "\"beta\": -1" },
             new object[] { "MMF0017", (Action<JsonObject>)(r => r["tensors"]!["model.norm.weight"]!["data"] = "AACAfw" + ((string)r["tensors"]!["model.norm.weight"]!["data"]!).Substring(6)), "\"data\": \"AACAfw" },
             new object[] { "MMF0018", (Action<JsonObject>)(r => r["integrity"]!["digest"] = new string('0', 64)), "\"digest\": \"0000" },
-            new object[] { "MMF0026", (Action<JsonObject>)(r => r["weights"] = new JsonObject { ["path"] = "micro.mmfw", ["size"] = 64, ["sha256"] = new string('0', 64) }), "\"weights\"" },
+            new object[] { "MMF0026", (Action<JsonObject>)(r => r["weights"] = new JsonObject { ["path"] = "../micro.mmfw", ["size"] = 64, ["sha256"] = new string('0', 64) }), "\"../micro.mmfw\"" },
         };
 
         [Theory]
