@@ -58,7 +58,7 @@ namespace MatMulFree.Cli
                     throw new UsageException(problem);
                 }
 
-                var model = GenericModel.Load(parse.GetValue(manifest)!);
+                var model = new GenericModel(ManifestLoader.Load(parse.GetValue(manifest)!));
                 var known = new HashSet<string>();
                 foreach (var w in model.Definition.BitLinears()) known.Add(w.Name);
                 foreach (var name in options.LayerForms.Keys)

@@ -103,6 +103,7 @@ namespace MatMulFree.Runtime
                     throw new InvalidDataException($"model {model}: {source} has sha256 {actual}, the manifest it was compiled from says {sha256}");
                 }
                 var ternary = new PackedTernaryWeights?[tensors.Length];
+                var buffers = new System.Collections.Generic.Dictionary<long, byte[]>();
                 var floats = new float[]?[tensors.Length];
                 for (int k = 0; k < tensors.Length; k++)
                 {
@@ -113,58 +114,72 @@ namespace MatMulFree.Runtime
                     }
                     if (t.Dtype == "trit2")
                     {
-                        var trits = new byte[t.Length];
-                        file.Read(t.Offset, trits);
-                        CheckTrits(model, source, t, trits);
-                        ternary[k] = new PackedTernaryWeights(new TernaryMatrix(t.Rows, t.Columns, t.Beta, trits));
+                        ternary[k] = new PackedTernaryWeights(ReadTernary(file, t, model, source, buffers));
                     }
                     else
                     {
-                        floats[k] = ReadFloats(file, t);
-                        foreach (float f in floats[k]!)
-                        {
-                            if (!float.IsFinite(f))
-                            {
-                                throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} holds {f}");
-                            }
-                        }
+                        floats[k] = ReadFloatTensor(file, t, model, source);
                     }
                 }
                 return new ExternalModelWeights(source, ternary, floats);
             }
         }
 
-        private static float[] ReadFloats(IWeightsFile file, ExternalTensor t)
-        {
-            if (t.Dtype == "f32")
-            {
-                var values = new float[t.Length / 4];
-                file.ReadFloats(t.Offset, values);
-                return values;
-            }
-            var bytes = new byte[t.Length];
-            file.Read(t.Offset, bytes);
-            var result = new float[t.Length / 2];
-            for (int k = 0; k < result.Length; k++)
-            {
-                ushort bits = (ushort)(bytes[2 * k] | bytes[2 * k + 1] << 8);
-                result[k] = t.Dtype == "f16" ? HalfConversion.HalfToSingle(bits) : HalfConversion.BFloat16ToSingle(bits);
-            }
-            return result;
-        }
-
-        private static void CheckTrits(string model, string source, ExternalTensor t, byte[] trits)
+        /// <summary>A ternary weight from a weights file, its codes checked (the SHA-256 or digest
+        /// proves the bytes are the converter's, not that they are valid).</summary>
+        /// <param name="buffers">Byte buffers by length, reused from one layer to the next: the
+        /// trits are only read to build the kernel's planes, and garbage of this size would
+        /// otherwise wait for a full collection and add to the peak memory.</param>
+        internal static TernaryMatrix ReadTernary(IWeightsFile file, ExternalTensor t, string model, string source, System.Collections.Generic.Dictionary<long, byte[]>? buffers = null)
         {
             long elements = (long)t.Rows * t.Columns;
-            if (trits.Length != TernaryMatrix.PackedLength(elements))
+            if (t.Length != TernaryMatrix.PackedLength(elements))
             {
-                throw new InvalidDataException($"model {model}: tensor {t.Name} has {trits.Length:N0} bytes, [{t.Rows}, {t.Columns}] needs {TernaryMatrix.PackedLength(elements):N0}");
+                throw new InvalidDataException($"model {model}: tensor {t.Name} has {t.Length:N0} bytes, [{t.Rows}, {t.Columns}] needs {TernaryMatrix.PackedLength(elements):N0}");
             }
+            byte[]? trits = null;
+            if (buffers == null || !buffers.TryGetValue(t.Length, out trits))
+            {
+                trits = new byte[t.Length];
+                buffers?.Add(t.Length, trits);
+            }
+            file.Read(t.Offset, trits);
             long bad = TernaryMatrix.FirstInvalidCode(trits, elements);
             if (bad >= 0)
             {
                 throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} has an invalid trit code at element {bad:N0}");
             }
+            return new TernaryMatrix(t.Rows, t.Columns, t.Beta, trits);
+        }
+
+        /// <summary>A float tensor from a weights file, widened to float32; values must be finite.</summary>
+        internal static float[] ReadFloatTensor(IWeightsFile file, ExternalTensor t, string model, string source)
+        {
+            float[] result;
+            if (t.Dtype == "f32")
+            {
+                result = new float[t.Length / 4];
+                file.ReadFloats(t.Offset, result);
+            }
+            else
+            {
+                var bytes = new byte[t.Length];
+                file.Read(t.Offset, bytes);
+                result = new float[t.Length / 2];
+                for (int k = 0; k < result.Length; k++)
+                {
+                    ushort bits = (ushort)(bytes[2 * k] | bytes[2 * k + 1] << 8);
+                    result[k] = t.Dtype == "f16" ? HalfConversion.HalfToSingle(bits) : HalfConversion.BFloat16ToSingle(bits);
+                }
+            }
+            foreach (float f in result)
+            {
+                if (!float.IsFinite(f))
+                {
+                    throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} holds {f}");
+                }
+            }
+            return result;
         }
 
         /// <summary>An embedded resource (a seekable stream over the assembly image) as a weights file.</summary>

@@ -23,8 +23,11 @@ namespace MatMulFree.Runtime
 
         /// <param name="threads">Threads a large layer's rows are split across (1: the caller's only).</param>
         /// <param name="parallelMinimumWeights">Layers with fewer weights run on the caller's thread alone.</param>
+        /// <param name="externalWeights">The open weights file of a definition read with
+        /// <see cref="ManifestLoader.LoadDeferred"/>: each tensor left in it is read once, into
+        /// the layer's own form, and not kept anywhere else.</param>
         public GenericModel(ModelDefinition definition, TernaryKernelKind? kernel = null, int threads = 1,
-            long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights)
+            long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights, IWeightsFile? externalWeights = null)
         {
             Definition = definition;
             Kernel = kernel ?? TernaryKernel.Best;
@@ -34,7 +37,8 @@ namespace MatMulFree.Runtime
                 _workers = new RowWorkers(threads);
             }
             var a = definition.Architecture;
-            _embeddings = definition.Embeddings;
+            var external = new DeferredTensors(definition, externalWeights);
+            _embeddings = external.Embeddings();
             _finalNorm = definition.FinalNorm;
             Mlgru = new MlgruLayer[a.Layers];
             Glu = new GluLayer[a.Layers];
@@ -43,19 +47,32 @@ namespace MatMulFree.Runtime
             for (int l = 0; l < a.Layers; l++)
             {
                 var b = definition.Blocks[l];
-                Mlgru[l] = new MlgruLayer(b.Mlgru, a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
-                Glu[l] = new GluLayer(b.Glu, a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
+                Mlgru[l] = new MlgruLayer(external.Mlgru(b.Mlgru), a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
+                Glu[l] = new GluLayer(external.Glu(b.Glu), a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
                 _attentionNorms[l] = b.AttentionNorm;
                 _mlpNorms[l] = b.MlpNorm;
             }
-            LmHead = new BitLinearLayer(definition.LmHead, Kernel, _workers, parallelMinimumWeights);
+            LmHead = new BitLinearLayer(external.Linear(definition.LmHead), Kernel, _workers, parallelMinimumWeights);
         }
 
         /// <summary>Reads, validates and loads a manifest file.</summary>
         /// <exception cref="ManifestException">The file is not a valid manifest.</exception>
-        public static GenericModel Load(string path, TernaryKernelKind? kernel = null, int threads = 1) =>
-            new GenericModel(ManifestLoader.Load(path), kernel, threads);
+        /// <remarks>A manifest with an external weights file is read with
+        /// <see cref="ManifestLoader.LoadDeferred"/>: each weight is decoded once, straight
+        /// into its layer, so <see cref="Definition"/> then holds ranges, not those tensors.</remarks>
+        public static GenericModel Load(string path, TernaryKernelKind? kernel = null, int threads = 1)
+        {
+            var definition = ManifestLoader.LoadDeferred(path, out var weights);
+            using (weights as IDisposable)
+            {
+                return new GenericModel(definition, kernel, threads, externalWeights: weights);
+            }
+        }
 
+        /// <summary>The model as read. After <see cref="Load"/> of a manifest with an external
+        /// weights file its ternary weights and embeddings are ranges in that file, not data
+        /// (<see cref="ModelDefinition.HasDeferredWeights"/>); <see cref="ManifestLoader.Load"/>
+        /// gives a complete one.</summary>
         public ModelDefinition Definition { get; }
         public TernaryKernelKind Kernel { get; }
         public int Threads { get; }

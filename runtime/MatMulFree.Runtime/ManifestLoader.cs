@@ -42,7 +42,54 @@ namespace MatMulFree.Runtime
         /// (big models will reference an external weights file instead).</summary>
         public const long MaxManifestBytes = 1L << 30;
 
-        public static ModelDefinition Load(string path)
+        /// <summary>Reads, validates and decodes a manifest file and every tensor of it,
+        /// including those in an external weights file.</summary>
+        public static ModelDefinition Load(string path) => Parse(ReadText(path), path);
+
+        /// <summary>Reads manifest text; an external weights file is looked up relative to
+        /// the folder of <paramref name="path"/>.</summary>
+        public static ModelDefinition Parse(string text, string path)
+        {
+            using var weights = new FolderResolver(FolderOf(path));
+            return Check(ManifestReader.Read(text, weights), path);
+        }
+
+        /// <summary>
+        /// Like <see cref="Load"/>, but the ternary weights and embeddings of an external
+        /// weights file are checked (the file's size and SHA-256, every range, the integrity
+        /// digest, streamed) and left in the file: the model marks them with their ranges and
+        /// <paramref name="weights"/> is the open file to read them from, once each (what
+        /// <see cref="GenericModel.Load"/> does, so that no tensor is held twice). The caller
+        /// disposes <paramref name="weights"/>; it is null for a manifest with inline data.
+        /// </summary>
+        public static ModelDefinition LoadDeferred(string path, out IWeightsFile? weights)
+        {
+            string text = ReadText(path);
+            var resolver = new FolderResolver(FolderOf(path));
+            try
+            {
+                var model = Check(ManifestReader.Read(text, resolver, deferExternal: true), path);
+                weights = resolver.Detach();
+                return model;
+            }
+            finally
+            {
+                resolver.Dispose();
+            }
+        }
+
+        private static string FolderOf(string path) => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+
+        private static ModelDefinition Check(ManifestReadResult result, string path)
+        {
+            if (!result.Succeeded)
+            {
+                throw new ManifestException(path, result.Errors);
+            }
+            return result.Model!;
+        }
+
+        private static string ReadText(string path)
         {
             FileInfo info;
             try
@@ -61,29 +108,14 @@ namespace MatMulFree.Runtime
             {
                 throw new IOException($"{path}: manifest is {info.Length:N0} bytes, more than the {MaxManifestBytes:N0} an inline manifest may have");
             }
-            string text;
             try
             {
-                text = File.ReadAllText(path, new UTF8Encoding(false, true));
+                return File.ReadAllText(path, new UTF8Encoding(false, true));
             }
             catch (DecoderFallbackException)
             {
                 throw new IOException($"{path}: manifest is not valid UTF-8 text");
             }
-            return Parse(text, path);
-        }
-
-        /// <summary>Reads manifest text; an external weights file is looked up relative to
-        /// the folder of <paramref name="path"/>.</summary>
-        public static ModelDefinition Parse(string text, string path)
-        {
-            using var weights = new FolderResolver(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".");
-            var result = ManifestReader.Read(text, weights);
-            if (!result.Succeeded)
-            {
-                throw new ManifestException(path, result.Errors);
-            }
-            return result.Model!;
         }
 
         /// <summary>Opens a manifest's weights file in its folder (the core has checked that the
@@ -114,6 +146,14 @@ namespace MatMulFree.Runtime
                     problem = $"cannot be opened ({e.Message})";
                     return null;
                 }
+            }
+
+            /// <summary>Hands the opened file to the caller, who disposes it.</summary>
+            public MappedWeightsFile? Detach()
+            {
+                var file = _opened;
+                _opened = null;
+                return file;
             }
 
             public void Dispose() => _opened?.Dispose();

@@ -35,7 +35,7 @@ namespace MatMulFree.Compiler.Manifest
         /// lets a runtime map tensors in place).</summary>
         public const int Alignment = 64;
 
-        public static OpenedWeights? Open(JsonValue value, IWeightsFileResolver? resolver, ManifestValidation v)
+        public static OpenedWeights? Open(JsonValue value, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
         {
             const string at = "/weights";
             if (v.Object(value, at) == null)
@@ -99,7 +99,7 @@ namespace MatMulFree.Compiler.Manifest
                     at + "/sha256", shaValue!.Span);
                 return new OpenedWeights(reference, null);
             }
-            return new OpenedWeights(reference, file);
+            return new OpenedWeights(reference, file, deferExternal);
         }
 
         /// <summary>Why a path may not be used, or null: it must stay inside the manifest's folder.</summary>

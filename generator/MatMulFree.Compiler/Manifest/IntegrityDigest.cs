@@ -13,7 +13,9 @@ namespace MatMulFree.Compiler.Manifest
     /// </summary>
     internal static class IntegrityDigest
     {
-        public static string Compute(Dictionary<string, DecodedTensor> tensors)
+        /// <param name="file">Where tensors left unread (<see cref="DecodedTensor.External"/>) are
+        /// hashed from, in chunks.</param>
+        public static string Compute(Dictionary<string, DecodedTensor> tensors, IWeightsFile? file = null)
         {
             var names = new List<string>(tensors.Keys);
             names.Sort(StringComparer.Ordinal);
@@ -36,9 +38,30 @@ namespace MatMulFree.Compiler.Manifest
                     WriteUInt32(four, Numerics.PortableMath.Bits(t.Beta));
                     sha.AppendData(four);
                 }
-                t.AppendPayload(sha);
+                if (t.External != null)
+                {
+                    AppendFromFile(sha, file!, t.External);
+                }
+                else
+                {
+                    t.AppendPayload(sha);
+                }
             }
             return LowerHex(sha.GetHashAndReset());
+        }
+
+        private static void AppendFromFile(IncrementalHash sha, IWeightsFile file, ExternalRange range)
+        {
+            var chunk = new byte[(int)System.Math.Min(1 << 20, range.Length)];
+            for (long done = 0; done < range.Length; done += chunk.Length)
+            {
+                if (range.Length - done < chunk.Length)
+                {
+                    chunk = new byte[range.Length - done];
+                }
+                file.Read(range.Offset + done, chunk);
+                sha.AppendData(chunk);
+            }
         }
 
         /// <summary>A hash as lowercase hexadecimal digits, the manifest's spelling.</summary>

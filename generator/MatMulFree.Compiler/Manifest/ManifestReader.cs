@@ -40,13 +40,18 @@ namespace MatMulFree.Compiler.Manifest
         /// <summary>Reads a manifest. Tensors kept in an external weights file (a
         /// <c>"weights"</c> object) are read through <paramref name="weights"/>; without
         /// one such a manifest is an error (the source generator does no file I/O).</summary>
-        public static ManifestReadResult Read(string text, IWeightsFileResolver? weights = null)
+        /// <param name="deferExternal">With a resolver: check the weights file (size, SHA-256)
+        /// and every tensor's range, hash the tensors in the file for the integrity digest by
+        /// streaming them, but do not decode them: the model marks them with their
+        /// <see cref="ExternalRange"/> and the caller reads each when it needs it (the
+        /// runtime, which then never holds a tensor twice).</param>
+        public static ManifestReadResult Read(string text, IWeightsFileResolver? weights = null, bool deferExternal = false)
         {
             var context = new ManifestValidation();
             ModelDefinition? model = null;
             try
             {
-                model = ReadDocument(text, weights, context);
+                model = ReadDocument(text, weights, deferExternal, context);
             }
             catch (TooManyErrors)
             {
@@ -54,7 +59,7 @@ namespace MatMulFree.Compiler.Manifest
             return new ManifestReadResult(context.Errors.Count == 0 ? model : null, context.Errors);
         }
 
-        private static ModelDefinition? ReadDocument(string text, IWeightsFileResolver? resolver, ManifestValidation v)
+        private static ModelDefinition? ReadDocument(string text, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
         {
             var root = JsonReader.Parse(text, out var syntax);
             if (root == null)
@@ -105,7 +110,7 @@ namespace MatMulFree.Compiler.Manifest
                 return null;
             }
 
-            var external = root.Find("weights") is JsonProperty wp ? ExternalWeightsReader.Open(wp.Value, resolver, v) : null;
+            var external = root.Find("weights") is JsonProperty wp ? ExternalWeightsReader.Open(wp.Value, resolver, deferExternal, v) : null;
             var tensors = ReadTensors(tensorsValue, architecture, external, v);
             var kernels = ReadKernels(root.Find("kernels")?.Value, architecture, v);
             string? expectedDigest = ReadIntegrity(integrity, v);
@@ -118,8 +123,11 @@ namespace MatMulFree.Compiler.Manifest
             {
                 deferred |= t.External != null;
             }
-            // Deferred data cannot be hashed here; the generated code checks the file's SHA-256 instead.
-            string digest = deferred ? expectedDigest : IntegrityDigest.Compute(tensors);
+            // Deferred data is hashed from the file when there is one; without one (the source
+            // generator) it cannot be, and the generated code checks the file's SHA-256 instead.
+            string digest = !deferred ? IntegrityDigest.Compute(tensors)
+                : external?.File != null ? IntegrityDigest.Compute(tensors, external.File)
+                : expectedDigest;
             if (!string.Equals(digest, expectedDigest, StringComparison.Ordinal))
             {
                 var at = integrity!.Find("digest")!.Value;

@@ -95,16 +95,19 @@ namespace MatMulFree.Compiler.Manifest
             else
             {
                 // An f32 tensor in a weights file is read straight into its values.
-                payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, v, dtype == "f32", out values);
-                if (payload != null && external!.Deferred)
+                // Only ternary weights and the embeddings are ever deferred; other tensors in the
+                // file are read now (the runtime) or refused (the generator, which has no file).
+                bool defer = external != null && external.Deferred && (slot.Kind == TensorKind.Ternary || slot.Name == "model.embeddings.weight");
+                payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, defer, v, dtype == "f32", out values);
+                if (payload != null && external!.Deferred && !defer && external.File == null)
                 {
-                    if (slot.Kind != TensorKind.Ternary && slot.Name != "model.embeddings.weight")
-                    {
-                        v.Add(ManifestErrorKind.ExternalWeights,
-                            $"\"{slot.Name}\" is in the weights file; a compiler that defers the file needs it inline (only ternary weights and the embeddings may be external)",
-                            dataPtr, dataSpan);
-                        return null;
-                    }
+                    v.Add(ManifestErrorKind.ExternalWeights,
+                        $"\"{slot.Name}\" is in the weights file; a compiler that defers the file needs it inline (only ternary weights and the embeddings may be external)",
+                        dataPtr, dataSpan);
+                    return null;
+                }
+                if (payload != null && defer)
+                {
                     var file = fileProperty.Value;
                     return new DecodedTensor(slot, dtype, beta, new ExternalRange(
                         long.Parse(file.Find("offset")!.Value.Text, CultureInfo.InvariantCulture), bytes, dtype));
@@ -134,7 +137,7 @@ namespace MatMulFree.Compiler.Manifest
 
         /// <summary>A <c>"file": {"offset", "length"}</c> entry: the range is checked against the
         /// dtype and shape and the weights file before a buffer of its length is made.</summary>
-        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, ManifestValidation v, bool asFloats, out float[]? floats)
+        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, bool defer, ManifestValidation v, bool asFloats, out float[]? floats)
         {
             floats = null;
             if (v.Object(file, ptr) == null)
@@ -175,9 +178,9 @@ namespace MatMulFree.Compiler.Manifest
                     ptr, file.Span);
                 return null;
             }
-            if (external.Deferred)
+            if (defer || (external.Deferred && external.File == null))
             {
-                return Array.Empty<byte>(); // validated, not read: the caller records the range
+                return Array.Empty<byte>(); // validated, not read: the caller records the range (or refuses it)
             }
             if (external.File == null)
             {

@@ -17,7 +17,7 @@ namespace MatMulFree.Runtime.Kernels
         public const int BlockColumns = 64;
 
         public PackedTernaryWeights(TernaryMatrix matrix)
-            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes())
+            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes(), owned: true)
         {
         }
 
@@ -26,7 +26,14 @@ namespace MatMulFree.Runtime.Kernels
         /// [row][block][plus, minus], as <see cref="Planes"/> documents.
         /// </summary>
         public PackedTernaryWeights(int rows, int columns, float beta, ReadOnlySpan<ulong> planes)
+            : this(rows, columns, beta, planes.ToArray(), owned: true)
         {
+        }
+
+        /// <summary>Takes <paramref name="planes"/> as its own (no copy: a 370M model's planes are 85 MB).</summary>
+        private PackedTernaryWeights(int rows, int columns, float beta, ulong[] planes, bool owned)
+        {
+            _ = owned;
             Rows = rows;
             Columns = columns;
             Blocks = (columns + BlockColumns - 1) / BlockColumns;
@@ -35,7 +42,7 @@ namespace MatMulFree.Runtime.Kernels
             {
                 throw new ArgumentException($"{rows} x {columns} needs {(long)rows * Blocks * 2} plane words, got {planes.Length}");
             }
-            Planes = planes.ToArray();
+            Planes = planes;
             Bias = new int[rows];
             for (int n = 0; n < rows; n++)
             {

@@ -79,6 +79,42 @@ namespace MatMulFree.Tests.Generator
             }
         }
 
+        [Theory]
+        [InlineData(TernaryKernelKind.Packed)]
+        [InlineData(TernaryKernelKind.Scalar)]
+        public void The_runtime_reads_every_external_tensor_into_its_own_layer(TernaryKernelKind kind)
+        {
+            // GenericModel.Load decodes each tensor of the file once, straight into its layer
+            // (ManifestLoader.LoadDeferred): the same numbers as the inline manifest.
+            var inline = GenericModel.Load(TestData.Model("tiny-l2-h64"), kind);
+            var external = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), kind);
+            Assert.True(external.Definition.HasDeferredWeights);
+            var s1 = inline.CreateState();
+            var s2 = external.CreateState();
+            var l1 = new float[inline.Architecture.Vocab];
+            var l2 = new float[inline.Architecture.Vocab];
+            foreach (int token in GoldenLogits.Load("tiny-l2-h64").Tokens)
+            {
+                inline.Step(token, s1, l1);
+                external.Step(token, s2, l2);
+                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+
+        [Fact]
+        public void The_runtime_checks_the_digest_over_the_tensors_it_leaves_in_the_file()
+        {
+            // Deferred reading still hashes every tensor (streaming those in the file), so a
+            // manifest whose digest does not match its data is refused before any is used.
+            string path = Path.Combine(_dir, "tiny-ext.mmf.json");
+            var root = System.Text.Json.Nodes.JsonNode.Parse(_manifest)!.AsObject();
+            var beta = root["tensors"]!["lm_head.weight"]!["beta"]!.GetValue<double>();
+            root["tensors"]!["lm_head.weight"]!["beta"] = beta * 2;
+            File.WriteAllText(path, root.ToJsonString());
+            var e = Assert.Throws<ManifestException>(() => GenericModel.Load(path));
+            Assert.Equal(ManifestErrorKind.IntegrityMismatch, Assert.Single(e.Errors).Kind);
+        }
+
         [Fact]
         public void A_missing_weights_file_is_a_clear_error_when_the_model_is_first_used()
         {

@@ -1,0 +1,65 @@
+using System;
+using MatMulFree.Compiler.Manifest;
+using MatMulFree.Compiler.Model;
+
+namespace MatMulFree.Runtime
+{
+    /// <summary>
+    /// Reads the tensors a deferred definition left in its weights file
+    /// (<see cref="ManifestLoader.LoadDeferred"/>) one at a time, as a model is built:
+    /// a layer's trits exist only while its kernel's own form is made from them, in
+    /// buffers reused from one block to the next (one per projection of a block, since a
+    /// block's projections are read before its layers are built; see
+    /// <see cref="ExternalModelWeights.ReadTernary"/>). Tensors already in the definition
+    /// pass through unchanged.
+    /// </summary>
+    internal sealed class DeferredTensors
+    {
+        private readonly ModelDefinition _definition;
+        private readonly IWeightsFile? _file;
+        private readonly System.Collections.Generic.Dictionary<long, byte[]>[] _buffers =
+            { new(), new(), new(), new(), new(), new(), new() };
+
+        public DeferredTensors(ModelDefinition definition, IWeightsFile? file)
+        {
+            _definition = definition;
+            _file = file;
+        }
+
+        private string Source => _definition.ExternalWeights?.Path ?? "the weights file";
+
+        public float[] Embeddings()
+        {
+            var range = _definition.ExternalEmbeddings;
+            if (range == null)
+            {
+                return _definition.Embeddings;
+            }
+            var a = _definition.Architecture;
+            var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
+            return ExternalModelWeights.ReadFloatTensor(File(), t, _definition.Name, Source);
+        }
+
+        /// <param name="slot">The projection's place in its block (0-3 i/f/g/o, 4-5 gate/down,
+        /// 6 lm_head): buffers are shared only by the same projection of different blocks.</param>
+        public BitLinearWeights Linear(BitLinearWeights w, int slot = 6)
+        {
+            var range = w.Weight.External;
+            if (range == null)
+            {
+                return w;
+            }
+            var m = w.Weight;
+            var t = new ExternalTensor(w.Name + ".weight", range.Offset, range.Length, range.Dtype, m.Rows, m.Columns, m.Beta);
+            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, _definition.Name, Source, _buffers[slot]));
+        }
+
+        public MlgruWeights Mlgru(MlgruWeights g) =>
+            new MlgruWeights(Linear(g.Input, 0), Linear(g.Forget, 1), Linear(g.Gate, 2), Linear(g.Output, 3), g.GateNorm, g.LowerBound);
+
+        public GluWeights Glu(GluWeights g) => new GluWeights(Linear(g.GateUp, 4), Linear(g.Down, 5));
+
+        private IWeightsFile File() => _file ?? throw new InvalidOperationException(
+            $"model {_definition.Name}: its weights are in {Source}, which was not given (load the manifest with ManifestLoader.LoadDeferred or ManifestLoader.Load)");
+    }
+}
