@@ -337,8 +337,9 @@ namespace MatMulFree.Generator
                 w.Line($"Span<int> acc = scratch.Accumulators.AsSpan(0, {t.Rows});");
                 w.Line("// RMSNorm with this layer's weight and int8 absmax quantization: q and its scale s.");
                 w.Line($"float s = ActivationQuantizer.Quantize(x, r, {name}Norm, q);");
-                w.Line("// The ternary product on the packed 2-bit kernel, exact in integers.");
-                w.Line($"PackedTernaryKernel.Product({name}Packed, q, scratch.Biased, acc);");
+                w.Line("// The ternary product on the packed 2-bit kernel, exact in integers; its rows are split");
+                w.Line("// across state.Workers when that is set and the layer has at least state.ParallelMinimumWeights.");
+                w.Line($"{name}Product.Product(q, scratch, acc);");
                 w.Line("// Back to float: y = acc * (beta / s).");
                 w.Line($"Dequantizer.Apply(acc, {Float(t.Beta)}, s, y);");
                 w.Close();
@@ -346,13 +347,15 @@ namespace MatMulFree.Generator
                 if (t.External != null)
                 {
                     w.Doc("summary", $"{weights.Name} for the packed kernel, read from the weights file when the model is first used.");
-                    w.Line($"private static PackedTernaryWeights {name}Packed => Weights.Ternary({external[weights.Name + ".weight"]});");
+                    w.Line($"private static ParallelPackedProduct? s_{Camel(name)}Product;");
+                    w.Line();
+                    w.Line($"private static ParallelPackedProduct {name}Product => s_{Camel(name)}Product ??= new ParallelPackedProduct(Weights.Ternary({external[weights.Name + ".weight"]}));");
                     w.Line();
                     return;
                 }
                 var planes = t.ToBitPlanes();
                 w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Planes.");
-                w.Line($"private static readonly PackedTernaryWeights {name}Packed = new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Planes);");
+                w.Line($"private static readonly ParallelPackedProduct {name}Product = new ParallelPackedProduct(new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Planes));");
                 w.Line();
                 w.Doc("summary", $"{weights.Name}: per row and block of 64 input columns, the mask of +1 weights, then the mask of -1 weights.");
                 w.Line($"private static ReadOnlySpan<ulong> {name}Planes => new ulong[]");
@@ -454,6 +457,8 @@ namespace MatMulFree.Generator
                 }
                 return sb.ToString();
             }
+
+            private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 
             private static string Part(string name, int index, int count) => count == 1 ? name : name + index.ToString(C);
 

@@ -35,6 +35,14 @@ namespace MatMulFree.Runtime
         /// <summary>Buffers a token step may overwrite freely.</summary>
         public StepScratch Scratch { get; }
 
+        /// <summary>Threads for the large packed layers of a generated model stepping this state
+        /// (<see cref="StepScratch.Workers"/>); the caller owns and disposes the pool.</summary>
+        public Kernels.RowWorkers? Workers
+        {
+            get => Scratch.Workers;
+            set => Scratch.Workers = value;
+        }
+
         /// <summary>Back to the start of a sequence: h = 0 in every layer.</summary>
         public void Reset()
         {

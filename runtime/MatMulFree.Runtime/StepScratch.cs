@@ -48,6 +48,14 @@ namespace MatMulFree.Runtime
         /// <summary>q + 128 as unsigned bytes, for the packed kernel's byte sums.</summary>
         public byte[] Biased { get; }
 
+        /// <summary>Threads for the large packed layers of a generated model (null: the calling
+        /// thread only). The generic runtime uses the pool given to <see cref="GenericModel"/>.</summary>
+        public RowWorkers? Workers { get; set; }
+
+        /// <summary>Layers with fewer weights than this stay on the calling thread even with
+        /// <see cref="Workers"/> (waking workers costs more than a small product).</summary>
+        public long ParallelMinimumWeights { get; set; } = Layers.BitLinearLayer.DefaultParallelMinimumWeights;
+
         public long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length
                   + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Biased.Length;

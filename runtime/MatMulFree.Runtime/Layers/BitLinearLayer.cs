@@ -17,7 +17,7 @@ namespace MatMulFree.Runtime.Layers
         public const long DefaultParallelMinimumWeights = 1L << 18;
 
         private readonly RowWorkers? _workers;
-        private readonly PackedProductWork? _parallel;
+        private readonly ParallelPackedProduct? _parallel;
 
         public BitLinearLayer(BitLinearWeights weights, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights)
         {
@@ -39,7 +39,7 @@ namespace MatMulFree.Runtime.Layers
                 && (long)InFeatures * OutFeatures >= parallelMinimumWeights)
             {
                 _workers = workers;
-                _parallel = new PackedProductWork(Packed);
+                _parallel = new ParallelPackedProduct(Packed);
             }
         }
 
@@ -63,13 +63,7 @@ namespace MatMulFree.Runtime.Layers
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
             if (_parallel != null)
             {
-                lock (_parallel)
-                {
-                    PackedTernaryKernel.Bias(scratch.Quantized.AsSpan(0, Packed!.PaddedColumns), scratch.Biased);
-                    _parallel.Biased = scratch.Biased;
-                    _parallel.Accumulators = scratch.Accumulators;
-                    _workers!.Run(_parallel, OutFeatures);
-                }
+                _parallel.Run(_workers!, scratch.Quantized, scratch.Biased, scratch.Accumulators);
             }
             else if (Packed != null)
             {
@@ -114,20 +108,5 @@ namespace MatMulFree.Runtime.Layers
                 Dequantizer.Apply(acc.Slice(t * OutFeatures, OutFeatures), Beta, scales[t], y.Slice(t * OutFeatures, OutFeatures));
             }
         }
-    }
-
-    /// <summary>One packed product split by rows: the buffers of the current call, reused (no allocation).</summary>
-    internal sealed class PackedProductWork : IRowWork
-    {
-        private readonly PackedTernaryWeights _weights;
-        private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
-
-        public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
-
-        public byte[] Biased { get; set; } = Array.Empty<byte>();
-        public int[] Accumulators { get; set; } = Array.Empty<int>();
-
-        public void Execute(int start, int count) =>
-            PackedTernaryKernel.BiasedRows(_path, _weights, Biased, Accumulators, start, count);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Concurrent;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
@@ -16,6 +17,28 @@ namespace MatMulFree.Tests.Generator
 
         internal static IMatMulFreeModel Generated(string name, string kernel) =>
             Compiled.GetOrAdd(name + "/" + kernel, _ => GeneratorHarness.CompileModel(name, kernel));
+
+        [Theory]
+        [InlineData("tiny-l2-h64")]
+        [InlineData("brown-l4-h128")]
+        public void Generated_packed_layers_split_across_threads_give_the_same_bits(string name)
+        {
+            var generated = Generated(name, "packed");
+            var generic = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
+            using var workers = new RowWorkers(2);
+            var s1 = generic.CreateState();
+            var s2 = generated.CreateState();
+            s2.Workers = workers;
+            s2.Scratch.ParallelMinimumWeights = 0; // every layer, however small, on both threads
+            var l1 = new float[generic.Architecture.Vocab];
+            var l2 = new float[generic.Architecture.Vocab];
+            foreach (int token in GoldenLogits.Load(name).Tokens)
+            {
+                generic.Step(token, s1, l1);
+                generated.Step(token, s2, l2);
+                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
 
         [Theory]
         [InlineData("micro-l2-h16", "auto")]

@@ -193,7 +193,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Empty(result.Diagnostics);
             string source = Assert.Single(result.Sources);
             Assert.Contains("private static void LmHeadRows(", source);                 // forced unrolled (auto would pack 259 x 16)
-            Assert.Contains("PackedTernaryKernel.Product(Layer0IProjPacked", source);  // forced packed (auto would unroll 16 x 16)
+            Assert.Contains("Layer0IProjProduct.Product(q, scratch, acc)", source);    // forced packed (auto would unroll 16 x 16)
             Assert.Contains("set for this layer in the manifest", source);
             // Same numbers as the generic runtime.
             var model = (MatMulFree.Runtime.IMatMulFreeModel)Activator.CreateInstance(GeneratorHarness.Load(result.Output).GetType("Models.M")!)!;

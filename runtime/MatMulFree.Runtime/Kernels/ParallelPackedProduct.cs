@@ -1,0 +1,69 @@
+using System;
+
+namespace MatMulFree.Runtime.Kernels
+{
+    /// <summary>
+    /// One packed ternary product whose rows can be split across a
+    /// <see cref="RowWorkers"/> pool: the layers of the generic runtime and the
+    /// packed layers of generated models use it. The split only divides rows, so
+    /// the integers are the same with any number of threads. Nothing is allocated
+    /// per call; concurrent calls on the same weights take turns (a lock), since
+    /// the work item carries the buffers of the current call.
+    /// </summary>
+    public sealed class ParallelPackedProduct
+    {
+        private readonly PackedProductWork _work;
+
+        public ParallelPackedProduct(PackedTernaryWeights weights)
+        {
+            Weights = weights;
+            _work = new PackedProductWork(weights);
+        }
+
+        public PackedTernaryWeights Weights { get; }
+
+        private long WeightCount => (long)Weights.Rows * Weights.Columns;
+
+        /// <summary>acc = W q: on <paramref name="scratch"/>'s workers when it has some, with more
+        /// than one thread, and the layer has at least its <see cref="StepScratch.ParallelMinimumWeights"/>;
+        /// else on the calling thread.</summary>
+        public void Product(ReadOnlySpan<sbyte> q, StepScratch scratch, Span<int> acc)
+        {
+            var workers = scratch.Workers;
+            if (workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != PackedKernelPath.Scalar
+                && WeightCount >= scratch.ParallelMinimumWeights && acc.Length == Weights.Rows)
+            {
+                Run(workers, q, scratch.Biased, scratch.Accumulators);
+                return;
+            }
+            PackedTernaryKernel.Product(Weights, q, scratch.Biased, acc);
+        }
+
+        /// <summary>acc[0..Rows) of <paramref name="accumulators"/> = W q, rows split across <paramref name="workers"/>.</summary>
+        public void Run(RowWorkers workers, ReadOnlySpan<sbyte> q, byte[] biased, int[] accumulators)
+        {
+            lock (_work)
+            {
+                PackedTernaryKernel.Bias(q.Slice(0, Weights.PaddedColumns), biased);
+                _work.Biased = biased;
+                _work.Accumulators = accumulators;
+                workers.Run(_work, Weights.Rows);
+            }
+        }
+
+        /// <summary>The rows of one product, with the buffers of the current call.</summary>
+        private sealed class PackedProductWork : IRowWork
+        {
+            private readonly PackedTernaryWeights _weights;
+            private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
+
+            public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
+
+            public byte[] Biased { get; set; } = Array.Empty<byte>();
+            public int[] Accumulators { get; set; } = Array.Empty<int>();
+
+            public void Execute(int start, int count) =>
+                PackedTernaryKernel.BiasedRows(_path, _weights, Biased, Accumulators, start, count);
+        }
+    }
+}
