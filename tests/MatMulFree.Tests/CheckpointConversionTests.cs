@@ -33,13 +33,7 @@ namespace MatMulFree.Tests
 
         private static string Folder(string name) => Path.Combine(TestData.Root, "tests", "data", "hf", name);
 
-        private static (int Code, string Out, string Err) Mmf(params string[] args)
-        {
-            var stdout = new StringWriter();
-            var stderr = new StringWriter();
-            int code = MmfCommand.Run(args, stdout, stderr);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
+        private static (int Code, string Out, string Err) Mmf(params string[] args) => CliTests.Mmf(args);
 
         private string Convert(string folder, string weights = "auto")
         {
@@ -89,18 +83,8 @@ namespace MatMulFree.Tests
             var inline = ManifestLoader.Load(Convert(Folder("tiny-f32"), "inline"));
             var external = ManifestLoader.Load(Convert(Folder("tiny-f32"), "external"));
             Assert.Equal(inline.IntegrityDigest, external.IntegrityDigest);
-            var a = GenericModel.Load(Convert(Folder("tiny-f32"), "inline"));
-            var b = GenericModel.Load(Convert(Folder("tiny-f32"), "external"));
-            var sa = a.CreateState();
-            var sb = b.CreateState();
-            var la = new float[a.Architecture.Vocab];
-            var lb = new float[b.Architecture.Vocab];
-            foreach (int token in new[] { 1, 40, 7, 299, 3 })
-            {
-                a.Step(token, sa, la);
-                b.Step(token, sb, lb);
-                Assert.Equal(la, lb);
-            }
+            GoldenLogits.AssertBitIdentical(GenericModel.Load(Convert(Folder("tiny-f32"), "inline")),
+                GenericModel.Load(Convert(Folder("tiny-f32"), "external")), new[] { 1, 40, 7, 299, 3 });
         }
 
         [Fact]

@@ -16,7 +16,8 @@ namespace MatMulFree.Tests
 
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-        private static (int Code, string Out, string Err) Mmf(params string[] args)
+        /// <summary>Runs mmf in-process with captured stdout and stderr.</summary>
+        internal static (int Code, string Out, string Err) Mmf(params string[] args)
         {
             var stdout = new StringWriter();
             var stderr = new StringWriter();

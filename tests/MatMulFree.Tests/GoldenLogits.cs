@@ -61,6 +61,31 @@ namespace MatMulFree.Tests
                 + (tieSteps > 0 ? $"; {tieSteps} step(s) beyond 1e-4 within their int8 tie allowance" : "");
         }
 
+        /// <summary>Feeds <paramref name="tokens"/> to fresh states of both models (the second
+        /// state prepared by <paramref name="prepare"/>) and asserts every logit bit for bit.</summary>
+        public static void AssertBitIdentical(MatMulFree.Runtime.IMatMulFreeModel expected, MatMulFree.Runtime.IMatMulFreeModel actual,
+            int[] tokens, Action<MatMulFree.Runtime.RecurrentState>? prepare = null)
+        {
+            var s1 = expected.CreateState();
+            var s2 = actual.CreateState();
+            prepare?.Invoke(s2);
+            var l1 = new float[expected.Architecture.Vocab];
+            var l2 = new float[actual.Architecture.Vocab];
+            Xunit.Assert.Equal(l1.Length, l2.Length);
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                expected.Step(tokens[t], s1, l1);
+                actual.Step(tokens[t], s2, l2);
+                for (int v = 0; v < l1.Length; v++)
+                {
+                    if (BitConverter.SingleToInt32Bits(l1[v]) != BitConverter.SingleToInt32Bits(l2[v]))
+                    {
+                        Xunit.Assert.Fail($"step {t}, logit {v}: expected {l1[v]:R}, got {l2[v]:R}");
+                    }
+                }
+            }
+        }
+
         public static GoldenLogits Load(string model)
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.Golden, model + ".golden.json")));

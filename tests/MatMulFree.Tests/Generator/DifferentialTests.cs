@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Collections.Concurrent;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
@@ -26,18 +25,11 @@ namespace MatMulFree.Tests.Generator
             var generated = Generated(name, "packed");
             var generic = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
             using var workers = new RowWorkers(2);
-            var s1 = generic.CreateState();
-            var s2 = generated.CreateState();
-            s2.Workers = workers;
-            s2.Scratch.ParallelMinimumWeights = 0; // every layer, however small, on both threads
-            var l1 = new float[generic.Architecture.Vocab];
-            var l2 = new float[generic.Architecture.Vocab];
-            foreach (int token in GoldenLogits.Load(name).Tokens)
+            GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load(name).Tokens, state =>
             {
-                generic.Step(token, s1, l1);
-                generated.Step(token, s2, l2);
-                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
-            }
+                state.Workers = workers;
+                state.Scratch.ParallelMinimumWeights = 0; // every layer, however small, on both threads
+            });
         }
 
         [Theory]
@@ -57,22 +49,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Equal(generic.Architecture.Vocab, generated.Architecture.Vocab);
             var tokens = GoldenLogits.Load(name).Tokens;
             Assert.True(tokens.Length >= 64);
-            var s1 = generic.CreateState();
-            var s2 = generated.CreateState();
-            var l1 = new float[generic.Architecture.Vocab];
-            var l2 = new float[generic.Architecture.Vocab];
-            for (int t = 0; t < tokens.Length; t++)
-            {
-                generic.Step(tokens[t], s1, l1);
-                generated.Step(tokens[t], s2, l2);
-                for (int v = 0; v < l1.Length; v++)
-                {
-                    if (BitConverter.SingleToInt32Bits(l1[v]) != BitConverter.SingleToInt32Bits(l2[v]))
-                    {
-                        Assert.Fail($"step {t}, logit {v}: generic {l1[v]:R}, generated {l2[v]:R}");
-                    }
-                }
-            }
+            GoldenLogits.AssertBitIdentical(generic, generated, tokens);
         }
     }
 }

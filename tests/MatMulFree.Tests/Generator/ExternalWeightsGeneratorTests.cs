@@ -66,17 +66,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Contains("the weights are in the external weights file", source);
 
             var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
-            var tokens = GoldenLogits.Load("tiny-l2-h64").Tokens;
-            var s1 = generic.CreateState();
-            var s2 = generated.CreateState();
-            var l1 = new float[generic.Architecture.Vocab];
-            var l2 = new float[generic.Architecture.Vocab];
-            foreach (int token in tokens)
-            {
-                generic.Step(token, s1, l1);
-                generated.Step(token, s2, l2);
-                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
-            }
+            GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }
 
         [Theory]
@@ -89,16 +79,7 @@ namespace MatMulFree.Tests.Generator
             var inline = GenericModel.Load(TestData.Model("tiny-l2-h64"), kind);
             var external = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), kind);
             Assert.True(external.Definition.HasDeferredWeights);
-            var s1 = inline.CreateState();
-            var s2 = external.CreateState();
-            var l1 = new float[inline.Architecture.Vocab];
-            var l2 = new float[inline.Architecture.Vocab];
-            foreach (int token in GoldenLogits.Load("tiny-l2-h64").Tokens)
-            {
-                inline.Step(token, s1, l1);
-                external.Step(token, s2, l2);
-                Assert.Equal(l1.Select(BitConverter.SingleToInt32Bits), l2.Select(BitConverter.SingleToInt32Bits));
-            }
+            GoldenLogits.AssertBitIdentical(inline, external, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }
 
         [Fact]
