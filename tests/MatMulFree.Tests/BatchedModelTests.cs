@@ -37,6 +37,26 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Threaded_prefill_equals_single_threaded_step_by_step()
+        {
+            // Rows of every layer split across two threads in the batched products.
+            var single = GenericModel.Load(TestData.Model("tiny-l3-h96"), TernaryKernelKind.Packed);
+            using var threaded = new GenericModel(single.Definition, TernaryKernelKind.Packed, threads: 2, parallelMinimumWeights: 0);
+            var tokens = GoldenLogits.Load("tiny-l3-h96").Tokens.Take(40).ToArray();
+            var stepped = single.CreateState();
+            var expected = new float[single.Architecture.Vocab];
+            foreach (int t in tokens) single.Step(t, stepped, expected);
+            var prefilled = threaded.CreateState();
+            var logits = new float[single.Architecture.Vocab];
+            threaded.Prefill(tokens, prefilled, logits);
+            Assert.Equal(expected, logits);
+            for (int l = 0; l < single.Architecture.Layers; l++)
+            {
+                Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
+            }
+        }
+
+        [Fact]
         public void One_batch_step_of_several_sessions_equals_their_own_steps()
         {
             var model = GenericModel.Load(TestData.Model("tiny-l2-h64"), TernaryKernelKind.Packed);

@@ -13,11 +13,13 @@ namespace MatMulFree.Runtime.Kernels
     public sealed class ParallelPackedProduct
     {
         private readonly PackedProductWork _work;
+        private readonly PackedBatchWork _batch;
 
         public ParallelPackedProduct(PackedTernaryWeights weights)
         {
             Weights = weights;
             _work = new PackedProductWork(weights);
+            _batch = new PackedBatchWork(weights);
         }
 
         public PackedTernaryWeights Weights { get; }
@@ -51,6 +53,19 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        /// <summary>The batched product (<see cref="PackedTernaryKernel.BatchRows"/>) of <paramref name="batch"/>
+        /// biased vectors, rows split across <paramref name="workers"/> (prefill).</summary>
+        public void RunBatch(RowWorkers workers, byte[] biased, int batch, int[] accumulators)
+        {
+            lock (_batch)
+            {
+                _batch.Biased = biased;
+                _batch.Accumulators = accumulators;
+                _batch.Batch = batch;
+                workers.Run(_batch, Weights.Rows);
+            }
+        }
+
         /// <summary>The rows of one product, with the buffers of the current call.</summary>
         private sealed class PackedProductWork : IRowWork
         {
@@ -64,6 +79,21 @@ namespace MatMulFree.Runtime.Kernels
 
             public void Execute(int start, int count) =>
                 PackedTernaryKernel.BiasedRows(_path, _weights, Biased, Accumulators, start, count);
+        }
+
+        /// <summary>The rows of one batched product, with the buffers of the current call.</summary>
+        private sealed class PackedBatchWork : IRowWork
+        {
+            private readonly PackedTernaryWeights _weights;
+
+            public PackedBatchWork(PackedTernaryWeights weights) => _weights = weights;
+
+            public byte[] Biased { get; set; } = Array.Empty<byte>();
+            public int[] Accumulators { get; set; } = Array.Empty<int>();
+            public int Batch { get; set; }
+
+            public void Execute(int start, int count) =>
+                PackedTernaryKernel.BatchRows(_weights, Biased, Batch, Accumulators, start, count);
         }
     }
 }

@@ -102,7 +102,14 @@ namespace MatMulFree.Runtime.Layers
                 PackedTernaryKernel.Bias(q.Slice(0, stride), biased.Slice(t * stride, stride));
             }
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
-            PackedTernaryKernel.BatchRows(Packed, biased, count, acc, 0, OutFeatures);
+            if (_parallel != null)
+            {
+                _parallel.RunBatch(_workers!, batch.Biased, count, batch.Accumulators);
+            }
+            else
+            {
+                PackedTernaryKernel.BatchRows(Packed, biased, count, acc, 0, OutFeatures);
+            }
             for (int t = 0; t < count; t++)
             {
                 Dequantizer.Apply(acc.Slice(t * OutFeatures, OutFeatures), Beta, scales[t], y.Slice(t * OutFeatures, OutFeatures));
