@@ -27,7 +27,19 @@ namespace MatMulFree.Runtime
             int width = System.Math.Max(System.Math.Max(h, 2 * i), a.Vocab);
             Accumulators = new int[capacity * width];
             Biased = new byte[capacity * TernaryKernel.PaddedColumns(System.Math.Max(h, i))];
+            int blocks = (System.Math.Max(h, i) + Kernels.PackedTernaryWeights.BlockColumns - 1) / Kernels.PackedTernaryWeights.BlockColumns;
+            Tables = Kernels.SubsetSumBatchKernel.IsSupported && capacity <= Kernels.SubsetSumBatchKernel.Lanes
+                && !(System.AppContext.TryGetSwitch(DisableSubsetSumSwitch, out bool off) && off)
+                ? new short[Kernels.SubsetSumBatchKernel.TableLength(blocks)]
+                : null;
         }
+
+        /// <summary>AppContext switch that keeps batched products on PackedTernaryKernel.BatchRows
+        /// (for measuring one against the other).</summary>
+        public const string DisableSubsetSumSwitch = "MatMulFree.DisableSubsetSumKernel";
+
+        /// <summary>The subset-sum tables of the batched kernel (AVX-512 machines; null elsewhere).</summary>
+        public short[]? Tables { get; }
 
         public int Capacity { get; }
         public float[] Residual { get; }

@@ -106,6 +106,38 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void Subset_sum_batch_kernel_equals_one_vector_at_a_time()
+        {
+            if (!SubsetSumBatchKernel.IsSupported)
+            {
+                return; // AVX-512 only; CI's machine has it (and runs this test without it too, where it has nothing to test)
+            }
+            var random = new Random(11);
+            foreach (var (rows, columns, batch, extreme) in new[] { (7, 65, 1, false), (33, 200, 5, false), (64, 1024, 16, false), (19, 5632, 16, true), (3, 64, 16, true) })
+            {
+                var m = TernaryKernelTests.Matrix(rows, columns, (n, _) => extreme ? (n % 3) - 1 : random.Next(3) - 1);
+                var w = new PackedTernaryWeights(m);
+                var biased = new byte[batch * w.PaddedColumns];
+                var expected = new int[batch * rows];
+                for (int v = 0; v < batch; v++)
+                {
+                    // Extreme cases: every activation at the end of the int8 range, the int16 sums' worst case.
+                    var q = Enumerable.Range(0, columns).Select(_ => extreme ? (sbyte)(v % 2 == 0 ? -128 : 127) : (sbyte)random.Next(-128, 128)).ToArray();
+                    PackedTernaryKernel.Bias(q, biased.AsSpan(v * w.PaddedColumns, columns));
+                    for (int k = columns; k < w.PaddedColumns; k++) biased[v * w.PaddedColumns + k] = 0x80;
+                    Reference(m, q).CopyTo(expected, v * rows);
+                }
+                var tables = new short[SubsetSumBatchKernel.TableLength(w.Blocks)];
+                SubsetSumBatchKernel.BuildTables(biased, w.PaddedColumns, batch, tables);
+                var acc = new int[batch * rows];
+                // In two row ranges, as the threads split them.
+                SubsetSumBatchKernel.Rows(w, tables, batch, acc, 0, rows / 2);
+                SubsetSumBatchKernel.Rows(w, tables, batch, acc, rows / 2, rows - rows / 2);
+                Assert.Equal(expected, acc);
+            }
+        }
+
+        [Fact]
         public void Packs_two_bits_per_weight()
         {
             var w = new PackedTernaryWeights(TernaryKernelTests.Matrix(100, 640, (_, _) => 1));

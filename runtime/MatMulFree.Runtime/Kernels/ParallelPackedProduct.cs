@@ -53,12 +53,14 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
-        /// <summary>The batched product (<see cref="PackedTernaryKernel.BatchRows"/>) of <paramref name="batch"/>
-        /// biased vectors, rows split across <paramref name="workers"/> (prefill).</summary>
-        public void RunBatch(RowWorkers workers, byte[] biased, int batch, int[] accumulators)
+        /// <summary>The batched product of <paramref name="batch"/> biased vectors, rows split across
+        /// <paramref name="workers"/> (prefill): on <see cref="SubsetSumBatchKernel"/> when
+        /// <paramref name="tables"/> holds their tables, else <see cref="PackedTernaryKernel.BatchRows"/>.</summary>
+        public void RunBatch(RowWorkers workers, byte[] biased, int batch, int[] accumulators, short[]? tables = null)
         {
             lock (_batch)
             {
+                _batch.Tables = tables;
                 _batch.Biased = biased;
                 _batch.Accumulators = accumulators;
                 _batch.Batch = batch;
@@ -91,9 +93,19 @@ namespace MatMulFree.Runtime.Kernels
             public byte[] Biased { get; set; } = Array.Empty<byte>();
             public int[] Accumulators { get; set; } = Array.Empty<int>();
             public int Batch { get; set; }
+            public short[]? Tables { get; set; }
 
-            public void Execute(int start, int count) =>
-                PackedTernaryKernel.BatchRows(_weights, Biased, Batch, Accumulators, start, count);
+            public void Execute(int start, int count)
+            {
+                if (Tables != null)
+                {
+                    SubsetSumBatchKernel.Rows(_weights, Tables, Batch, Accumulators, start, count);
+                }
+                else
+                {
+                    PackedTernaryKernel.BatchRows(_weights, Biased, Batch, Accumulators, start, count);
+                }
+            }
         }
     }
 }

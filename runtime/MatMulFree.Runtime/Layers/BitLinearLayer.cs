@@ -102,9 +102,19 @@ namespace MatMulFree.Runtime.Layers
                 PackedTernaryKernel.Bias(q.Slice(0, stride), biased.Slice(t * stride, stride));
             }
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
+            // With AVX-512 the batch goes in the vector lanes (subset-sum tables, built once here).
+            var tables = batch.Tables != null && count <= SubsetSumBatchKernel.Lanes ? batch.Tables : null;
+            if (tables != null)
+            {
+                SubsetSumBatchKernel.BuildTables(biased, stride, count, tables);
+            }
             if (_parallel != null)
             {
-                _parallel.RunBatch(_workers!, batch.Biased, count, batch.Accumulators);
+                _parallel.RunBatch(_workers!, batch.Biased, count, batch.Accumulators, tables);
+            }
+            else if (tables != null)
+            {
+                SubsetSumBatchKernel.Rows(Packed, tables, count, acc, 0, OutFeatures);
             }
             else
             {
