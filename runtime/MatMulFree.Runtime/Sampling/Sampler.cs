@@ -14,7 +14,7 @@ namespace MatMulFree.Runtime.Sampling
         private readonly Xoshiro256StarStar _random;
         private readonly int[] _order;
         private readonly float[] _weights;
-        private readonly float[] _keys;
+        private readonly int[] _candidates;
 
         public Sampler(SamplingOptions options, int vocab)
         {
@@ -23,7 +23,7 @@ namespace MatMulFree.Runtime.Sampling
             _random = new Xoshiro256StarStar(options.Seed);
             _order = new int[vocab];
             _weights = new float[vocab];
-            _keys = new float[vocab];
+            _candidates = new int[vocab];
         }
 
         public SamplingOptions Options => _options;
@@ -37,51 +37,108 @@ namespace MatMulFree.Runtime.Sampling
                 return ArgMax(logits);
             }
 
-            // Candidates sorted by logit, highest first; ties keep the lower id first.
+            // Softmax weights at this temperature, in id order; no sort of the whole vocabulary
+            // (32,000 ids: a full sort cost about 2 ms per token, more than the model's step).
             int n = logits.Length;
+            float max = logits[ArgMax(logits)];
+            float total = 0f;
+            for (int k = 0; k < n; k++)
+            {
+                _weights[k] = PortableMath.Exp((logits[k] - max) / _options.Temperature);
+                total += _weights[k];
+            }
+            bool topK = _options.TopK > 0 && _options.TopK < n;
+            if (!topK && _options.TopP >= 1f)
+            {
+                return Draw(_weights, null, n, total);
+            }
+
+            // Truncation: candidates best first (higher logit, then lower id), taken from a heap
+            // only as far as top-k and top-p need them.
+            int heap = n;
             for (int k = 0; k < n; k++)
             {
                 _order[k] = k;
-                _keys[k] = -logits[k];
             }
-            Array.Sort(_keys, _order, 0, n);
-            SortTiesById(n);
-            int kept = _options.TopK > 0 ? Math.Min(_options.TopK, n) : n;
-
-            float max = logits[_order[0]];
-            float total = 0f;
-            for (int k = 0; k < kept; k++)
+            for (int k = n / 2 - 1; k >= 0; k--)
             {
-                _weights[k] = PortableMath.Exp((logits[_order[k]] - max) / _options.Temperature);
-                total += _weights[k];
+                SiftDown(logits, k, heap);
             }
-            if (_options.TopP < 1f)
+            int limit = topK ? _options.TopK : n;
+            int kept = 0;
+            float cumulative = 0f;
+            float target = _options.TopP * total;
+            while (kept < limit)
             {
-                float cumulative = 0f;
-                float target = _options.TopP * total;
+                int best = _order[0];
+                _order[0] = _order[--heap];
+                SiftDown(logits, 0, heap);
+                _candidates[kept++] = best;
+                cumulative += _weights[best];
+                if (!topK && cumulative >= target)
+                {
+                    break; // top-p alone: the nucleus is complete
+                }
+            }
+            if (topK && _options.TopP < 1f)
+            {
+                // Top-p within the top k: the nucleus of their mass.
+                float kTarget = _options.TopP * cumulative;
+                float running = 0f;
                 for (int k = 0; k < kept; k++)
                 {
-                    cumulative += _weights[k];
-                    if (cumulative >= target)
+                    running += _weights[_candidates[k]];
+                    if (running >= kTarget)
                     {
                         kept = k + 1;
-                        total = cumulative;
+                        cumulative = running;
                         break;
                     }
                 }
             }
+            return Draw(_weights, _candidates, kept, cumulative);
+        }
+
+        /// <summary>A draw proportional to the weights of the first <paramref name="count"/>
+        /// candidates (ids, or the ids held in <paramref name="candidates"/>).</summary>
+        private int Draw(float[] weights, int[]? candidates, int count, float total)
+        {
             double u = _random.NextDouble() * total;
             double running = 0;
-            for (int k = 0; k < kept; k++)
+            for (int k = 0; k < count; k++)
             {
-                running += _weights[k];
+                int id = candidates == null ? k : candidates[k];
+                running += weights[id];
                 if (u < running)
                 {
-                    return _order[k];
+                    return id;
                 }
             }
-            return _order[kept - 1];
+            return candidates == null ? count - 1 : candidates[count - 1];
         }
+
+        /// <summary>Max-heap of ids in _order by (logit descending, id ascending).</summary>
+        private void SiftDown(ReadOnlySpan<float> logits, int at, int size)
+        {
+            while (true)
+            {
+                int left = 2 * at + 1;
+                if (left >= size)
+                {
+                    return;
+                }
+                int child = left + 1 < size && Before(logits, _order[left + 1], _order[left]) ? left + 1 : left;
+                if (!Before(logits, _order[child], _order[at]))
+                {
+                    return;
+                }
+                (_order[at], _order[child]) = (_order[child], _order[at]);
+                at = child;
+            }
+        }
+
+        private static bool Before(ReadOnlySpan<float> logits, int a, int b) =>
+            logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
 
         /// <summary>The first id with the largest logit.</summary>
         public static int ArgMax(ReadOnlySpan<float> logits)
@@ -112,24 +169,6 @@ namespace MatMulFree.Runtime.Sampling
                     continue;
                 }
                 logits[id] = logits[id] > 0f ? logits[id] / penalty : logits[id] * penalty;
-            }
-        }
-
-        // Array.Sort is unstable: equal logits are put back in id order so that a
-        // seeded run does not depend on the sort's internals.
-        private void SortTiesById(int n)
-        {
-            int start = 0;
-            for (int k = 1; k <= n; k++)
-            {
-                if (k == n || _keys[k] != _keys[start])
-                {
-                    if (k - start > 1)
-                    {
-                        Array.Sort(_order, start, k - start);
-                    }
-                    start = k;
-                }
             }
         }
     }
