@@ -58,36 +58,8 @@ namespace MatMulFree.Cli
 
                 var bar = new ProgressBar(stderr, "converting", redraw: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
                 var model = CheckpointConverter.Convert(checkpoint, modelName, spec, bar.Report);
-
-                string mode = parse.GetValue(weights)!;
-                bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
-                string weightsName = WeightsFileName(outPath);
-                string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, weightsName);
-                try
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(weightsPath)!);
-                    string text;
-                    if (external)
-                    {
-                        using var stream = new FileStream(weightsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-                        using var writer = new ExternalWeightsWriter(weightsName, stream, InlineTensorBytes);
-                        text = ManifestWriter.Write(model, writer);
-                    }
-                    else
-                    {
-                        text = ManifestWriter.Write(model);
-                    }
-                    File.WriteAllText(outPath, text, new UTF8Encoding(false));
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                    throw new OutputException($"{outPath}: {e.Message}", e);
-                }
-
-                // Read back what was written: the manifest, the weights file and the digest.
-                var check = ManifestLoader.Load(outPath);
                 long ternaryWeights = 0, nonZero = 0;
-                foreach (var t in TensorInventory.Of(check))
+                foreach (var t in TensorInventory.Of(model))
                 {
                     if (t.Ternary != null)
                     {
@@ -95,11 +67,46 @@ namespace MatMulFree.Cli
                         nonZero += t.Ternary.CountNonZero();
                     }
                 }
+                string mode = parse.GetValue(weights)!;
+                bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
+                string weightsName = WeightsFileName(outPath);
+                string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, weightsName);
+                Write(model, outPath, external ? weightsPath : null);
+
+                // Read back what was written: the manifest, the weights file (size, SHA-256) and the
+                // integrity digest over every tensor, streamed from the file (nothing is decoded twice).
+                var check = ManifestLoader.LoadDeferred(outPath, out var opened);
+                (opened as IDisposable)?.Dispose();
                 stdout.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {weightsPath} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
                 stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {check.IntegrityDigest}; {clock.Elapsed.TotalSeconds:F1} s");
                 return MmfCommand.Ok;
             }));
             return command;
+        }
+
+        /// <summary>The manifest, and the external weights file when <paramref name="weightsPath"/> is given.</summary>
+        private static void Write(ModelDefinition model, string outPath, string? weightsPath)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+                string text;
+                if (weightsPath != null)
+                {
+                    using var stream = new FileStream(weightsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+                    using var writer = new ExternalWeightsWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
+                    text = ManifestWriter.Write(model, writer);
+                }
+                else
+                {
+                    text = ManifestWriter.Write(model);
+                }
+                File.WriteAllText(outPath, text, new UTF8Encoding(false));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OutputException($"{outPath}: {e.Message}", e);
+            }
         }
 
         private static TokenizerSpec ReadTokenizer(string path, Architecture a)

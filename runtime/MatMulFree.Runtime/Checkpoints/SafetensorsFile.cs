@@ -54,14 +54,12 @@ namespace MatMulFree.Runtime.Checkpoints
         public const long MaxHeaderBytes = 100L << 20;
 
         private readonly MemoryMappedFile? _map;
-        private readonly MemoryMappedViewAccessor? _view;
         private readonly long _dataStart;
 
-        private SafetensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, long dataStart, Dictionary<string, SafetensorsTensor> tensors)
+        private SafetensorsFile(string path, MemoryMappedFile? map, long dataStart, Dictionary<string, SafetensorsTensor> tensors)
         {
             Path = path;
             _map = map;
-            _view = view;
             _dataStart = dataStart;
             Tensors = tensors;
         }
@@ -105,11 +103,10 @@ namespace MatMulFree.Runtime.Checkpoints
             var tensors = ParseHeader(path, header, length - dataStart);
             if (length == dataStart)
             {
-                return new SafetensorsFile(path, null, null, dataStart, tensors);
+                return new SafetensorsFile(path, null, dataStart, tensors);
             }
             var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            return new SafetensorsFile(path, map, view, dataStart, tensors);
+            return new SafetensorsFile(path, map, dataStart, tensors);
         }
 
         private static Dictionary<string, SafetensorsTensor> ParseHeader(string path, byte[] header, long dataLength)
@@ -202,30 +199,45 @@ namespace MatMulFree.Runtime.Checkpoints
             return tensors;
         }
 
-        /// <summary>A tensor's values widened exactly to float32.</summary>
+        /// <summary>A tensor's values widened exactly to float32, read through a view of the
+        /// tensor's own bytes that is unmapped afterwards (so that converting a checkpoint of
+        /// several GB does not keep all of it mapped in the working set).</summary>
         public float[] ReadFloats(string name)
         {
             if (!Tensors.TryGetValue(name, out var t))
             {
                 throw new CheckpointException($"{Path}: no tensor \"{name}\"");
             }
-            var values = new float[t.ElementCount];
-            long at = _dataStart + t.Begin;
-            for (long k = 0; k < values.LongLength; k++)
+            if (!BitConverter.IsLittleEndian)
             {
-                values[k] = t.Dtype switch
+                throw new PlatformNotSupportedException("safetensors files are little-endian; big-endian hosts are not supported");
+            }
+            var values = new float[t.ElementCount];
+            if (values.Length == 0)
+            {
+                return values;
+            }
+            using var view = _map!.CreateViewAccessor(_dataStart + t.Begin, t.End - t.Begin, MemoryMappedFileAccess.Read);
+            if (t.Dtype == "F32")
+            {
+                view.ReadArray(0, values, 0, values.Length);
+                return values;
+            }
+            var bits = new ushort[Math.Min(values.Length, 1 << 20)];
+            for (long done = 0; done < values.LongLength; done += bits.Length)
+            {
+                int n = (int)Math.Min(bits.Length, values.LongLength - done);
+                view.ReadArray(2 * done, bits, 0, n);
+                for (int k = 0; k < n; k++)
                 {
-                    "F32" => _view!.ReadSingle(at + 4 * k),
-                    "F16" => HalfConversion.HalfToSingle(_view!.ReadUInt16(at + 2 * k)),
-                    _ => HalfConversion.BFloat16ToSingle(_view!.ReadUInt16(at + 2 * k)),
-                };
+                    values[done + k] = t.Dtype == "F16" ? HalfConversion.HalfToSingle(bits[k]) : HalfConversion.BFloat16ToSingle(bits[k]);
+                }
             }
             return values;
         }
 
         public void Dispose()
         {
-            _view?.Dispose();
             _map?.Dispose();
         }
     }
