@@ -180,6 +180,9 @@ namespace MatMulFree.Tests
             File.WriteAllText(Path.Combine(folder, "tokenizer.json"), "{\"model\": {\"type\": \"Unigram\"}}");
             AssertRefused(folder, "tokenizer.json", "Unigram");
 
+            File.Move(weights, Path.Combine(folder, "pytorch_model.bin"));
+            AssertRefused(folder, "neither model.safetensors", "pytorch_model.bin is a Python pickle");
+
             File.Delete(Path.Combine(folder, "config.json"));
             AssertRefused(folder, "config.json: not found");
         }

@@ -63,7 +63,10 @@ namespace MatMulFree.Runtime.Checkpoints
                     string single = Path.Combine(folder, SingleFile);
                     if (!File.Exists(single))
                     {
-                        throw new CheckpointException($"{folder}: neither {SingleFile} nor {IndexFile} is present");
+                        bool pickle = File.Exists(Path.Combine(folder, "pytorch_model.bin")) || File.Exists(Path.Combine(folder, "pytorch_model.bin.index.json"));
+                        throw new CheckpointException($"{folder}: neither {SingleFile} nor {IndexFile} is present" + (pickle
+                            ? " (pytorch_model.bin is a Python pickle, which is not read here: save the model with safe_serialization=True, or convert it with the safetensors tools, first)"
+                            : ""));
                     }
                     var file = SafetensorsFile.Open(single);
                     files.Add(file);
