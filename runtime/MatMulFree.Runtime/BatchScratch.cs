@@ -38,7 +38,7 @@ namespace MatMulFree.Runtime
         /// (for measuring one against the other).</summary>
         public const string DisableSubsetSumSwitch = "MatMulFree.DisableSubsetSumKernel";
 
-        /// <summary>The subset-sum tables of the batched kernel (AVX-512 machines; null elsewhere).</summary>
+        /// <summary>The subset-sum tables of the batched kernel (AVX2 machines; null elsewhere).</summary>
         public short[]? Tables { get; }
 
         public int Capacity { get; }

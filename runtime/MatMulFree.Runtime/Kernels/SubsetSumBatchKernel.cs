@@ -16,7 +16,7 @@ namespace MatMulFree.Runtime.Kernels
     /// select and a byte sum per token; 8 groups are summed in int16 (at most 64
     /// terms of |q| &lt;= 128) and widened once per block. Additions and table
     /// lookups only; exact integers, the same as <see cref="PackedTernaryKernel.BatchRows"/>
-    /// (tested). AVX-512 machines only (<see cref="IsSupported"/>).
+    /// (tested). AVX2 or AVX-512 (<see cref="IsSupported"/>).
     /// </summary>
     public static class SubsetSumBatchKernel
     {
@@ -26,7 +26,7 @@ namespace MatMulFree.Runtime.Kernels
         private const int EntriesPerGroup = 256;
         private const int GroupsPerBlock = 8;
 
-        public static bool IsSupported => Avx512F.IsSupported && Avx512BW.IsSupported;
+        public static bool IsSupported => Avx2.IsSupported;
 
         /// <summary>int16 elements of the tables for <paramref name="blocks"/> blocks of 64 columns.</summary>
         public static long TableLength(int blocks) => (long)blocks * GroupsPerBlock * EntriesPerGroup * Lanes;
@@ -81,7 +81,7 @@ namespace MatMulFree.Runtime.Kernels
         {
             if (!IsSupported)
             {
-                throw new PlatformNotSupportedException("the subset-sum batch kernel needs AVX-512");
+                throw new PlatformNotSupportedException("the subset-sum batch kernel needs AVX2");
             }
             if (batch < 1 || batch > Lanes || tables.Length < TableLength(w.Blocks) || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
             {
@@ -97,10 +97,8 @@ namespace MatMulFree.Runtime.Kernels
             fixed (short* t = tables)
             fixed (int* sums = t_rowSums)
             {
-                for (int r = 0; r < count; r++)
-                {
-                    Vector512<int>.Zero.Store(sums + r * Lanes);
-                }
+                new Span<int>(sums, count * Lanes).Clear();
+                bool wide = Avx512F.IsSupported;
                 short* block = t;
                 for (int b = 0; b < w.Blocks; b++, block += GroupsPerBlock * EntriesPerGroup * Lanes)
                 {
@@ -116,7 +114,15 @@ namespace MatMulFree.Runtime.Kernels
                                  - Vector256.Load(group + (int)((minus >> (8 * j)) & 0xFF) * Lanes);
                         }
                         int* rowSum = sums + r * Lanes;
-                        (Vector512.Load(rowSum) + Avx512F.ConvertToVector512Int32(sum)).Store(rowSum);
+                        if (wide)
+                        {
+                            (Vector512.Load(rowSum) + Avx512F.ConvertToVector512Int32(sum)).Store(rowSum);
+                        }
+                        else
+                        {
+                            (Vector256.Load(rowSum) + Avx2.ConvertToVector256Int32(sum.GetLower())).Store(rowSum);
+                            (Vector256.Load(rowSum + 8) + Avx2.ConvertToVector256Int32(sum.GetUpper())).Store(rowSum + 8);
+                        }
                     }
                 }
                 for (int r = 0; r < count; r++)

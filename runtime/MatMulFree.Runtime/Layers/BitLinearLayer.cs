@@ -102,7 +102,7 @@ namespace MatMulFree.Runtime.Layers
                 PackedTernaryKernel.Bias(q.Slice(0, stride), biased.Slice(t * stride, stride));
             }
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
-            // With AVX-512 the batch goes in the vector lanes (subset-sum tables, built once here).
+            // With AVX2 the batch goes in the vector lanes (subset-sum tables, built once here).
             var tables = batch.Tables != null && count <= SubsetSumBatchKernel.Lanes ? batch.Tables : null;
             if (tables != null)
             {
