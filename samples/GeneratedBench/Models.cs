@@ -13,3 +13,6 @@ public partial class TinyL3;
 
 [MatMulFreeModel("models/sample-l4-h128.mmf.json")]
 public partial class Sample;
+
+[MatMulFreeModel("models/brown-l4-h128.mmf.json")]
+public partial class Brown;

@@ -14,6 +14,7 @@ var models = new (IMatMulFreeModel Generated, string File)[]
     (new TinyL2(), "tiny-l2-h64.mmf.json"),
     (new TinyL3(), "tiny-l3-h96.mmf.json"),
     (new Sample(), "sample-l4-h128.mmf.json"),
+    (new Brown(), "brown-l4-h128.mmf.json"),
 };
 Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of 5 rounds of {Steps} steps");
 Console.WriteLine();
