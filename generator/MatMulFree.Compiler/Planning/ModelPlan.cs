@@ -90,6 +90,18 @@ namespace MatMulFree.Compiler.Planning
         /// </summary>
         public const long AutoUnrolledMaxWeights = 2048;
 
+        /// <summary>Columns of one block of the packed kernel: a layer with fewer inputs pays for
+        /// a whole block per row and uses part of it.</summary>
+        public const int PackedBlockColumns = 64;
+
+        /// <summary>
+        /// Auto form, layers narrower than one packed block: unrolled up to this many weights.
+        /// Measured on micro-l2-h16 (16 inputs: its 259 x 16 lm_head and 512 x 16 gate_proj),
+        /// docs/performance.md, "Generated against generic"; kept small so that the unrolled
+        /// code of a wide-output narrow layer stays a few thousand terms.
+        /// </summary>
+        public const long AutoUnrolledMaxNarrowWeights = 16384;
+
         /// <summary>Plans every BitLinear of <paramref name="model"/> (form, adder sharing, method split).</summary>
         public static ModelPlan Create(ModelDefinition model, KernelChoice choice = KernelChoice.Auto, CancellationToken cancellationToken = default)
         {
@@ -134,10 +146,21 @@ namespace MatMulFree.Compiler.Planning
                     reason = "packed for every layer (MatMulFreeKernel=packed)";
                     break;
                 default:
-                    form = weights <= AutoUnrolledMaxWeights ? KernelForm.Unrolled : KernelForm.Packed;
-                    reason = form == KernelForm.Unrolled
-                        ? $"unrolled: {weights:N0} weights, at most the {AutoUnrolledMaxWeights:N0} below which unrolled code measured faster than the packed kernel"
-                        : $"packed: {weights:N0} weights, more than the {AutoUnrolledMaxWeights:N0} above which the packed kernel measured faster than unrolled code";
+                    if (weights <= AutoUnrolledMaxWeights)
+                    {
+                        form = KernelForm.Unrolled;
+                        reason = $"unrolled: {weights:N0} weights, at most the {AutoUnrolledMaxWeights:N0} below which unrolled code measured faster than the packed kernel";
+                    }
+                    else if (w.InFeatures < PackedBlockColumns && weights <= AutoUnrolledMaxNarrowWeights)
+                    {
+                        form = KernelForm.Unrolled;
+                        reason = $"unrolled: {w.InFeatures} input columns fill only part of the packed kernel's {PackedBlockColumns}-column blocks, where unrolled code measured faster ({weights:N0} weights)";
+                    }
+                    else
+                    {
+                        form = KernelForm.Packed;
+                        reason = $"packed: {weights:N0} weights, more than the {AutoUnrolledMaxWeights:N0} above which the packed kernel measured faster than unrolled code";
+                    }
                     break;
             }
             var product = AdderSharing.Plan(w.Weight);

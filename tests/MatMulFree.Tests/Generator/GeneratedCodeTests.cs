@@ -26,11 +26,23 @@ namespace MatMulFree.Tests.Generator
         [Fact]
         public void Generated_code_of_the_smallest_model_matches_its_baseline()
         {
-            // The default plan: small layers unrolled, lm_head (259 x 16) on the packed kernel.
+            // The default plan unrolls every layer of this model: all are small, and the
+            // 259 x 16 lm_head is narrower than one packed block.
             var source = Assert.Single(Generate("micro-l2-h16", "auto").Sources);
-            Assert.Contains("LmHeadProduct.Product(q, scratch, acc)", source);
+            Assert.Contains("private static void LmHeadRows(", source);
+            Assert.Contains("fill only part of the packed kernel", source);
             Assert.Contains("private static void Layer0IProjRows(", source);
             Baseline.Verify("csharp-micro-l2-h16/Models.CompiledModel.g.cs.txt", source.Replace("\r\n", "\n"));
+        }
+
+        [Fact]
+        public void Generated_packed_code_of_the_smallest_model_matches_its_baseline()
+        {
+            // Every layer on the packed kernel: the constant bit planes and the row-split product.
+            var source = Assert.Single(Generate("micro-l2-h16", "packed").Sources);
+            Assert.Contains("LmHeadProduct.Product(q, scratch, acc)", source);
+            Assert.DoesNotContain("Rows(", source);
+            Baseline.Verify("csharp-micro-l2-h16-packed/Models.CompiledModel.g.cs.txt", source.Replace("\r\n", "\n"));
         }
 
         [Theory]

@@ -187,13 +187,14 @@ namespace MatMulFree.Tests.Generator
         [Fact]
         public void Per_layer_kernels_in_the_manifest_win_over_the_project_setting()
         {
-            string manifest = EditManifest(r => r["kernels"] = new JsonObject { ["lm_head"] = "unrolled", ["model.layers.0.attn.i_proj"] = "packed" });
+            string manifest = EditManifest(r => r["kernels"] = new JsonObject { ["model.layers.0.mlp.down_proj"] = "unrolled", ["model.layers.0.attn.i_proj"] = "packed" });
             var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
-                new[] { GeneratorHarness.Manifest(ManifestPath, manifest) }, new Dictionary<string, string> { ["MatMulFreeKernel"] = "auto" });
+                new[] { GeneratorHarness.Manifest(ManifestPath, manifest) }, new Dictionary<string, string> { ["MatMulFreeKernel"] = "packed" });
             Assert.Empty(result.Diagnostics);
             string source = Assert.Single(result.Sources);
-            Assert.Contains("private static void LmHeadRows(", source);                 // forced unrolled (auto would pack 259 x 16)
-            Assert.Contains("Layer0IProjProduct.Product(q, scratch, acc)", source);    // forced packed (auto would unroll 16 x 16)
+            Assert.Contains("private static void Layer0DownProjRows(", source);         // forced unrolled (the project says packed)
+            Assert.Contains("Layer1DownProjProduct.Product(q, scratch, acc)", source); // the project's packed
+            Assert.Contains("Layer0IProjProduct.Product(q, scratch, acc)", source);    // forced packed
             Assert.Contains("set for this layer in the manifest", source);
             // Same numbers as the generic runtime.
             var model = (MatMulFree.Runtime.IMatMulFreeModel)Activator.CreateInstance(GeneratorHarness.Load(result.Output).GetType("Models.M")!)!;
