@@ -18,22 +18,32 @@ namespace MatMulFree.Tests
         {
             var model = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Packed);
             var tokens = GoldenLogits.Load(name).Tokens.Take(length).ToArray();
-            var stepped = model.CreateState();
-            var expected = new float[model.Architecture.Vocab];
-            foreach (int t in tokens) model.Step(t, stepped, expected);
-            var prefilled = model.CreateState();
-            var logits = new float[model.Architecture.Vocab];
-            model.Prefill(tokens, prefilled, logits);
-            Assert.Equal(expected, logits);
-            Assert.Equal(stepped.Position, prefilled.Position);
-            for (int l = 0; l < model.Architecture.Layers; l++)
-            {
-                Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
-            }
+            var (stepped, prefilled) = AssertPrefillEqualsSteps(model, model, tokens);
             // And the sequence goes on the same way after it.
+            var expected = new float[model.Architecture.Vocab];
+            var logits = new float[model.Architecture.Vocab];
             model.Step(5, stepped, expected);
             model.Step(5, prefilled, logits);
             Assert.Equal(expected, logits);
+        }
+
+        /// <summary>Prefills <paramref name="tokens"/> with one model and steps them one by one with
+        /// the other: same last logits, position and recurrent state. Returns both states.</summary>
+        private static (RecurrentState Stepped, RecurrentState Prefilled) AssertPrefillEqualsSteps(GenericModel stepping, GenericModel prefilling, int[] tokens)
+        {
+            var stepped = stepping.CreateState();
+            var expected = new float[stepping.Architecture.Vocab];
+            foreach (int t in tokens) stepping.Step(t, stepped, expected);
+            var prefilled = prefilling.CreateState();
+            var logits = new float[stepping.Architecture.Vocab];
+            prefilling.Prefill(tokens, prefilled, logits);
+            Assert.Equal(expected, logits);
+            Assert.Equal(stepped.Position, prefilled.Position);
+            for (int l = 0; l < stepping.Architecture.Layers; l++)
+            {
+                Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
+            }
+            return (stepped, prefilled);
         }
 
         [Fact]
@@ -42,18 +52,7 @@ namespace MatMulFree.Tests
             // Rows of every layer split across two threads in the batched products.
             var single = GenericModel.Load(TestData.Model("tiny-l3-h96"), TernaryKernelKind.Packed);
             using var threaded = new GenericModel(single.Definition, TernaryKernelKind.Packed, threads: 2, parallelMinimumWeights: 0);
-            var tokens = GoldenLogits.Load("tiny-l3-h96").Tokens.Take(40).ToArray();
-            var stepped = single.CreateState();
-            var expected = new float[single.Architecture.Vocab];
-            foreach (int t in tokens) single.Step(t, stepped, expected);
-            var prefilled = threaded.CreateState();
-            var logits = new float[single.Architecture.Vocab];
-            threaded.Prefill(tokens, prefilled, logits);
-            Assert.Equal(expected, logits);
-            for (int l = 0; l < single.Architecture.Layers; l++)
-            {
-                Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
-            }
+            AssertPrefillEqualsSteps(single, threaded, GoldenLogits.Load("tiny-l3-h96").Tokens.Take(40).ToArray());
         }
 
         [Fact]
