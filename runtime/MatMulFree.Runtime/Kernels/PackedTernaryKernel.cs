@@ -139,30 +139,43 @@ namespace MatMulFree.Runtime.Kernels
             0x1010101010101010UL, 0x2020202020202020UL, 0x4040404040404040UL, 0x8080808080808080UL).AsByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Expand512(ulong mask) =>
-            ~Vector512.Equals(Vector512.Create(mask).AsByte() & LaneBit512, Vector512<byte>.Zero);
+        private static Vector512<byte> Expand512(ulong mask) => Expand512(mask, LaneBit512);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<byte> Expand512(ulong mask, Vector512<byte> laneBit) =>
+            ~Vector512.Equals(Vector512.Create(mask).AsByte() & laneBit, Vector512<byte>.Zero);
 
         private static unsafe void Avx512Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
         {
+            // The block count and the lane-bit constant are locals so that the JIT keeps them in
+            // registers (it reloads a static or a property every iteration); the zero vector stays
+            // Vector512<byte>.Zero, the form the JIT turns into a k-mask test and a masked move.
+            var laneBit = LaneBit512;
+            int blocks = w.Blocks;
             fixed (ulong* planes = w.Planes)
             fixed (byte* u = biased)
             {
                 for (int n = start; n < start + count; n++)
                 {
-                    ulong* p = planes + (long)n * w.Blocks * 2;
+                    ulong* p = planes + (long)n * blocks * 2;
+                    ulong* end = p + 2L * blocks;
+                    byte* x = u;
                     var plus = Vector512<ulong>.Zero;
                     var minus = Vector512<ulong>.Zero;
-                    for (int b = 0; b < w.Blocks; b++, p += 2)
+                    for (; p < end; p += 2, x += 64)
                     {
-                        var x = Vector512.Load(u + b * 64);
-                        // ConditionalSelect on a compare result becomes a zero-masking move (k register).
-                        plus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[0]), x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
-                        minus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[1]), x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
+                        var v = Vector512.Load(x);
+                        // ConditionalSelect directly on a compare result becomes a zero-masking move (k register);
+                        // through a local it would be materialized as a vector.
+                        plus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[0], laneBit), v, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
+                        minus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[1], laneBit), v, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
                     }
                     acc[n] = (int)(long)(Vector512.Sum(plus) - Vector512.Sum(minus)) - w.Bias[n];
                 }
             }
         }
+
+
 
         /// <summary>
         /// Batched product for several token vectors at once (prefill, or several sessions): each
