@@ -28,20 +28,24 @@ namespace MatMulFree.Runtime
 
         private string Source => _definition.ExternalWeights?.Path ?? "the weights file";
 
-        public float[] Embeddings()
+        /// <summary>The embeddings: the definition's array, or, when they were left in the weights
+        /// file as f32, that range of the file mapped in place (not decoded); other dtypes are widened.</summary>
+        public EmbeddingTable Embeddings()
         {
+            var a = _definition.Architecture;
             var range = _definition.ExternalEmbeddings;
             if (range == null)
             {
-                return _definition.Embeddings;
+                return EmbeddingTable.FromArray(_definition.Embeddings, a.Vocab, a.Hidden);
             }
-            var a = _definition.Architecture;
+            if (range.Dtype == "f32" && _file is MappedWeightsFile mapped)
+            {
+                return EmbeddingTable.MapFile(mapped.Path, range.Offset, a.Vocab, a.Hidden);
+            }
             var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
-            return ExternalModelWeights.ReadFloatTensor(File(), t, _definition.Name, Source);
+            return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, _definition.Name, Source), a.Vocab, a.Hidden);
         }
 
-        /// <param name="slot">The projection's place in its block (0-3 i/f/g/o, 4-5 gate/down,
-        /// 6 lm_head): buffers are shared only by the same projection of different blocks.</param>
         public BitLinearWeights Linear(BitLinearWeights w, int slot = 6)
         {
             var range = w.Weight.External;

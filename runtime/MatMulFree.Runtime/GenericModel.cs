@@ -16,7 +16,7 @@ namespace MatMulFree.Runtime
     public sealed class GenericModel : IBatchedModel, IDisposable
     {
         private readonly RowWorkers? _workers;
-        private readonly float[] _embeddings;
+        private readonly EmbeddingTable _embeddings;
         private readonly float[] _finalNorm;
         private readonly float[][] _attentionNorms;
         private readonly float[][] _mlpNorms;
@@ -91,7 +91,7 @@ namespace MatMulFree.Runtime
             StepContract.Validate(a, token, state, logits);
             var s = state.Scratch;
             var x = s.Residual.AsSpan();
-            _embeddings.AsSpan(token * a.Hidden, a.Hidden).CopyTo(x);
+            _embeddings.CopyRow(token, x);
             var normed = s.Normed.AsSpan();
             var mixed = s.Mixed.AsSpan();
             for (int l = 0; l < a.Layers; l++)
@@ -175,7 +175,7 @@ namespace MatMulFree.Runtime
             var mixed = b.Mixed.AsSpan(0, count * h);
             for (int t = 0; t < count; t++)
             {
-                _embeddings.AsSpan(tokens[t] * h, h).CopyTo(x.Slice(t * h, h));
+                _embeddings.CopyRow(tokens[t], x.Slice(t * h, h));
             }
             for (int l = 0; l < a.Layers; l++)
             {
@@ -213,6 +213,10 @@ namespace MatMulFree.Runtime
         private static void AddRows(Span<float> x, ReadOnlySpan<float> y, int length) => Residual.Add(x.Slice(0, length), y.Slice(0, length));
 
         /// <summary>Stops the row worker threads, if any.</summary>
-        public void Dispose() => _workers?.Dispose();
+        public void Dispose()
+        {
+            _workers?.Dispose();
+            _embeddings.Dispose();
+        }
     }
 }

@@ -29,6 +29,9 @@ namespace MatMulFree.Runtime
 
         public long Length { get; }
 
+        /// <summary>The file's path (what a model maps its embeddings from).</summary>
+        public string Path => _path;
+
         public static MappedWeightsFile Open(string path)
         {
             long length = new FileInfo(path).Length;
