@@ -69,8 +69,7 @@ namespace MatMulFree.Cli
                 }
                 string mode = parse.GetValue(weights)!;
                 bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
-                string weightsName = WeightsFileName(outPath);
-                string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, weightsName);
+                string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, WeightsFileName(outPath));
                 Write(model, outPath, external ? weightsPath : null);
 
                 // Read back what was written: the manifest, the weights file (size, SHA-256) and the
@@ -111,24 +110,11 @@ namespace MatMulFree.Cli
 
         private static TokenizerSpec ReadTokenizer(string path, Architecture a)
         {
-            string text;
-            try
+            if (!File.Exists(path))
             {
-                var info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    throw new CheckpointException($"{path}: no tokenizer.json (pass --tokenizer PATH; a Hugging Face tokenizer.json with a BPE model is needed)");
-                }
-                if (info.Length > HuggingFaceCheckpoint.MaxJsonBytes)
-                {
-                    throw new CheckpointException($"{path}: {info.Length:N0} bytes, more than the {HuggingFaceCheckpoint.MaxJsonBytes:N0} a tokenizer.json may have");
-                }
-                text = File.ReadAllText(path, new UTF8Encoding(false, true));
+                throw new CheckpointException($"{path}: no tokenizer.json (pass --tokenizer PATH; a Hugging Face tokenizer.json with a BPE model is needed)");
             }
-            catch (DecoderFallbackException)
-            {
-                throw new CheckpointException($"{path}: not UTF-8 text");
-            }
+            string text = HuggingFaceCheckpoint.ReadJsonFile(path);
             var spec = TokenizerJson.ReadSpec(text, path, out int bos, out int eos);
             if (bos != a.Bos || eos != a.Eos)
             {

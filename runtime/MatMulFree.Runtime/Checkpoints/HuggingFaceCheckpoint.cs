@@ -48,7 +48,7 @@ namespace MatMulFree.Runtime.Checkpoints
                 throw new CheckpointException($"{folder}: not a folder (expected a Hugging Face model folder with {ConfigFile} and {SingleFile})");
             }
             string configPath = Path.Combine(folder, ConfigFile);
-            var architecture = HuggingFaceConfig.Read(ReadSmallText(configPath), configPath);
+            var architecture = HuggingFaceConfig.Read(ReadJsonFile(configPath), configPath);
             var files = new List<SafetensorsFile>();
             var fileOf = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
             try
@@ -132,7 +132,7 @@ namespace MatMulFree.Runtime.Checkpoints
 
         private static void OpenShards(string folder, string indexPath, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileOf)
         {
-            string text = ReadSmallText(indexPath);
+            string text = ReadJsonFile(indexPath);
             var root = JsonReader.Parse(text, out var error);
             if (root == null)
             {
@@ -181,7 +181,9 @@ namespace MatMulFree.Runtime.Checkpoints
             }
         }
 
-        private static string ReadSmallText(string path)
+        /// <summary>A checkpoint's JSON file (config, index, tokenizer) as text: at most
+        /// <see cref="MaxJsonBytes"/>, UTF-8, each problem a <see cref="CheckpointException"/>.</summary>
+        public static string ReadJsonFile(string path)
         {
             try
             {

@@ -17,7 +17,7 @@ namespace MatMulFree.Runtime.Kernels
         public const int BlockColumns = 64;
 
         public PackedTernaryWeights(TernaryMatrix matrix)
-            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes(), owned: true)
+            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes())
         {
         }
 
@@ -26,14 +26,13 @@ namespace MatMulFree.Runtime.Kernels
         /// [row][block][plus, minus], as <see cref="Planes"/> documents.
         /// </summary>
         public PackedTernaryWeights(int rows, int columns, float beta, ReadOnlySpan<ulong> planes)
-            : this(rows, columns, beta, planes.ToArray(), owned: true)
+            : this(rows, columns, beta, planes.ToArray())
         {
         }
 
         /// <summary>Takes <paramref name="planes"/> as its own (no copy: a 370M model's planes are 85 MB).</summary>
-        private PackedTernaryWeights(int rows, int columns, float beta, ulong[] planes, bool owned)
+        private PackedTernaryWeights(int rows, int columns, float beta, ulong[] planes)
         {
-            _ = owned;
             Rows = rows;
             Columns = columns;
             Blocks = (columns + BlockColumns - 1) / BlockColumns;
