@@ -83,6 +83,17 @@ namespace MatMulFree.Cli.Bench
             var accBatch = new int[batch * rows];
             results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch,
                 Time(() => PackedTernaryKernel.BatchRows(packed[p++ % packed.Count], biasedBatch, batch, accBatch, 0, rows), minMilliseconds) / batch, streamUs));
+            if (SubsetSumBatchKernel.IsSupported)
+            {
+                // The prefill kernel: tables of the batch's subset sums, built per call (timed with it).
+                var subsetTables = new short[SubsetSumBatchKernel.TableLength(packed[0].Blocks)];
+                results.Add(new KernelResult(shape, rows, columns, "subset-sum tables, batch 16, 1 thread (per token)", packedBytes / batch, Time(() =>
+                {
+                    var w = packed[p++ % packed.Count];
+                    SubsetSumBatchKernel.BuildTables(biasedBatch, w.PaddedColumns, batch, subsetTables);
+                    SubsetSumBatchKernel.Rows(w, subsetTables, batch, accBatch, 0, rows);
+                }, minMilliseconds) / batch, streamUs));
+            }
             int b = 0;
             long signedBytes = bytesPerWeight[0].Data.LongLength;
             results.Add(new KernelResult(shape, rows, columns, "int8 weights, masks (Vector<T>)", signedBytes,
