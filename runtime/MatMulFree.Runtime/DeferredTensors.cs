@@ -29,7 +29,7 @@ namespace MatMulFree.Runtime
         private string Source => _definition.ExternalWeights?.Path ?? "the weights file";
 
         /// <summary>The embeddings: the definition's array, or, when they were left in the weights
-        /// file as f32, that range of the file mapped in place (not decoded); other dtypes are widened.</summary>
+        /// file as f32, read from the file one row per token (not decoded); other dtypes are widened.</summary>
         public EmbeddingTable Embeddings()
         {
             var a = _definition.Architecture;
@@ -40,7 +40,7 @@ namespace MatMulFree.Runtime
             }
             if (range.Dtype == "f32" && _file is MappedWeightsFile mapped)
             {
-                return EmbeddingTable.MapFile(mapped.Path, range.Offset, a.Vocab, a.Hidden);
+                return EmbeddingTable.FromFile(mapped.Path, range.Offset, a.Vocab, a.Hidden);
             }
             var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
             return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, _definition.Name, Source), a.Vocab, a.Hidden);

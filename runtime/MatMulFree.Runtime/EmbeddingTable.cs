@@ -1,42 +1,42 @@
 using System;
 using System.IO;
-using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace MatMulFree.Runtime
 {
     /// <summary>
     /// The token embeddings [vocab, hidden] a model copies one row of per token:
     /// a float32 array, or, for a manifest whose f32 embeddings are in an external
-    /// weights file, that range of the file mapped read-only and left there. Then
-    /// only the rows of tokens actually seen are ever paged in (the 370M model's
-    /// table is 125 MiB; a prompt touches a few hundred KiB of it). Mapped rows are
-    /// checked for non-finite values as they are copied; the file's SHA-256 and
-    /// the manifest's digest were checked when it was loaded.
+    /// weights file, that range of the file left on disk and read one row per
+    /// token (a positioned read of hidden * 4 bytes). The table is not held in
+    /// memory at all (the 370M model's is 125 MiB), and unlike a mapping, rows read
+    /// do not accumulate in the process's resident set. Rows are checked for
+    /// non-finite values as they are read; the file's SHA-256 and the manifest's
+    /// digest were checked when it was loaded.
     /// </summary>
-    public sealed unsafe class EmbeddingTable : IDisposable
+    public sealed class EmbeddingTable : IDisposable
     {
         private readonly float[]? _values;
-        private readonly MemoryMappedFile? _map;
-        private readonly MemoryMappedViewAccessor? _view;
-        private readonly float* _rows;
+        private readonly SafeFileHandle? _file;
+        private readonly long _offset;
         private readonly string _source;
 
-        private EmbeddingTable(int vocab, int hidden, float[]? values, MemoryMappedFile? map, MemoryMappedViewAccessor? view, float* rows, string source)
+        private EmbeddingTable(int vocab, int hidden, float[]? values, SafeFileHandle? file, long offset, string source)
         {
             Vocab = vocab;
             Hidden = hidden;
             _values = values;
-            _map = map;
-            _view = view;
-            _rows = rows;
+            _file = file;
+            _offset = offset;
             _source = source;
         }
 
         public int Vocab { get; }
         public int Hidden { get; }
 
-        /// <summary>True when the rows stay in the mapped file.</summary>
-        public bool IsMapped => _view != null;
+        /// <summary>True when the rows are read from the weights file as needed.</summary>
+        public bool IsOnDisk => _file != null;
 
         public static EmbeddingTable FromArray(float[] values, int vocab, int hidden)
         {
@@ -44,32 +44,18 @@ namespace MatMulFree.Runtime
             {
                 throw new ArgumentException($"{values.LongLength} values cannot be a [{vocab}, {hidden}] embedding table", nameof(values));
             }
-            return new EmbeddingTable(vocab, hidden, values, null, null, null, "");
+            return new EmbeddingTable(vocab, hidden, values, null, 0, "");
         }
 
-        /// <summary>Maps the little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>.</summary>
-        public static EmbeddingTable MapFile(string path, long offset, int vocab, int hidden)
+        /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row.</summary>
+        public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden)
         {
             if (!BitConverter.IsLittleEndian)
             {
                 throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
             }
-            long length = 4L * vocab * hidden;
-            var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            MemoryMappedViewAccessor? view = null;
-            try
-            {
-                view = map.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
-                byte* start = null;
-                view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-                return new EmbeddingTable(vocab, hidden, null, map, view, (float*)(start + view.PointerOffset), path);
-            }
-            catch
-            {
-                view?.Dispose();
-                map.Dispose();
-                throw;
-            }
+            var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+            return new EmbeddingTable(vocab, hidden, null, file, offset, path);
         }
 
         /// <summary>Copies token <paramref name="token"/>'s row (the caller has checked the id).</summary>
@@ -80,7 +66,18 @@ namespace MatMulFree.Runtime
                 _values.AsSpan(token * Hidden, Hidden).CopyTo(destination);
                 return;
             }
-            var row = new ReadOnlySpan<float>(_rows + (long)token * Hidden, Hidden);
+            var row = destination.Slice(0, Hidden);
+            var bytes = MemoryMarshal.AsBytes(row);
+            long at = _offset + 4L * token * Hidden;
+            for (int done = 0; done < bytes.Length;)
+            {
+                int read = RandomAccess.Read(_file!, bytes.Slice(done), at + done);
+                if (read <= 0)
+                {
+                    throw new InvalidDataException($"{_source}: the embedding of token {token} is cut short (the file changed after it was checked)");
+                }
+                done += read;
+            }
             foreach (float f in row)
             {
                 if (!float.IsFinite(f))
@@ -88,17 +85,8 @@ namespace MatMulFree.Runtime
                     throw new InvalidDataException($"{_source}: the embedding of token {token} holds {f}");
                 }
             }
-            row.CopyTo(destination);
         }
 
-        public void Dispose()
-        {
-            if (_view != null)
-            {
-                _view.SafeMemoryMappedViewHandle.ReleasePointer();
-                _view.Dispose();
-            }
-            _map?.Dispose();
-        }
+        public void Dispose() => _file?.Dispose();
     }
 }
