@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Every 370M-model figure of docs/performance.md ("The 370M-shaped model"), in one run:
+# a random Hugging Face checkpoint with the exact MMfreeLM-370M shapes (PyTorch reference),
+# `mmf convert` (time and peak memory), `mmf bench` (decode, prefill with both batched
+# kernels), `mmf generate` (peak memory), and the model compiled in by the source
+# generator with its weights file embedded, run under the JIT and as NativeAOT
+# executables for three instruction sets.
+#   tools/bench-370m/bench-370m.sh [WORK_DIR]      (default /tmp/m370; needs python3-torch)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="${1:-/tmp/m370}"
+mkdir -p "$work"
+mmf="dotnet $root/runtime/MatMulFree.Cli/bin/Release/net10.0/mmf.dll"
+dotnet build "$root/runtime/MatMulFree.Cli" -c Release -v q -nologo > /dev/null
+
+if [ ! -f "$work/hf/config.json" ]; then
+    /usr/bin/python3 "$root/tools/reference/reference.py" hf-checkpoint --layers 24 --hidden 1024 --intermediate 2816 \
+        --vocab 32000 --dtype bf16 --shards 2 --seed 370 --out "$work/hf"
+fi
+manifest="$work/mmfreelm-370m-random.mmf.json"
+echo "== mmf convert"
+/usr/bin/time -f "convert: %e s, peak %M KiB" $mmf convert "$work/hf" -o "$manifest" --name mmfreelm-370m-random 2>&1 | grep -v '^converting'
+echo "== mmf bench (prefill: subset-sum kernel, then the select-and-sum kernel)"
+$mmf bench --model "$manifest" --shapes none --steps 256 --model-kernels packed
+$mmf bench --model "$manifest" --shapes none --steps 256 --model-kernels packed --prefill-kernel rows | tail -3
+echo "== mmf generate"
+/usr/bin/time -f "generate: peak %M KiB" $mmf generate "$manifest" --prompt "Hello world" --max-tokens 64 > /dev/null
+
+echo "== generated model"
+app="$(mktemp -d)"
+cp "$manifest" "$work/mmfreelm-370m-random.mmfw" "$root/tools/bench-370m/Program.cs" "$app/"
+cat > "$app/Bench370M.csproj" <<PROJ
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+    <AssemblyName>bench370m</AssemblyName><InvariantGlobalization>true</InvariantGlobalization></PropertyGroup>
+  <PropertyGroup Condition="'\$(PublishAot)' == 'true'"><TargetFramework>net9.0</TargetFramework></PropertyGroup>
+  <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.props" />
+  <ItemGroup>
+    <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />
+    <ProjectReference Include="$root/generator/MatMulFree.Generator/MatMulFree.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <ProjectReference Include="$root/generator/MatMulFree.Compiler/MatMulFree.Compiler.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <MatMulFreeModel Include="mmfreelm-370m-random.mmf.json" />
+  </ItemGroup>
+  <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.targets" />
+</Project>
+PROJ
+/usr/bin/time -f "build: %e s, peak %M KiB" dotnet build "$app" -c Release -v q -nologo -p:UseSharedCompilation=false > /dev/null
+echo "-- JIT"
+dotnet "$app/bin/Release/net10.0/bench370m.dll"
+for isa in "" x86-x64-v3 x86-x64-v4; do
+    echo "-- NativeAOT ${isa:-(x64 baseline)}"
+    out="$app/aot-${isa:-baseline}"
+    /usr/bin/time -f "publish: %e s" dotnet publish "$app" -c Release -r linux-x64 -p:PublishAot=true ${isa:+-p:IlcInstructionSet=$isa} -o "$out" -v q -nologo > /dev/null
+    ls -l "$out/bench370m" | awk '{print "executable: " $5 " bytes"}'
+    (cd "$(mktemp -d)" && "$out/bench370m")
+done
