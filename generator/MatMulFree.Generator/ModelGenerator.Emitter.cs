@@ -322,15 +322,16 @@ namespace MatMulFree.Generator
                 {
                     w.Doc("remarks",
                         $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
-                        $"{total:N0} weights as 2-bit bit planes, built from bytes {t.External.Offset:N0} to {t.External.Offset + t.External.Length:N0} of the weights file;",
-                        "the runtime's packed kernel sums the selected activations with additions only.");
+                        $"{total:N0} weights as 2-bit pair codes, built from bytes {t.External.Offset:N0} to {t.External.Offset + t.External.Length:N0} of the weights file;",
+                        "the runtime's packed kernel looks up each pair's partial sum in tables built with additions from the activations.");
                 }
                 else
                 {
                     w.Doc("remarks",
                         $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
-                        $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit bit planes",
-                        $"({((long)t.Rows * ((t.Columns + 63) / 64) * 16):N0} bytes of constant data); the runtime's packed kernel sums the selected activations with additions only.");
+                        $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit pair codes",
+                        $"({(long)(t.Rows + 63) / 64 * 64 * TernaryMatrix.PairCodeGroups(t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
+                        "in tables built with additions from the activations.");
                 }
                 w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
                 w.Line("Span<sbyte> q = scratch.Quantized;");
@@ -353,20 +354,20 @@ namespace MatMulFree.Generator
                     w.Line();
                     return;
                 }
-                var planes = t.ToBitPlanes();
-                w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Planes.");
-                w.Line($"private static readonly ParallelPackedProduct {name}Product = new ParallelPackedProduct(new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Planes));");
+                var codes = t.ToPairCodes();
+                w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Codes.");
+                w.Line($"private static readonly ParallelPackedProduct {name}Product = new ParallelPackedProduct(new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Codes));");
                 w.Line();
-                w.Doc("summary", $"{weights.Name}: per row and block of 64 input columns, the mask of +1 weights, then the mask of -1 weights.");
-                w.Line($"private static ReadOnlySpan<ulong> {name}Planes => new ulong[]");
+                w.Doc("summary", $"{weights.Name}: per block of 64 rows, group of 4 input columns and row, the code of the group's first pair of weights | that of its second pair << 4; a pair (t0, t1) is coded (t0 + 1) + 3 (t1 + 1).");
+                w.Line($"private static ReadOnlySpan<byte> {name}Codes => new byte[]");
                 w.Line("{");
                 var sb = new StringBuilder();
-                for (int k = 0; k < planes.Length; k += 4)
+                for (int k = 0; k < codes.Length; k += 16)
                 {
                     sb.Clear().Append("    ");
-                    for (int j = k; j < Math.Min(planes.Length, k + 4); j++)
+                    for (int j = k; j < Math.Min(codes.Length, k + 16); j++)
                     {
-                        sb.Append("0x").Append(planes[j].ToString("X16", C)).Append("UL,").Append(j + 1 < Math.Min(planes.Length, k + 4) ? " " : "");
+                        sb.Append("0x").Append(codes[j].ToString("X2", C)).Append(',').Append(j + 1 < Math.Min(codes.Length, k + 16) ? " " : "");
                     }
                     w.Line(sb.ToString());
                 }

@@ -31,18 +31,12 @@ namespace MatMulFree.Cli
                 DefaultValueFactory = _ => "all",
             };
             modelKernels.AcceptOnlyFromAmong("all", "packed");
-            var prefillKernel = new Option<string>("--prefill-kernel")
-            {
-                Description = "Batched kernel of the models' prefill: subset (subset-sum tables, the default where AVX2 is present) or rows (one select-and-sum per token), to compare them.",
-                DefaultValueFactory = _ => "subset",
-            };
-            prefillKernel.AcceptOnlyFromAmong("subset", "rows");
             var csv = new Option<string>("--csv") { Description = "Write the kernel table as CSV here." };
             var json = new Option<string>("--json") { Description = "Write all results as JSON here." };
             var svg = new Option<string>("--svg") { Description = "Write a chart (GB/s of weight bytes per shape and kernel) here." };
             var command = new Command("bench", "Benchmark ternary kernels and model decode speed; prints tables.")
             {
-                shapes, models, steps, threads, minTime, modelKernels, prefillKernel, csv, json, svg,
+                shapes, models, steps, threads, minTime, modelKernels, csv, json, svg,
             };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
@@ -50,10 +44,6 @@ namespace MatMulFree.Cli
                 if (t < 1 || t > 256)
                 {
                     throw new UsageException($"--threads must be 1 to 256, got {t}");
-                }
-                if (parse.GetValue(prefillKernel) == "rows")
-                {
-                    AppContext.SetSwitch(BatchScratch.DisableSubsetSumSwitch, true);
                 }
                 string shapeList = parse.GetValue(shapes)!;
                 var parsed = shapeList == "none" ? new List<(int, int)>() : ParseShapes(shapeList);

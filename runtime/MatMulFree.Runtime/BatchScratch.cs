@@ -26,20 +26,15 @@ namespace MatMulFree.Runtime
             Scales = new float[capacity];
             int width = System.Math.Max(System.Math.Max(h, 2 * i), a.Vocab);
             Accumulators = new int[capacity * width];
-            Biased = new byte[capacity * TernaryKernel.PaddedColumns(System.Math.Max(h, i))];
-            int blocks = (System.Math.Max(h, i) + Kernels.PackedTernaryWeights.BlockColumns - 1) / Kernels.PackedTernaryWeights.BlockColumns;
-            Tables = Kernels.SubsetSumBatchKernel.IsSupported && capacity <= Kernels.SubsetSumBatchKernel.Lanes
-                && !(System.AppContext.TryGetSwitch(DisableSubsetSumSwitch, out bool off) && off)
-                ? new short[Kernels.SubsetSumBatchKernel.TableLength(blocks)]
-                : null;
+            TableStride = PairSumTables.LengthForColumns(System.Math.Max(h, i));
+            Tables = new byte[capacity * TableStride];
         }
 
-        /// <summary>AppContext switch that keeps batched products on PackedTernaryKernel.BatchRows
-        /// (for measuring one against the other).</summary>
-        public const string DisableSubsetSumSwitch = "MatMulFree.DisableSubsetSumKernel";
+        /// <summary>Each vector's lookup tables of the packed kernel (<see cref="PairSumTables"/>), at a stride of <see cref="TableStride"/>.</summary>
+        public byte[] Tables { get; }
 
-        /// <summary>The subset-sum tables of the batched kernel (AVX2 machines; null elsewhere).</summary>
-        public short[]? Tables { get; }
+        /// <summary>Bytes of tables per vector: enough for the widest layer input.</summary>
+        public int TableStride { get; }
 
         public int Capacity { get; }
         public float[] Residual { get; }
@@ -53,6 +48,5 @@ namespace MatMulFree.Runtime
         public float[] InverseRms { get; }
         public float[] Scales { get; }
         public int[] Accumulators { get; }
-        public byte[] Biased { get; }
     }
 }

@@ -24,7 +24,7 @@ namespace MatMulFree.Runtime
             Glu = new float[a.Intermediate];
             Accumulators = new int[width];
             Quantized = new sbyte[TernaryKernel.PaddedColumns(System.Math.Max(h, a.Intermediate))];
-            Biased = new byte[Quantized.Length];
+            Tables = new byte[PairSumTables.LengthForColumns(System.Math.Max(h, a.Intermediate))];
         }
 
         /// <summary>x, the residual stream.</summary>
@@ -45,8 +45,8 @@ namespace MatMulFree.Runtime
         public float[] Glu { get; }
         public int[] Accumulators { get; }
         public sbyte[] Quantized { get; }
-        /// <summary>q + 128 as unsigned bytes, for the packed kernel's byte sums.</summary>
-        public byte[] Biased { get; }
+        /// <summary>The packed kernel's lookup tables of the current activations (<see cref="PairSumTables"/>).</summary>
+        public byte[] Tables { get; }
 
         /// <summary>Threads for the large packed layers of a generated model (null: the calling
         /// thread only). The generic runtime uses the pool given to <see cref="GenericModel"/>.</summary>
@@ -58,6 +58,6 @@ namespace MatMulFree.Runtime
 
         public long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length
-                  + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Biased.Length;
+                  + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Tables.Length;
     }
 }

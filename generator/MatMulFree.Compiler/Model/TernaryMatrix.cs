@@ -77,34 +77,51 @@ namespace MatMulFree.Compiler.Model
             return result;
         }
 
+        /// <summary>Rows per block of the pair-code layout (one byte lane per row in a 512-bit vector).</summary>
+        public const int PairCodeBlockRows = 64;
+
+        /// <summary>The code of a pair of zero weights: (0 + 1) + 3 * (0 + 1).</summary>
+        public const byte ZeroPairCode = 4;
+
+        /// <summary>Groups of 4 columns in the pair-code layout: rounded up to an even count, so that
+        /// kernels can sum two groups in one byte before widening.</summary>
+        public static int PairCodeGroups(int columns) => 2 * ((columns + 7) / 8);
+
         /// <summary>
-        /// The matrix as bit planes: for each row and each block of 64 columns, a mask of
-        /// the +1 weights then a mask of the -1 weights. Within a block, column c is bit
-        /// <see cref="PlaneBit"/>(c) = 8 * (c % 8) + c / 8 (the 8 x 8 bit transpose), so that a
-        /// broadcast mask tested against one constant gives every byte lane its own bit
-        /// without a byte shuffle. The layout of the packed kernel
-        /// (MatMulFree.Runtime.Kernels.PackedTernaryWeights).
+        /// The matrix as pair codes, the layout of the packed kernel
+        /// (MatMulFree.Runtime.Kernels.PackedTernaryWeights): for each block of 64 rows, each
+        /// group of 4 columns and each row of the block, one byte whose low nibble codes
+        /// columns 4g and 4g + 1 and whose high nibble codes 4g + 2 and 4g + 3, a pair
+        /// (t0, t1) as (t0 + 1) + 3 (t1 + 1), 0..8. Bytes run [row block][group][row], so
+        /// that one vector load holds the same group of consecutive rows; rows and columns
+        /// past the matrix hold zero weights. 2 bits per weight, like 2-bit trits.
         /// </summary>
-        public ulong[] ToBitPlanes()
+        public byte[] ToPairCodes()
         {
-            int blocks = (Columns + 63) / 64;
-            var planes = new ulong[(long)Rows * blocks * 2];
+            int groups = PairCodeGroups(Columns);
+            int blocks = (Rows + PairCodeBlockRows - 1) / PairCodeBlockRows;
+            var codes = new byte[(long)blocks * groups * PairCodeBlockRows];
+            for (long i = 0; i < codes.LongLength; i++)
+            {
+                codes[i] = ZeroPairCode | ZeroPairCode << 4;
+            }
             for (int n = 0; n < Rows; n++)
             {
-                for (int k = 0; k < Columns; k++)
+                long rowBase = (long)(n / PairCodeBlockRows) * groups * PairCodeBlockRows + n % PairCodeBlockRows;
+                for (int g = 0; g * 4 < Columns; g++)
                 {
-                    int t = this[n, k];
-                    if (t != 0)
+                    int code = 0;
+                    for (int j = 0; j < 4; j++)
                     {
-                        planes[((long)n * blocks + k / 64) * 2 + (t > 0 ? 0 : 1)] |= 1UL << PlaneBit(k % 64);
+                        int k = 4 * g + j;
+                        int digit = (k < Columns ? this[n, k] : 0) + 1;
+                        code += digit * (j % 2 == 0 ? 1 : 3) << (j < 2 ? 0 : 4);
                     }
+                    codes[rowBase + (long)g * PairCodeBlockRows] = (byte)code;
                 }
             }
-            return planes;
+            return codes;
         }
-
-        /// <summary>The bit of a 64-column block's plane that holds column <paramref name="column"/> (0..63); its own inverse.</summary>
-        public static int PlaneBit(int column) => 8 * (column & 7) + (column >> 3);
 
         /// <summary>How many weights are not zero: the additions a naive kernel makes.</summary>
         public long CountNonZero()

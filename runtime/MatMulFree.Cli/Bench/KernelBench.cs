@@ -38,7 +38,7 @@ namespace MatMulFree.Cli.Bench
             var bytesPerWeight = Copies(new TernaryWeights(matrix), m => m.Data.LongLength, () => new TernaryWeights(matrix));
             var q = new sbyte[TernaryKernel.PaddedColumns(columns)];
             for (int k = 0; k < columns; k++) q[k] = (sbyte)random.Next(-127, 128);
-            var biased = new byte[q.Length];
+            var tables = new byte[PairSumTables.Length(TernaryMatrix.PairCodeGroups(columns))];
             var acc = new int[rows];
             long packedBytes = packed[0].WeightBytes;
 
@@ -57,43 +57,33 @@ namespace MatMulFree.Cli.Bench
             var results = new List<KernelResult> { new KernelResult(shape, rows, columns, "stream read (bound)", packedBytes, streamUs, streamUs) };
             int p = 0;
             results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, 1 thread ({PackedTernaryKernel.Best})", packedBytes,
-                Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, biased, acc), minMilliseconds), streamUs));
+                Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, tables, acc), minMilliseconds), streamUs));
             if (workers != null && workers.Threads > 1)
             {
-                var work = new PackedProductBenchWork { Biased = biased, Accumulators = acc };
+                var work = new PackedProductBenchWork { Tables = tables, Accumulators = acc };
                 results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, {threads} threads", packedBytes, Time(() =>
                 {
                     work.Weights = packed[p++ % packed.Count];
-                    PackedTernaryKernel.Bias(q.AsSpan(0, work.Weights.PaddedColumns), biased);
-                    workers.Run(work, rows);
+                    PairSumTables.Build(q, work.Weights.Groups, tables);
+                    workers.Run(work, rows, PackedTernaryWeights.BlockRows);
                 }, minMilliseconds), streamUs));
             }
-            if (LutTernaryKernel.IsSupported)
-            {
-                var lut = Copies(new LutTernaryWeights(matrix), m => m.WeightBytes, () => new LutTernaryWeights(matrix));
-                var tables = new byte[lut[0].Groups * 32];
-                int l = 0;
-                results.Add(new KernelResult(shape, rows, columns, "lookup tables 2-bit, 1 thread (AVX-512)", lut[0].WeightBytes,
-                    Time(() => LutTernaryKernel.Product(lut[l++ % lut.Count], q, tables, acc), minMilliseconds), streamUs));
-            }
-            // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per token.
+            // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per
+            // token, the tables of the 16 vectors built in each call.
             const int batch = 16;
-            var biasedBatch = new byte[batch * packed[0].PaddedColumns];
-            random.NextBytes(biasedBatch);
+            var batchQ = new sbyte[batch * q.Length];
+            for (int k = 0; k < batchQ.Length; k++) batchQ[k] = (sbyte)random.Next(-128, 128);
+            var batchTables = new byte[batch * tables.Length];
             var accBatch = new int[batch * rows];
-            results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch,
-                Time(() => PackedTernaryKernel.BatchRows(packed[p++ % packed.Count], biasedBatch, batch, accBatch, 0, rows), minMilliseconds) / batch, streamUs));
-            if (SubsetSumBatchKernel.IsSupported)
+            results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch, Time(() =>
             {
-                // The prefill kernel: tables of the batch's subset sums, built per call (timed with it).
-                var subsetTables = new short[SubsetSumBatchKernel.TableLength(packed[0].Blocks)];
-                results.Add(new KernelResult(shape, rows, columns, "subset-sum tables, batch 16, 1 thread (per token)", packedBytes / batch, Time(() =>
+                var w = packed[p++ % packed.Count];
+                for (int v = 0; v < batch; v++)
                 {
-                    var w = packed[p++ % packed.Count];
-                    SubsetSumBatchKernel.BuildTables(biasedBatch, w.PaddedColumns, batch, subsetTables);
-                    SubsetSumBatchKernel.Rows(w, subsetTables, batch, accBatch, 0, rows);
-                }, minMilliseconds) / batch, streamUs));
-            }
+                    PairSumTables.Build(batchQ.AsSpan(v * q.Length, q.Length), w.Groups, batchTables.AsSpan(v * tables.Length, tables.Length));
+                }
+                PackedTernaryKernel.BatchRows(w, batchTables, tables.Length, batch, accBatch, 0, rows);
+            }, minMilliseconds) / batch, streamUs));
             int b = 0;
             long signedBytes = bytesPerWeight[0].Data.LongLength;
             results.Add(new KernelResult(shape, rows, columns, "int8 weights, masks (Vector<T>)", signedBytes,
@@ -108,11 +98,11 @@ namespace MatMulFree.Cli.Bench
         private sealed class PackedProductBenchWork : IRowWork
         {
             public PackedTernaryWeights Weights = null!;
-            public byte[] Biased = Array.Empty<byte>();
+            public byte[] Tables = Array.Empty<byte>();
             public int[] Accumulators = Array.Empty<int>();
             private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
 
-            public void Execute(int start, int count) => PackedTernaryKernel.BiasedRows(_path, Weights, Biased, Accumulators, start, count);
+            public void Execute(int start, int count) => PackedTernaryKernel.TableRows(_path, Weights, Tables, Accumulators, start, count);
         }
 
         private static List<T> Copies<T>(T first, Func<T, long> bytes, Func<T> make)

@@ -1,7 +1,5 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,18 +15,29 @@ namespace MatMulFree.Runtime.Kernels
     }
 
     /// <summary>
-    /// acc[n] = sum_k t[n,k] * q[k] over <see cref="PackedTernaryWeights"/>, with
-    /// additions only. The activations are biased once to unsigned bytes
-    /// u = q + 128. For each row and 64-column block, each bit plane is expanded
-    /// in registers to a byte mask (broadcast and one bit test: the planes are stored
-    /// bit-transposed so that no byte shuffle is needed), the masked
-    /// u are summed by SAD against zero (vpsadbw: absolute differences and
-    /// additions), plus-plane sums are added and minus-plane sums subtracted, and
-    /// the per-row bias 128 * (plus - minus) is removed at the end. Exact integer
-    /// results, identical on every path (tested against the scalar reference).
+    /// acc[n] = sum_k t[n,k] * q[k] over <see cref="PackedTernaryWeights"/> by table lookups,
+    /// exact. Once per activation vector, <see cref="PairSumTables"/> holds for every pair
+    /// of columns the 9 possible partial sums of its two biased activations, per nibble.
+    /// Then, for a vector of consecutive rows (64 with AVX-512, 32 with AVX2, 16 with
+    /// Vector128) and two groups of 4 columns, one load brings their code bytes, and eight
+    /// byte shuffles fetch the rows' partial sums from the tables of the 4 pairs and 2
+    /// nibble levels. The low-nibble sums of both groups are added in bytes (at most
+    /// 4 x 60 = 240), as are the high-nibble sums; each byte vector is added to 16-bit
+    /// accumulators as words (even rows in the low byte, carries and all) and, shifted
+    /// right by 8, to a second accumulator (the odd rows): the even rows' sums come back as
+    /// the difference. Words are flushed to 32 bits every 256 pairs of groups, before they
+    /// could overflow; a row's sum is low + 16 high minus the tables' offsets and the
+    /// activations' bias (<see cref="PackedTernaryWeights.Bias"/>). Additions, subtractions,
+    /// shifts, masks and lookups only; every path returns the same integers (tested
+    /// against the scalar reference).
     /// </summary>
     public static class PackedTernaryKernel
     {
+        private const int BlockRows = PackedTernaryWeights.BlockRows;
+
+        /// <summary>Pairs of groups whose byte sums (at most 240 each) 16-bit words hold exactly.</summary>
+        private const int FlushPairs = 256;
+
         public static PackedKernelPath Best =>
             Avx512BW.IsSupported ? PackedKernelPath.Avx512
             : Avx2.IsSupported ? PackedKernelPath.Avx2
@@ -43,34 +52,15 @@ namespace MatMulFree.Runtime.Kernels
             _ => true,
         };
 
-        /// <summary>Writes u = q + 128 (as bytes) for the kernels; <paramref name="biased"/> has
-        /// <see cref="PackedTernaryWeights.PaddedColumns"/> bytes or more.</summary>
-        public static void Bias(ReadOnlySpan<sbyte> q, Span<byte> biased)
-        {
-            var src = MemoryMarshal.AsBytes(q);
-            int k = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                var flip = Vector256.Create((byte)0x80);
-                for (; k + 32 <= src.Length; k += 32)
-                {
-                    (Vector256.Create(src.Slice(k, 32)) ^ flip).CopyTo(biased.Slice(k, 32));
-                }
-            }
-            for (; k < src.Length; k++)
-            {
-                biased[k] = (byte)(src[k] ^ 0x80);
-            }
-        }
-
-        /// <summary>The product on the best path; q padded to <see cref="PackedTernaryWeights.PaddedColumns"/>.</summary>
-        public static void Product(PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> biased, Span<int> acc) =>
-            Product(Best, w, q, biased, acc, 0, w.Rows);
+        /// <summary>The product on the best path; q has at least <see cref="PackedTernaryWeights.PaddedColumns"/>
+        /// entries, <paramref name="tables"/> at least <see cref="PairSumTables.Length"/>(Groups) bytes.</summary>
+        public static void Product(PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> tables, Span<int> acc) =>
+            Product(Best, w, q, tables, acc, 0, w.Rows);
 
         /// <summary>Rows [start, start + count) on the given path (a path the CPU lacks throws).</summary>
-        public static void Product(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> biased, Span<int> acc, int start, int count)
+        public static void Product(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> tables, Span<int> acc, int start, int count)
         {
-            if (q.Length < w.PaddedColumns || biased.Length < w.PaddedColumns || acc.Length < start + count || start < 0 || start + count > w.Rows)
+            if (q.Length < w.PaddedColumns || tables.Length < PairSumTables.Length(w.Groups) || acc.Length < start + count || start < 0 || start + count > w.Rows)
             {
                 throw new ArgumentException("buffers too short for this matrix");
             }
@@ -83,238 +73,237 @@ namespace MatMulFree.Runtime.Kernels
                 Scalar(w, q, acc, start, count);
                 return;
             }
-            Bias(q.Slice(0, w.PaddedColumns), biased);
-            BiasedRows(path, w, biased, acc, start, count);
+            PairSumTables.Build(q, w.Groups, tables);
+            TableRows(path, w, tables, acc, start, count);
         }
 
-        /// <summary>Rows [start, start + count) from activations already biased by <see cref="Bias"/>
-        /// (what row-parallel callers use: bias once, then split the rows).</summary>
-        public static void BiasedRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
+        /// <summary>Rows [start, start + count) from tables already built by <see cref="PairSumTables.Build"/>
+        /// (what row-parallel callers use: build once, then split the rows).</summary>
+        public static unsafe void TableRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, Span<int> acc, int start, int count)
         {
-            switch (path)
+            if (path == PackedKernelPath.Scalar)
             {
-                case PackedKernelPath.Avx512:
-                    Avx512Rows(w, biased, acc, start, count);
-                    return;
-                case PackedKernelPath.Avx2:
-                    Avx2Rows(w, biased, acc, start, count);
-                    return;
-                case PackedKernelPath.Vector128:
-                    Vector128Rows(w, biased, acc, start, count);
-                    return;
-                default:
-                    throw new ArgumentException("the scalar path reads q, not biased bytes", nameof(path));
+                throw new ArgumentException("the scalar path reads q, not tables", nameof(path));
+            }
+            if (tables.Length < PairSumTables.Length(w.Groups) || acc.Length < start + count || start < 0 || start + count > w.Rows)
+            {
+                throw new ArgumentException("buffers too short for this matrix");
+            }
+            int* sums = stackalloc int[BlockRows];
+            fixed (byte* codes = w.Codes)
+            fixed (byte* t = tables)
+            {
+                for (int block = start / BlockRows; block * BlockRows < start + count; block++)
+                {
+                    Block(path, codes + (long)block * w.Groups * BlockRows, t, w.Groups, sums);
+                    Store(w, block, sums, acc, start, count);
+                }
             }
         }
 
-        /// <summary>The reference: walk the set bits, add or subtract q.</summary>
+        /// <summary>Writes the rows of <paramref name="block"/> that fall in [start, start + count).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Store(PackedTernaryWeights w, int block, int* sums, Span<int> acc, int start, int count)
+        {
+            int first = Math.Max(start, block * BlockRows);
+            int end = Math.Min(start + count, (block + 1) * BlockRows);
+            for (int n = first; n < end; n++)
+            {
+                acc[n] = sums[n - block * BlockRows] - w.Bias[n];
+            }
+        }
+
+        /// <summary>The raw sums (low + 16 high) of one block of 64 rows.</summary>
+        private static unsafe void Block(PackedKernelPath path, byte* codes, byte* tables, int groups, int* sums)
+        {
+            for (int r = 0; r < BlockRows; r++) sums[r] = 0;
+            switch (path)
+            {
+                case PackedKernelPath.Avx512:
+                    Avx512Block(codes, tables, groups, sums);
+                    return;
+                case PackedKernelPath.Avx2:
+                    Avx2Rows(codes, tables, groups, sums);
+                    Avx2Rows(codes + 32, tables, groups, sums + 32);
+                    return;
+                default:
+                    for (int part = 0; part < 4; part++)
+                    {
+                        Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part);
+                    }
+                    return;
+            }
+        }
+
+        /// <summary>The reference: decode each code, add or subtract q.</summary>
         public static void Scalar(PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<int> acc, int start, int count)
         {
             for (int n = start; n < start + count; n++)
             {
                 int sum = 0;
-                for (int b = 0; b < w.Blocks; b++)
+                long at = (long)(n / BlockRows) * w.Groups * BlockRows + n % BlockRows;
+                for (int g = 0; g < w.Groups; g++, at += BlockRows)
                 {
-                    long at = ((long)n * w.Blocks + b) * 2;
-                    for (ulong plus = w.Planes[at]; plus != 0; plus &= plus - 1)
+                    int code = w.Codes[at];
+                    for (int pair = 0; pair < 2; pair++)
                     {
-                        sum += q[b * 64 + Column(BitOperations.TrailingZeroCount(plus))];
-                    }
-                    for (ulong minus = w.Planes[at + 1]; minus != 0; minus &= minus - 1)
-                    {
-                        sum -= q[b * 64 + Column(BitOperations.TrailingZeroCount(minus))];
+                        int p = pair == 0 ? code & 0x0F : code >> 4;
+                        int k = 4 * g + 2 * pair;
+                        sum = Apply(p % 3 - 1, q[k], Apply(p / 3 - 1, q[k + 1], sum));
                     }
                 }
                 acc[n] = sum;
             }
         }
 
-        /// <summary>The column (0..63) a plane bit holds: the 8 x 8 bit transpose is its own inverse.</summary>
-        private static int Column(int bit) => 8 * (bit & 7) + (bit >> 3);
+        private static int Apply(int t, int q, int sum) => t > 0 ? sum + q : t < 0 ? sum - q : sum;
 
-        // A mask broadcast to every qword puts plane byte c % 8 in byte lane c; column c's bit in
-        // that byte is c / 8 (the transposed layout), so one constant selects every lane's bit.
-        private static readonly Vector512<byte> LaneBit512 = Vector512.Create(
-            0x0101010101010101UL, 0x0202020202020202UL, 0x0404040404040404UL, 0x0808080808080808UL,
-            0x1010101010101010UL, 0x2020202020202020UL, 0x4040404040404040UL, 0x8080808080808080UL).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Expand512(ulong mask) => Expand512(mask, LaneBit512);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Expand512(ulong mask, Vector512<byte> laneBit) =>
-            ~Vector512.Equals(Vector512.Create(mask).AsByte() & laneBit, Vector512<byte>.Zero);
-
-        private static unsafe void Avx512Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
+        /// <summary>Adds words of even-row and odd-row sums, low and high nibble, into 32-bit row sums.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static unsafe void Flush(ushort* low, ushort* lowOdd, ushort* high, ushort* highOdd, int words, int* sums)
         {
-            // The block count and the lane-bit constant are locals so that the JIT keeps them in
-            // registers (it reloads a static or a property every iteration); the zero vector stays
-            // Vector512<byte>.Zero, the form the JIT turns into a k-mask test and a masked move.
-            var laneBit = LaneBit512;
-            int blocks = w.Blocks;
-            fixed (ulong* planes = w.Planes)
-            fixed (byte* u = biased)
+            for (int i = 0; i < words; i++)
             {
-                for (int n = start; n < start + count; n++)
-                {
-                    ulong* p = planes + (long)n * blocks * 2;
-                    ulong* end = p + 2L * blocks;
-                    byte* x = u;
-                    var plus = Vector512<ulong>.Zero;
-                    var minus = Vector512<ulong>.Zero;
-                    for (; p < end; p += 2, x += 64)
-                    {
-                        var v = Vector512.Load(x);
-                        // ConditionalSelect directly on a compare result becomes a zero-masking move (k register);
-                        // through a local it would be materialized as a vector.
-                        plus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[0], laneBit), v, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
-                        minus += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(Expand512(p[1], laneBit), v, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
-                    }
-                    acc[n] = (int)(long)(Vector512.Sum(plus) - Vector512.Sum(minus)) - w.Bias[n];
-                }
+                // The word accumulator holds sum(odd) * 256 + sum(even) modulo 2^16; sum(even) < 2^16.
+                int evenLow = (ushort)(low[i] - (lowOdd[i] << 8));
+                int evenHigh = (ushort)(high[i] - (highOdd[i] << 8));
+                sums[2 * i] += evenLow + (evenHigh << 4);
+                sums[2 * i + 1] += lowOdd[i] + (highOdd[i] << 4);
             }
         }
 
+        private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums)
+        {
+            var nibble = Vector512.Create((byte)0x0F);
+            ushort* spill = stackalloc ushort[4 * 32];
+            int pairs = groups / 2;
+            byte* c = codes;
+            for (int done = 0; done < pairs; done += FlushPairs)
+            {
+                int end = Math.Min(pairs, done + FlushPairs);
+                var low = Vector512<ushort>.Zero; var lowOdd = Vector512<ushort>.Zero;
+                var high = Vector512<ushort>.Zero; var highOdd = Vector512<ushort>.Zero;
+                byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
+                for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
+                {
+                    var first = Vector512.Load(c);
+                    var second = Vector512.Load(c + BlockRows);
+                    var f0 = first & nibble; var f1 = Avx512BW.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
+                    var s0 = second & nibble; var s1 = Avx512BW.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
+                    var l = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t)).AsByte(), f0)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 32)).AsByte(), f1)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 64)).AsByte(), s0)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 96)).AsByte(), s1);
+                    var h = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 16)).AsByte(), f0)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 48)).AsByte(), f1)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 80)).AsByte(), s0)
+                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 112)).AsByte(), s1);
+                    low += l.AsUInt16(); lowOdd += Avx512BW.ShiftRightLogical(l.AsUInt16(), 8);
+                    high += h.AsUInt16(); highOdd += Avx512BW.ShiftRightLogical(h.AsUInt16(), 8);
+                }
+                low.Store(spill); lowOdd.Store(spill + 32); high.Store(spill + 64); highOdd.Store(spill + 96);
+                Flush(spill, spill + 32, spill + 64, spill + 96, 32, sums);
+            }
+        }
 
+        /// <summary>32 rows of a block (codes at the block's row offset), AVX2.</summary>
+        private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums)
+        {
+            var nibble = Vector256.Create((byte)0x0F);
+            ushort* spill = stackalloc ushort[4 * 16];
+            int pairs = groups / 2;
+            byte* c = codes;
+            for (int done = 0; done < pairs; done += FlushPairs)
+            {
+                int end = Math.Min(pairs, done + FlushPairs);
+                var low = Vector256<ushort>.Zero; var lowOdd = Vector256<ushort>.Zero;
+                var high = Vector256<ushort>.Zero; var highOdd = Vector256<ushort>.Zero;
+                byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
+                for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
+                {
+                    var first = Vector256.Load(c);
+                    var second = Vector256.Load(c + BlockRows);
+                    var f0 = first & nibble; var f1 = Avx2.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
+                    var s0 = second & nibble; var s1 = Avx2.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
+                    var l = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t), f0)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 32), f1)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 64), s0)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 96), s1);
+                    var h = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 16), f0)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 48), f1)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 80), s0)
+                          + Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(t + 112), s1);
+                    low += l.AsUInt16(); lowOdd += Avx2.ShiftRightLogical(l.AsUInt16(), 8);
+                    high += h.AsUInt16(); highOdd += Avx2.ShiftRightLogical(h.AsUInt16(), 8);
+                }
+                low.Store(spill); lowOdd.Store(spill + 16); high.Store(spill + 32); highOdd.Store(spill + 48);
+                Flush(spill, spill + 16, spill + 32, spill + 48, 16, sums);
+            }
+        }
+
+        /// <summary>16 rows of a block (codes at the block's row offset), portable 128-bit vectors.</summary>
+        private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums)
+        {
+            var nibble = Vector128.Create((byte)0x0F);
+            ushort* spill = stackalloc ushort[4 * 8];
+            int pairs = groups / 2;
+            byte* c = codes;
+            for (int done = 0; done < pairs; done += FlushPairs)
+            {
+                int end = Math.Min(pairs, done + FlushPairs);
+                var low = Vector128<ushort>.Zero; var lowOdd = Vector128<ushort>.Zero;
+                var high = Vector128<ushort>.Zero; var highOdd = Vector128<ushort>.Zero;
+                byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
+                for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
+                {
+                    var first = Vector128.Load(c);
+                    var second = Vector128.Load(c + BlockRows);
+                    var f0 = first & nibble; var f1 = Vector128.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
+                    var s0 = second & nibble; var s1 = Vector128.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
+                    var l = Vector128.Shuffle(Vector128.Load(t), f0) + Vector128.Shuffle(Vector128.Load(t + 32), f1)
+                          + Vector128.Shuffle(Vector128.Load(t + 64), s0) + Vector128.Shuffle(Vector128.Load(t + 96), s1);
+                    var h = Vector128.Shuffle(Vector128.Load(t + 16), f0) + Vector128.Shuffle(Vector128.Load(t + 48), f1)
+                          + Vector128.Shuffle(Vector128.Load(t + 80), s0) + Vector128.Shuffle(Vector128.Load(t + 112), s1);
+                    low += l.AsUInt16(); lowOdd += Vector128.ShiftRightLogical(l.AsUInt16(), 8);
+                    high += h.AsUInt16(); highOdd += Vector128.ShiftRightLogical(h.AsUInt16(), 8);
+                }
+                low.Store(spill); lowOdd.Store(spill + 8); high.Store(spill + 16); highOdd.Store(spill + 24);
+                Flush(spill, spill + 8, spill + 16, spill + 24, 8, sums);
+            }
+        }
 
         /// <summary>
-        /// Batched product for several token vectors at once (prefill, or several sessions): each
-        /// row's bit planes are expanded once per block and applied to every vector, so the weights
-        /// are read once for the whole batch. <paramref name="biased"/> holds the vectors biased by
-        /// <see cref="Bias"/> at a stride of <see cref="PackedTernaryWeights.PaddedColumns"/>;
-        /// <paramref name="acc"/> receives them at a stride of Rows. AVX-512 only; elsewhere one
-        /// vector at a time.
+        /// Batched product for several token vectors at once (prefill, or several sessions):
+        /// block by block of 64 rows, each vector's tables run over the block's codes while they
+        /// are in cache, so the weights come from memory once for the whole batch.
+        /// <paramref name="tables"/> holds each vector's <see cref="PairSumTables"/> at a stride of
+        /// <paramref name="stride"/> bytes (at least <see cref="PairSumTables.Length"/>(Groups));
+        /// <paramref name="acc"/> receives the products at a stride of Rows.
         /// </summary>
-        public static unsafe void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, int batch, Span<int> acc, int start, int count)
+        public static unsafe void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
         {
-            int stride = w.PaddedColumns;
-            if (batch < 1 || biased.Length < batch * stride || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
+            if (batch < 1 || stride < PairSumTables.Length(w.Groups) || tables.Length < (long)batch * stride
+                || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
             {
                 throw new ArgumentException("buffers too short for this batch");
             }
-            if (!Avx512BW.IsSupported)
+            var path = Best;
+            if (path == PackedKernelPath.Scalar)
             {
-                // One vector at a time on the best path this CPU has.
-                var path = Best;
-                var q = path == PackedKernelPath.Scalar ? System.Buffers.ArrayPool<sbyte>.Shared.Rent(stride) : null;
-                for (int v = 0; v < batch; v++)
-                {
-                    var rows = acc.Slice(v * w.Rows, w.Rows);
-                    if (q == null)
-                    {
-                        BiasedRows(path, w, biased.Slice(v * stride, stride), rows, start, count);
-                        continue;
-                    }
-                    for (int k = 0; k < stride; k++) q[k] = (sbyte)(biased[v * stride + k] ^ 0x80);
-                    Scalar(w, q, rows, start, count);
-                }
-                if (q != null)
-                {
-                    System.Buffers.ArrayPool<sbyte>.Shared.Return(q);
-                }
-                return;
+                path = PackedKernelPath.Vector128; // software fallback of Vector128: still exact
             }
-            const int MaxBatch = 16;
-            var sums = stackalloc Vector512<ulong>[MaxBatch];
-            fixed (ulong* planes = w.Planes)
-            fixed (byte* u = biased)
+            int* sums = stackalloc int[BlockRows];
+            fixed (byte* codes = w.Codes)
+            fixed (byte* t = tables)
             {
-                for (int first = 0; first < batch; first += MaxBatch)
+                for (int block = start / BlockRows; block * BlockRows < start + count; block++)
                 {
-                    int size = Math.Min(MaxBatch, batch - first);
-                    for (int n = start; n < start + count; n++)
+                    byte* blockCodes = codes + (long)block * w.Groups * BlockRows;
+                    for (int v = 0; v < batch; v++)
                     {
-                        ulong* p = planes + (long)n * w.Blocks * 2;
-                        for (int v = 0; v < size; v++) sums[v] = Vector512<ulong>.Zero;
-                        for (int b = 0; b < w.Blocks; b++, p += 2)
-                        {
-                            var plus = Expand512(p[0]);
-                            var minus = Expand512(p[1]);
-                            byte* x0 = u + (long)first * stride + b * 64;
-                            for (int v = 0; v < size; v++)
-                            {
-                                var x = Vector512.Load(x0 + (long)v * stride);
-                                sums[v] += Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(plus, x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64()
-                                         - Avx512BW.SumAbsoluteDifferences(Vector512.ConditionalSelect(minus, x, Vector512<byte>.Zero), Vector512<byte>.Zero).AsUInt64();
-                            }
-                        }
-                        for (int v = 0; v < size; v++)
-                        {
-                            acc[(first + v) * w.Rows + n] = (int)(long)Vector512.Sum(sums[v]) - w.Bias[n];
-                        }
+                        Block(path, blockCodes, t + (long)v * stride, w.Groups, sums);
+                        Store(w, block, sums, acc.Slice(v * w.Rows, w.Rows), start, count);
                     }
-                }
-            }
-        }
-
-        private static readonly Vector256<byte> LaneBitLow256 = Vector256.Create(0x0101010101010101UL, 0x0202020202020202UL, 0x0404040404040404UL, 0x0808080808080808UL).AsByte();
-        private static readonly Vector256<byte> LaneBitHigh256 = Vector256.Create(0x1010101010101010UL, 0x2020202020202020UL, 0x4040404040404040UL, 0x8080808080808080UL).AsByte();
-
-        /// <summary>Byte masks of columns 0-31 (<paramref name="laneBit"/> low) or 32-63 (high) of a transposed plane.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<byte> Expand256(ulong mask, Vector256<byte> laneBit) =>
-            ~Vector256.Equals(Vector256.Create(mask).AsByte() & laneBit, Vector256<byte>.Zero);
-
-        private static unsafe void Avx2Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
-        {
-            fixed (ulong* planes = w.Planes)
-            fixed (byte* u = biased)
-            {
-                for (int n = start; n < start + count; n++)
-                {
-                    ulong* p = planes + (long)n * w.Blocks * 2;
-                    var plus = Vector256<ulong>.Zero;
-                    var minus = Vector256<ulong>.Zero;
-                    for (int b = 0; b < w.Blocks; b++, p += 2)
-                    {
-                        var lo = Vector256.Load(u + b * 64);
-                        var hi = Vector256.Load(u + b * 64 + 32);
-                        ulong pm = p[0], mm = p[1];
-                        plus += Avx2.SumAbsoluteDifferences(lo & Expand256(pm, LaneBitLow256), Vector256<byte>.Zero).AsUInt64()
-                              + Avx2.SumAbsoluteDifferences(hi & Expand256(pm, LaneBitHigh256), Vector256<byte>.Zero).AsUInt64();
-                        minus += Avx2.SumAbsoluteDifferences(lo & Expand256(mm, LaneBitLow256), Vector256<byte>.Zero).AsUInt64()
-                               + Avx2.SumAbsoluteDifferences(hi & Expand256(mm, LaneBitHigh256), Vector256<byte>.Zero).AsUInt64();
-                    }
-                    acc[n] = (int)(long)(Vector256.Sum(plus) - Vector256.Sum(minus)) - w.Bias[n];
-                }
-            }
-        }
-
-        // Columns 16p .. 16p + 15 of a transposed plane sit in bits 2p and 2p + 1 of its bytes.
-        private static readonly Vector128<byte>[] LaneBit128 =
-        {
-            Vector128.Create(0x0101010101010101UL, 0x0202020202020202UL).AsByte(),
-            Vector128.Create(0x0404040404040404UL, 0x0808080808080808UL).AsByte(),
-            Vector128.Create(0x1010101010101010UL, 0x2020202020202020UL).AsByte(),
-            Vector128.Create(0x4040404040404040UL, 0x8080808080808080UL).AsByte(),
-        };
-
-        /// <summary>Portable Vector128 path (no SAD): masked bytes widened to 16 bits and added.</summary>
-        private static unsafe void Vector128Rows(PackedTernaryWeights w, ReadOnlySpan<byte> biased, Span<int> acc, int start, int count)
-        {
-            fixed (ulong* planes = w.Planes)
-            fixed (byte* u = biased)
-            {
-                for (int n = start; n < start + count; n++)
-                {
-                    ulong* p = planes + (long)n * w.Blocks * 2;
-                    long total = 0;
-                    for (int b = 0; b < w.Blocks; b++, p += 2)
-                    {
-                        var sum = Vector128<ushort>.Zero;
-                        for (int part = 0; part < 4; part++)
-                        {
-                            var x = Vector128.Load(u + b * 64 + part * 16);
-                            var plusMask = ~Vector128.Equals(Vector128.Create(p[0]).AsByte() & LaneBit128[part], Vector128<byte>.Zero);
-                            var minusMask = ~Vector128.Equals(Vector128.Create(p[1]).AsByte() & LaneBit128[part], Vector128<byte>.Zero);
-                            var (pl, ph) = Vector128.Widen(x & plusMask);
-                            var (ml, mh) = Vector128.Widen(x & minusMask);
-                            sum += pl + ph - ml - mh; // per lane within +-2,040 over the 4 parts: an int16 holds it
-                        }
-                        var (low, high) = Vector128.Widen(sum.AsInt16());
-                        total += Vector128.Sum(low + high);
-                    }
-                    acc[n] = (int)total - w.Bias[n];
                 }
             }
         }

@@ -4,71 +4,82 @@ using MatMulFree.Compiler.Model;
 namespace MatMulFree.Runtime.Kernels
 {
     /// <summary>
-    /// A ternary matrix packed at 2 bits per weight as two bit planes: for each
-    /// row and each block of 64 columns, a 64-bit mask of the +1 weights and one
-    /// of the -1 weights (column 64b + c at bit 8 * (c % 8) + c / 8, see
-    /// TernaryMatrix.ToBitPlanes; bits past the last column are 0).
-    /// The kernels turn a plane into byte masks in registers and add the selected
-    /// activations; they never multiply. Per row, the constant 128 * (plus count -
-    /// minus count) is kept to undo the +128 bias the unsigned byte sums need.
+    /// A ternary matrix packed at 2 bits per weight as pair codes
+    /// (<see cref="TernaryMatrix.ToPairCodes"/>): per block of 64 rows, group of 4
+    /// columns and row, one byte holding two 9-valued pair codes. The kernels look up
+    /// each code in a 16-entry table of the pair's partial sums (<see cref="PairSumTables"/>)
+    /// and never multiply. Per row, the constant the tables' offsets and the +128 bias of
+    /// the activations add is kept to remove it at the end.
     /// </summary>
     public sealed class PackedTernaryWeights
     {
-        public const int BlockColumns = 64;
+        public const int BlockRows = TernaryMatrix.PairCodeBlockRows;
 
         public PackedTernaryWeights(TernaryMatrix matrix)
-            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToBitPlanes())
+            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToPairCodes())
         {
         }
 
         /// <summary>
-        /// From bit planes computed ahead of time (the generated models' constant data):
-        /// [row][block][plus, minus], as <see cref="Planes"/> documents.
+        /// From pair codes computed ahead of time (the generated models' constant data), in
+        /// the layout <see cref="Codes"/> documents.
         /// </summary>
-        public PackedTernaryWeights(int rows, int columns, float beta, ReadOnlySpan<ulong> planes)
-            : this(rows, columns, beta, planes.ToArray())
+        public PackedTernaryWeights(int rows, int columns, float beta, ReadOnlySpan<byte> codes)
+            : this(rows, columns, beta, codes.ToArray())
         {
         }
 
-        /// <summary>Takes <paramref name="planes"/> as its own (no copy: a 370M model's planes are 85 MB).</summary>
-        private PackedTernaryWeights(int rows, int columns, float beta, ulong[] planes)
+        /// <summary>Takes <paramref name="codes"/> as its own (no copy: a 370M model's codes are 85 MB).</summary>
+        private PackedTernaryWeights(int rows, int columns, float beta, byte[] codes)
         {
             Rows = rows;
             Columns = columns;
-            Blocks = (columns + BlockColumns - 1) / BlockColumns;
+            Groups = TernaryMatrix.PairCodeGroups(columns);
+            RowBlocks = (rows + BlockRows - 1) / BlockRows;
             Beta = beta;
-            if (planes.Length != (long)rows * Blocks * 2)
+            if (codes.LongLength != (long)RowBlocks * Groups * BlockRows)
             {
-                throw new ArgumentException($"{rows} x {columns} needs {(long)rows * Blocks * 2} plane words, got {planes.Length}");
+                throw new ArgumentException($"{rows} x {columns} needs {(long)RowBlocks * Groups * BlockRows} pair-code bytes, got {codes.LongLength}");
             }
-            Planes = planes;
+            Codes = codes;
             Bias = new int[rows];
             for (int n = 0; n < rows; n++)
             {
                 int balance = 0;
-                for (int b = 0; b < Blocks; b++)
+                long at = (long)(n / BlockRows) * Groups * BlockRows + n % BlockRows;
+                for (int g = 0; g < Groups; g++, at += BlockRows)
                 {
-                    long at = ((long)n * Blocks + b) * 2;
-                    balance += System.Numerics.BitOperations.PopCount(Planes[at]) - System.Numerics.BitOperations.PopCount(Planes[at + 1]);
+                    int code = codes[at];
+                    int low = code & 0x0F, high = code >> 4;
+                    if (low > 8 || high > 8)
+                    {
+                        throw new ArgumentException($"pair code 0x{code:X2} of row {n}, group {g} is not two codes 0..8");
+                    }
+                    balance += low % 3 + low / 3 + high % 3 + high / 3 - 4;
                 }
-                Bias[n] = 128 * balance;
+                Bias[n] = BiasPerBalance * balance + PairSumTables.GroupOffset * Groups;
             }
         }
 
+        /// <summary>The activations are biased to u = q + 128; each +1 weight adds 128 too many, each -1 removes 128.</summary>
+        private const int BiasPerBalance = 128;
+
         public int Rows { get; }
         public int Columns { get; }
-        /// <summary>Blocks of 64 columns per row.</summary>
-        public int Blocks { get; }
+        /// <summary>Groups of 4 columns (an even number).</summary>
+        public int Groups { get; }
+        /// <summary>Blocks of 64 rows.</summary>
+        public int RowBlocks { get; }
         public float Beta { get; }
-        /// <summary>[row][block][plus, minus] masks.</summary>
-        public ulong[] Planes { get; }
-        /// <summary>Per row, 128 * (number of +1 - number of -1).</summary>
+        /// <summary>[row block][group][row in block]: pair code of columns 4g, 4g+1 | pair code of 4g+2, 4g+3 &lt;&lt; 4.</summary>
+        public byte[] Codes { get; }
+        /// <summary>Per row, what the kernels' raw sums exceed W q by: 128 * (number of +1 - number of -1) + the tables' offsets.</summary>
         public int[] Bias { get; }
 
-        /// <summary>Activations the kernels read: every block's 64 columns.</summary>
-        public int PaddedColumns => Blocks * BlockColumns;
+        /// <summary>Activations the kernels read: every group's 4 columns.</summary>
+        public int PaddedColumns => Groups * 4;
 
-        /// <summary>Bytes of weight data a product streams (the planes).</summary>
-        public long WeightBytes => Planes.LongLength * sizeof(ulong);
+        /// <summary>Bytes of weight data a product streams (the codes).</summary>
+        public long WeightBytes => Codes.LongLength;
     }
 }

@@ -5,10 +5,11 @@ namespace MatMulFree.Runtime.Kernels
     /// <summary>
     /// One packed ternary product whose rows can be split across a
     /// <see cref="RowWorkers"/> pool: the layers of the generic runtime and the
-    /// packed layers of generated models use it. The split only divides rows, so
-    /// the integers are the same with any number of threads. Nothing is allocated
-    /// per call; concurrent calls on the same weights take turns (a lock), since
-    /// the work item carries the buffers of the current call.
+    /// packed layers of generated models use it. The tables are built once on the
+    /// calling thread; the split only divides blocks of rows, so the integers are the
+    /// same with any number of threads. Nothing is allocated per call; concurrent calls
+    /// on the same weights take turns (a lock), since the work item carries the
+    /// buffers of the current call.
     /// </summary>
     public sealed class ParallelPackedProduct
     {
@@ -35,36 +36,35 @@ namespace MatMulFree.Runtime.Kernels
             if (workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != PackedKernelPath.Scalar
                 && WeightCount >= scratch.ParallelMinimumWeights && acc.Length == Weights.Rows)
             {
-                Run(workers, q, scratch.Biased, scratch.Accumulators);
+                Run(workers, q, scratch.Tables, scratch.Accumulators);
                 return;
             }
-            PackedTernaryKernel.Product(Weights, q, scratch.Biased, acc);
+            PackedTernaryKernel.Product(Weights, q, scratch.Tables, acc);
         }
 
         /// <summary>acc[0..Rows) of <paramref name="accumulators"/> = W q, rows split across <paramref name="workers"/>.</summary>
-        public void Run(RowWorkers workers, ReadOnlySpan<sbyte> q, byte[] biased, int[] accumulators)
+        public void Run(RowWorkers workers, ReadOnlySpan<sbyte> q, byte[] tables, int[] accumulators)
         {
             lock (_work)
             {
-                PackedTernaryKernel.Bias(q.Slice(0, Weights.PaddedColumns), biased);
-                _work.Biased = biased;
+                PairSumTables.Build(q, Weights.Groups, tables);
+                _work.Tables = tables;
                 _work.Accumulators = accumulators;
-                workers.Run(_work, Weights.Rows);
+                workers.Run(_work, Weights.Rows, PackedTernaryWeights.BlockRows);
             }
         }
 
-        /// <summary>The batched product of <paramref name="batch"/> biased vectors, rows split across
-        /// <paramref name="workers"/> (prefill): on <see cref="SubsetSumBatchKernel"/> when
-        /// <paramref name="tables"/> holds their tables, else <see cref="PackedTernaryKernel.BatchRows"/>.</summary>
-        public void RunBatch(RowWorkers workers, byte[] biased, int batch, int[] accumulators, short[]? tables = null)
+        /// <summary>The batched product of <paramref name="batch"/> vectors whose tables <paramref name="tables"/>
+        /// holds at a stride of <paramref name="stride"/> bytes (<see cref="PackedTernaryKernel.BatchRows"/>), rows split across <paramref name="workers"/> (prefill).</summary>
+        public void RunBatch(RowWorkers workers, byte[] tables, int stride, int batch, int[] accumulators)
         {
             lock (_batch)
             {
                 _batch.Tables = tables;
-                _batch.Biased = biased;
+                _batch.Stride = stride;
                 _batch.Accumulators = accumulators;
                 _batch.Batch = batch;
-                workers.Run(_batch, Weights.Rows);
+                workers.Run(_batch, Weights.Rows, PackedTernaryWeights.BlockRows);
             }
         }
 
@@ -76,11 +76,11 @@ namespace MatMulFree.Runtime.Kernels
 
             public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
 
-            public byte[] Biased { get; set; } = Array.Empty<byte>();
+            public byte[] Tables { get; set; } = Array.Empty<byte>();
             public int[] Accumulators { get; set; } = Array.Empty<int>();
 
             public void Execute(int start, int count) =>
-                PackedTernaryKernel.BiasedRows(_path, _weights, Biased, Accumulators, start, count);
+                PackedTernaryKernel.TableRows(_path, _weights, Tables, Accumulators, start, count);
         }
 
         /// <summary>The rows of one batched product, with the buffers of the current call.</summary>
@@ -90,22 +90,13 @@ namespace MatMulFree.Runtime.Kernels
 
             public PackedBatchWork(PackedTernaryWeights weights) => _weights = weights;
 
-            public byte[] Biased { get; set; } = Array.Empty<byte>();
+            public byte[] Tables { get; set; } = Array.Empty<byte>();
             public int[] Accumulators { get; set; } = Array.Empty<int>();
+            public int Stride { get; set; }
             public int Batch { get; set; }
-            public short[]? Tables { get; set; }
 
-            public void Execute(int start, int count)
-            {
-                if (Tables != null)
-                {
-                    SubsetSumBatchKernel.Rows(_weights, Tables, Batch, Accumulators, start, count);
-                }
-                else
-                {
-                    PackedTernaryKernel.BatchRows(_weights, Biased, Batch, Accumulators, start, count);
-                }
-            }
+            public void Execute(int start, int count) =>
+                PackedTernaryKernel.BatchRows(_weights, Tables, Stride, Batch, Accumulators, start, count);
         }
     }
 }

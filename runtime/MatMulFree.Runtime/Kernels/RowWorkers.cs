@@ -23,6 +23,7 @@ namespace MatMulFree.Runtime.Kernels
         private readonly object _gate = new object();
         private IRowWork? _work;
         private int _rows;
+        private int _alignment = 1;
         private int _pending;
         private volatile bool _stopping;
 
@@ -47,10 +48,15 @@ namespace MatMulFree.Runtime.Kernels
 
         public int Threads { get; }
 
-        /// <summary>Runs <paramref name="work"/> over rows [0, rows) in <see cref="Threads"/> parts and returns when all are done.</summary>
-        public void Run(IRowWork work, int rows)
+        /// <summary>Runs <paramref name="work"/> over rows [0, rows) in <see cref="Threads"/> parts and returns when all are done.
+        /// Parts start at multiples of <paramref name="alignment"/> (a kernel's block of rows), so that no block is split.</summary>
+        public void Run(IRowWork work, int rows, int alignment = 1)
         {
-            if (Threads == 1 || rows < 2 * Threads)
+            if (alignment < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "at least 1");
+            }
+            if (Threads == 1 || rows < 2 * Threads * alignment)
             {
                 work.Execute(0, rows);
                 return;
@@ -59,6 +65,7 @@ namespace MatMulFree.Runtime.Kernels
             {
                 _work = work;
                 _rows = rows;
+                _alignment = alignment;
                 _done.Reset();
                 Volatile.Write(ref _pending, _threads.Length);
                 foreach (var s in _start)
@@ -74,8 +81,9 @@ namespace MatMulFree.Runtime.Kernels
 
         private (int Start, int Count) Part(int part, int rows)
         {
-            int start = (int)((long)rows * part / Threads);
-            int end = (int)((long)rows * (part + 1) / Threads);
+            int units = (rows + _alignment - 1) / _alignment;
+            int start = Math.Min(rows, (int)((long)units * part / Threads) * _alignment);
+            int end = Math.Min(rows, (int)((long)units * (part + 1) / Threads) * _alignment);
             return (start, end - start);
         }
 

@@ -46,7 +46,7 @@ namespace MatMulFree.Runtime.Layers
         public string Name { get; }
         /// <summary>One signed byte per weight (scalar and SIMD kernels); null when packed.</summary>
         public TernaryWeights? Weights { get; }
-        /// <summary>2-bit bit planes (packed kernel); null otherwise.</summary>
+        /// <summary>2-bit pair codes (packed kernel); null otherwise.</summary>
         public PackedTernaryWeights? Packed { get; }
         public TernaryKernelKind Kernel { get; }
         public int InFeatures { get; }
@@ -63,11 +63,11 @@ namespace MatMulFree.Runtime.Layers
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
             if (_parallel != null)
             {
-                _parallel.Run(_workers!, scratch.Quantized, scratch.Biased, scratch.Accumulators);
+                _parallel.Run(_workers!, scratch.Quantized, scratch.Tables, scratch.Accumulators);
             }
             else if (Packed != null)
             {
-                PackedTernaryKernel.Product(Packed, scratch.Quantized, scratch.Biased, acc);
+                PackedTernaryKernel.Product(Packed, scratch.Quantized, scratch.Tables, acc);
             }
             else
             {
@@ -92,33 +92,23 @@ namespace MatMulFree.Runtime.Layers
                 }
                 return;
             }
-            int stride = Packed.PaddedColumns;
-            var biased = batch.Biased.AsSpan(0, count * stride);
+            // Each vector's tables are built once here; the weights are then read once for the batch.
+            int stride = batch.TableStride;
             var scales = batch.Scales.AsSpan(0, count);
             for (int t = 0; t < count; t++)
             {
                 var q = scratch.Quantized.AsSpan();
                 scales[t] = ActivationQuantizer.Quantize(x.Slice(t * InFeatures, InFeatures), inverseRms[t], _normWeight, q);
-                PackedTernaryKernel.Bias(q.Slice(0, stride), biased.Slice(t * stride, stride));
+                PairSumTables.Build(q, Packed.Groups, batch.Tables.AsSpan(t * stride, stride));
             }
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
-            // With AVX2 the batch goes in the vector lanes (subset-sum tables, built once here).
-            var tables = batch.Tables != null && count <= SubsetSumBatchKernel.Lanes ? batch.Tables : null;
-            if (tables != null)
-            {
-                SubsetSumBatchKernel.BuildTables(biased, stride, count, tables);
-            }
             if (_parallel != null)
             {
-                _parallel.RunBatch(_workers!, batch.Biased, count, batch.Accumulators, tables);
-            }
-            else if (tables != null)
-            {
-                SubsetSumBatchKernel.Rows(Packed, tables, count, acc, 0, OutFeatures);
+                _parallel.RunBatch(_workers!, batch.Tables, stride, count, batch.Accumulators);
             }
             else
             {
-                PackedTernaryKernel.BatchRows(Packed, biased, count, acc, 0, OutFeatures);
+                PackedTernaryKernel.BatchRows(Packed, batch.Tables, stride, count, acc, 0, OutFeatures);
             }
             for (int t = 0; t < count; t++)
             {
