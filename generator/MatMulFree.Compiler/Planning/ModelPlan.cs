@@ -90,12 +90,14 @@ namespace MatMulFree.Compiler.Planning
         /// </summary>
         public const long AutoUnrolledMaxWeights = 2048;
 
-        /// <summary>Columns of one block of the packed kernel: a layer with fewer inputs pays for
-        /// a whole block per row and uses part of it.</summary>
-        public const int PackedBlockColumns = 64;
+        /// <summary>Layers with fewer inputs than this count as narrow: measured with the earlier
+        /// bit-plane kernel, whose 64-column blocks such a layer filled only in part; with the
+        /// pair-code kernel the micro model (16 inputs) still decodes 1.28-1.38x faster with its
+        /// narrow layers unrolled (docs/performance.md, "Generated against generic").</summary>
+        public const int NarrowInputColumns = 64;
 
         /// <summary>
-        /// Auto form, layers narrower than one packed block: unrolled up to this many weights.
+        /// Auto form, layers narrower than <see cref="NarrowInputColumns"/>: unrolled up to this many weights.
         /// Measured on micro-l2-h16 (16 inputs: its 259 x 16 lm_head and 512 x 16 gate_proj),
         /// docs/performance.md, "Generated against generic"; kept small so that the unrolled
         /// code of a wide-output narrow layer stays a few thousand terms.
@@ -151,10 +153,10 @@ namespace MatMulFree.Compiler.Planning
                         form = KernelForm.Unrolled;
                         reason = $"unrolled: {weights:N0} weights, at most the {AutoUnrolledMaxWeights:N0} below which unrolled code measured faster than the packed kernel";
                     }
-                    else if (w.InFeatures < PackedBlockColumns && weights <= AutoUnrolledMaxNarrowWeights)
+                    else if (w.InFeatures < NarrowInputColumns && weights <= AutoUnrolledMaxNarrowWeights)
                     {
                         form = KernelForm.Unrolled;
-                        reason = $"unrolled: {w.InFeatures} input columns fill only part of the packed kernel's {PackedBlockColumns}-column blocks, where unrolled code measured faster ({weights:N0} weights)";
+                        reason = $"unrolled: {w.InFeatures} input columns, fewer than {NarrowInputColumns}, where unrolled code measured faster ({weights:N0} weights)";
                     }
                     else
                     {

@@ -112,20 +112,40 @@ namespace MatMulFree.Runtime.Kernels
         private static unsafe void BuildAvx2(ReadOnlySpan<sbyte> q, int groups, Span<byte> tables)
         {
             var offset = Vector256.Create((byte)Offset);
+            var nibble = Vector128.Create((byte)0x0F);
+            var flip = Vector128.Create((byte)0x80);
             fixed (byte* indices = s_pairIndices)
+            fixed (sbyte* activations = q)
             fixed (byte* t = tables)
             {
                 var a0 = Avx2.BroadcastVector128ToVector256(indices); var b0 = Avx2.BroadcastVector128ToVector256(indices + 16);
                 var a1 = Avx2.BroadcastVector128ToVector256(indices + 32); var b1 = Avx2.BroadcastVector128ToVector256(indices + 48);
                 var a2 = Avx2.BroadcastVector128ToVector256(indices + 64); var b2 = Avx2.BroadcastVector128ToVector256(indices + 80);
                 var a3 = Avx2.BroadcastVector128ToVector256(indices + 96); var b3 = Avx2.BroadcastVector128ToVector256(indices + 112);
-                for (int column = 0; column < 4 * groups; column += 8)
+                int columns = 4 * groups;
+                for (int column = 0; column < columns; column += 8)
                 {
-                    var (low, high) = Nibbles(q, column);
+                    // 8 (or, while 16 remain, 16) biased activations; nibbles and their negations side by side.
+                    var u = (column + 16 <= columns ? Vector128.Load((byte*)activations + column) : Vector128.CreateScalar(*(ulong*)(activations + column)).AsByte()) ^ flip;
+                    var low = u & nibble;
+                    var high = Vector128.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & nibble;
+                    var negLow = Vector128<byte>.Zero - low;
+                    var negHigh = Vector128<byte>.Zero - high;
                     // Low-nibble tables in the lower 128-bit lane, high-nibble tables in the upper one:
                     // the layout of a pair's 32 bytes.
-                    var x = Vector256.Create(low, high);
+                    var x = Vector256.Create(Sse2.UnpackLow(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackLow(high.AsUInt64(), negHigh.AsUInt64()).AsByte());
                     byte* o = t + 16 * column;
+                    (offset + Avx2.Shuffle(x, a0) + Avx2.Shuffle(x, b0)).Store(o);
+                    (offset + Avx2.Shuffle(x, a1) + Avx2.Shuffle(x, b1)).Store(o + 32);
+                    (offset + Avx2.Shuffle(x, a2) + Avx2.Shuffle(x, b2)).Store(o + 64);
+                    (offset + Avx2.Shuffle(x, a3) + Avx2.Shuffle(x, b3)).Store(o + 96);
+                    if (column + 16 > columns)
+                    {
+                        continue;
+                    }
+                    column += 8;
+                    x = Vector256.Create(Sse2.UnpackHigh(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackHigh(high.AsUInt64(), negHigh.AsUInt64()).AsByte());
+                    o += 128;
                     (offset + Avx2.Shuffle(x, a0) + Avx2.Shuffle(x, b0)).Store(o);
                     (offset + Avx2.Shuffle(x, a1) + Avx2.Shuffle(x, b1)).Store(o + 32);
                     (offset + Avx2.Shuffle(x, a2) + Avx2.Shuffle(x, b2)).Store(o + 64);
