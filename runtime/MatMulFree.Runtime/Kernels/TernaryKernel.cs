@@ -11,7 +11,7 @@ namespace MatMulFree.Runtime.Kernels
         Scalar,
         /// <summary>Vector&lt;T&gt; SIMD over one signed byte per weight, masks and additions only.</summary>
         Simd,
-        /// <summary>2 bits per weight (bit planes), AVX-512 / AVX2 / Vector128 (<see cref="PackedTernaryKernel"/>).</summary>
+        /// <summary>2 bits per weight (pair codes and lookup tables), AVX-512 / AVX2 / Vector128 (<see cref="PackedTernaryKernel"/>).</summary>
         Packed,
     }
 

@@ -38,7 +38,7 @@ namespace MatMulFree.Tests.Generator
         [Fact]
         public void Generated_packed_code_of_the_smallest_model_matches_its_baseline()
         {
-            // Every layer on the packed kernel: the constant bit planes and the row-split product.
+            // Every layer on the packed kernel: the constant pair codes and the row-split product.
             var source = Assert.Single(Generate("micro-l2-h16", "packed").Sources);
             Assert.Contains("LmHeadProduct.Product(q, scratch, acc)", source);
             Assert.DoesNotContain("Rows(", source);
