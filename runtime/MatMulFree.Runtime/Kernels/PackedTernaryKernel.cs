@@ -241,6 +241,14 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        /// <summary>table[index] per byte (indices 0..15): <c>pshufb</c> where SSSE3 is known to be present,
+        /// else the portable shuffle (TBL on Arm). NativeAOT compiled for a baseline below SSSE3 emulates
+        /// the portable form in software, and compiled for x86-x64-v2 it measured about 14x slower than
+        /// the explicit instruction.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index) =>
+            Ssse3.IsSupported ? Ssse3.Shuffle(table, index) : Vector128.Shuffle(table, index);
+
         /// <summary>16 rows of a block (codes at the block's row offset), portable 128-bit vectors.</summary>
         private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums)
         {
@@ -260,10 +268,10 @@ namespace MatMulFree.Runtime.Kernels
                     var second = Vector128.Load(c + BlockRows);
                     var f0 = first & nibble; var f1 = Vector128.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
                     var s0 = second & nibble; var s1 = Vector128.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
-                    var l = Vector128.Shuffle(Vector128.Load(t), f0) + Vector128.Shuffle(Vector128.Load(t + 32), f1)
-                          + Vector128.Shuffle(Vector128.Load(t + 64), s0) + Vector128.Shuffle(Vector128.Load(t + 96), s1);
-                    var h = Vector128.Shuffle(Vector128.Load(t + 16), f0) + Vector128.Shuffle(Vector128.Load(t + 48), f1)
-                          + Vector128.Shuffle(Vector128.Load(t + 80), s0) + Vector128.Shuffle(Vector128.Load(t + 112), s1);
+                    var l = Lookup(Vector128.Load(t), f0) + Lookup(Vector128.Load(t + 32), f1)
+                          + Lookup(Vector128.Load(t + 64), s0) + Lookup(Vector128.Load(t + 96), s1);
+                    var h = Lookup(Vector128.Load(t + 16), f0) + Lookup(Vector128.Load(t + 48), f1)
+                          + Lookup(Vector128.Load(t + 80), s0) + Lookup(Vector128.Load(t + 112), s1);
                     low += l.AsUInt16(); lowOdd += Vector128.ShiftRightLogical(l.AsUInt16(), 8);
                     high += h.AsUInt16(); highOdd += Vector128.ShiftRightLogical(h.AsUInt16(), 8);
                 }

@@ -168,8 +168,8 @@ namespace MatMulFree.Runtime.Kernels
                     {
                         var a = Vector128.Load(indices + 32 * j);
                         var b = Vector128.Load(indices + 32 * j + 16);
-                        (offset + Vector128.Shuffle(low, a) + Vector128.Shuffle(low, b)).Store(o);
-                        (offset + Vector128.Shuffle(high, a) + Vector128.Shuffle(high, b)).Store(o + 16);
+                        (offset + PackedTernaryKernel.Lookup(low, a) + PackedTernaryKernel.Lookup(low, b)).Store(o);
+                        (offset + PackedTernaryKernel.Lookup(high, a) + PackedTernaryKernel.Lookup(high, b)).Store(o + 16);
                     }
                 }
             }
