@@ -39,6 +39,32 @@ namespace MatMulFree.Tests
             Assert.Equal(threads, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
         }
 
+        private sealed class Parts : IRowWork
+        {
+            public readonly System.Collections.Concurrent.ConcurrentBag<(int Start, int Count)> Seen = new();
+
+            public void Execute(int start, int count) => Seen.Add((start, count));
+        }
+
+        [Theory]
+        [InlineData(2, 1000, 64)]
+        [InlineData(3, 1000, 64)]
+        [InlineData(2, 150, 64)]
+        [InlineData(3, 130, 64)]
+        public void Aligned_parts_start_on_a_block_and_cover_every_row_once(int threads, int rows, int alignment)
+        {
+            using var workers = new RowWorkers(threads);
+            var work = new Parts();
+            workers.Run(work, rows, alignment);
+            var hits = new int[rows];
+            foreach (var (start, count) in work.Seen)
+            {
+                if (count > 0) Assert.Equal(0, start % alignment);
+                for (int n = start; n < start + count; n++) hits[n]++;
+            }
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+
         [Theory]
         [InlineData("tiny-l2-h64")]
         [InlineData("tiny-l3-h96")]

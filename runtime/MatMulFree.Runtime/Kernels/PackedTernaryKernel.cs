@@ -37,6 +37,9 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Pairs of groups whose byte sums (at most 240 each) 16-bit words hold exactly.</summary>
         private const int FlushPairs = 256;
+        /// <summary>MMF_NO_PREFETCH=1 turns off the AVX2 path's prefetch of the next block (to measure it;
+        /// docs/performance.md).</summary>
+        private static readonly bool NoPrefetch = Environment.GetEnvironmentVariable("MMF_NO_PREFETCH") == "1";
 
         public static PackedKernelPath Best =>
             Avx512BW.IsSupported ? PackedKernelPath.Avx512
@@ -95,7 +98,9 @@ namespace MatMulFree.Runtime.Kernels
             {
                 for (int block = start / BlockRows; block * BlockRows < start + count; block++)
                 {
-                    Block(path, codes + (long)block * w.Groups * BlockRows, t, w.Groups, sums);
+                    // The next block's codes are fetched while this one's second half computes (AVX2).
+                    byte* next = (block + 1) * BlockRows < start + count ? codes + (long)(block + 1) * w.Groups * BlockRows : null;
+                    Block(path, codes + (long)block * w.Groups * BlockRows, t, w.Groups, sums, next);
                     Store(w, block, sums, acc, start, count);
                 }
             }
@@ -114,7 +119,7 @@ namespace MatMulFree.Runtime.Kernels
         }
 
         /// <summary>The raw sums (low + 16 high) of one block of 64 rows.</summary>
-        private static unsafe void Block(PackedKernelPath path, byte* codes, byte* tables, int groups, int* sums)
+        private static unsafe void Block(PackedKernelPath path, byte* codes, byte* tables, int groups, int* sums, byte* next = null)
         {
             for (int r = 0; r < BlockRows; r++) sums[r] = 0;
             switch (path)
@@ -123,8 +128,10 @@ namespace MatMulFree.Runtime.Kernels
                     Avx512Block(codes, tables, groups, sums);
                     return;
                 case PackedKernelPath.Avx2:
-                    Avx2Rows(codes, tables, groups, sums);
-                    Avx2Rows(codes + 32, tables, groups, sums + 32);
+                    // The first pass brings the block's codes into cache (each 64-byte line holds both
+                    // halves); the second runs from cache and prefetches the next block meanwhile.
+                    Avx2Rows(codes, tables, groups, sums, null);
+                    Avx2Rows(codes + 32, tables, groups, sums + 32, next);
                     return;
                 default:
                     for (int part = 0; part < 4; part++)
@@ -207,8 +214,9 @@ namespace MatMulFree.Runtime.Kernels
         }
 
         /// <summary>32 rows of a block (codes at the block's row offset), AVX2.</summary>
-        private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums)
+        private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
+            long ahead = prefetch == null || NoPrefetch ? 0 : prefetch - codes;
             var nibble = Vector256.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 16];
             int pairs = groups / 2;
@@ -221,6 +229,11 @@ namespace MatMulFree.Runtime.Kernels
                 byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
                 for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
                 {
+                    if (ahead != 0)
+                    {
+                        Sse.Prefetch0(c + ahead);
+                        Sse.Prefetch0(c + ahead + BlockRows);
+                    }
                     var first = Vector256.Load(c);
                     var second = Vector256.Load(c + BlockRows);
                     var f0 = first & nibble; var f1 = Avx2.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
