@@ -145,11 +145,11 @@ namespace MatMulFree.Cli
         {
             var c = CultureInfo.InvariantCulture;
             var sb = new StringBuilder();
-            sb.AppendLine("| model | configuration | tokens | decode tokens/s | prefill tokens/s | process peak RSS so far |");
-            sb.AppendLine("|---|---|---:|---:|---:|---:|");
+            sb.AppendLine("| model | configuration | tokens | decode tokens/s | prefill tokens/s | 16 sessions, tokens/s in all | process peak RSS so far |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             foreach (var r in rows)
             {
-                sb.AppendLine(string.Format(c, "| {0} | {1} | {2} | {3:N0} | {4:N0} | {5:N0} MiB |", r.Model, r.Configuration, r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.PeakResidentBytes >> 20));
+                sb.AppendLine(string.Format(c, "| {0} | {1} | {2} | {3:N0} | {4:N0} | {5:N0} | {6:N0} MiB |", r.Model, r.Configuration, r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.SessionsTokensPerSecond, r.PeakResidentBytes >> 20));
             }
             return sb.ToString().TrimEnd();
         }
@@ -176,8 +176,8 @@ namespace MatMulFree.Cli
                 r.Rows, r.Columns, Q(r.Kernel), r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.RatioToStream))));
             sb.Append("\n  ],\n  \"models\": [\n");
             sb.Append(string.Join(",\n", models.Select(r => string.Format(c,
-                "    {{\"model\": {0}, \"configuration\": {1}, \"steps\": {2}, \"tokens_per_second\": {3:R}, \"prefill_tokens_per_second\": {4:R}, \"peak_rss_bytes\": {5}}}",
-                Q(r.Model), Q(r.Configuration), r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.PeakResidentBytes))));
+                "    {{\"model\": {0}, \"configuration\": {1}, \"steps\": {2}, \"tokens_per_second\": {3:R}, \"prefill_tokens_per_second\": {4:R}, \"sessions_16_tokens_per_second\": {5:R}, \"peak_rss_bytes\": {6}}}",
+                Q(r.Model), Q(r.Configuration), r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.SessionsTokensPerSecond, r.PeakResidentBytes))));
             sb.Append("\n  ]\n}\n");
             return sb.ToString();
         }

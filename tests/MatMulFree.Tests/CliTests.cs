@@ -202,6 +202,7 @@ namespace MatMulFree.Tests
             Assert.Contains("| 64x64 | int8 dot product, multiplies (baseline)", r.Out);
             Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 2 threads | 8 |", r.Out);
             Assert.Contains("prefill tokens/s", r.Out);
+            Assert.Contains("16 sessions, tokens/s in all", r.Out);
             const int kernels = 6;
             Assert.Equal(1 + 2 * kernels, File.ReadAllLines(csv).Length); // header + 2 shapes x kernels
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));

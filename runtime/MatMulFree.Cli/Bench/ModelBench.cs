@@ -9,7 +9,7 @@ using MatMulFree.Runtime.Kernels;
 namespace MatMulFree.Cli.Bench
 {
     /// <summary>Decode speed of one model configuration.</summary>
-    internal sealed record ModelResult(string Model, string Configuration, int Tokens, double TokensPerSecond, double PrefillTokensPerSecond, long PeakResidentBytes);
+    internal sealed record ModelResult(string Model, string Configuration, int Tokens, double TokensPerSecond, double PrefillTokensPerSecond, double SessionsTokensPerSecond, long PeakResidentBytes);
 
     /// <summary>Token-by-token decode of a whole model (the generic runtime), timed over a fixed number of steps.</summary>
     internal static class ModelBench
@@ -55,7 +55,23 @@ namespace MatMulFree.Cli.Bench
                 clock.Restart();
                 model.Prefill(prompt, state, logits);
                 double prefill = steps / clock.Elapsed.TotalSeconds;
-                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, prefill, PeakResidentBytes()));
+                // Several sessions in one batch: 16 independent states, one token each per step
+                // (GenericModel.StepBatch), as many tokens in all as the decode run.
+                int sessions = GenericModel.BatchCapacity;
+                var states = new RecurrentState[sessions];
+                for (int v = 0; v < sessions; v++) states[v] = model.CreateState();
+                var batchTokens = new int[sessions];
+                var batchLogits = new float[sessions * vocab];
+                int rounds = Math.Max(1, steps / sessions);
+                model.StepBatch(batchTokens, states, batchLogits); // first call: warm-up
+                clock.Restart();
+                for (int k = 0; k < rounds; k++)
+                {
+                    for (int v = 0; v < sessions; v++) batchTokens[v] = ((k * sessions + v) * 7919) % vocab;
+                    model.StepBatch(batchTokens, states, batchLogits);
+                }
+                double batched = rounds * sessions / clock.Elapsed.TotalSeconds;
+                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, prefill, batched, PeakResidentBytes()));
             }
             return results;
         }
