@@ -428,36 +428,7 @@ namespace MatMulFree.Generator
             }
 
             /// <summary>"model.layers.3.attn.i_proj" -> "Layer3IProj", "lm_head" -> "LmHead".</summary>
-            public static string MethodName(BitLinearWeights w)
-            {
-                const string prefix = "model.layers.";
-                if (!w.Name.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    return Pascal(w.Name);
-                }
-                string rest = w.Name.Substring(prefix.Length);
-                int dot = rest.IndexOf('.');
-                string layer = rest.Substring(0, dot);
-                string proj = rest.Substring(rest.LastIndexOf('.') + 1);
-                return "Layer" + layer + Pascal(proj);
-            }
-
-            private static string Pascal(string name)
-            {
-                var sb = new StringBuilder();
-                bool upper = true;
-                foreach (char c in name)
-                {
-                    if (c == '_' || c == '.')
-                    {
-                        upper = true;
-                        continue;
-                    }
-                    sb.Append(upper ? char.ToUpperInvariant(c) : c);
-                    upper = false;
-                }
-                return sb.ToString();
-            }
+            public static string MethodName(BitLinearWeights w) => GeneratedNames.BitLinearMethod(w);
 
             private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 

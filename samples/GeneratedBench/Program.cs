@@ -29,6 +29,17 @@ foreach (var (generated, file) in models)
     Console.WriteLine($"| {generated.Name} | {g:N0} | {packed:N0} | {int8:N0} | {g / packed:F2} |");
 }
 
+Console.WriteLine();
+Console.WriteLine($"Each BitLinear on its own (ns per call: RMSNorm, quantization, product, dequantization), generated with MatMulFreeKernel={KernelChoice.Value}:");
+Console.WriteLine();
+Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
+Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
+var choice = KernelChoice.Value switch { "unrolled" => MatMulFree.Compiler.Planning.KernelChoice.Unrolled, "packed" => MatMulFree.Compiler.Planning.KernelChoice.Packed, _ => MatMulFree.Compiler.Planning.KernelChoice.Auto };
+foreach (var (generated, file) in models)
+{
+    LayerBench.Run(generated.GetType(), ManifestLoader.Load(Path.Combine(AppContext.BaseDirectory, "models", file)), choice);
+}
+
 static double TokensPerSecond(IMatMulFreeModel model)
 {
     var state = model.CreateState();

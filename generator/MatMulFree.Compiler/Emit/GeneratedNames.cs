@@ -1,0 +1,46 @@
+using System;
+using System.Text;
+using MatMulFree.Compiler.Model;
+
+namespace MatMulFree.Compiler.Emit
+{
+    /// <summary>
+    /// The names generated code gives a model's parts, shared by the source generator
+    /// and by tools that find those parts in a compiled model (samples/GeneratedBench).
+    /// </summary>
+    public static class GeneratedNames
+    {
+        /// <summary>The method of one BitLinear: model.layers.3.attn.i_proj becomes Layer3IProj, lm_head LmHead.</summary>
+        public static string BitLinearMethod(BitLinearWeights w)
+        {
+            const string prefix = "model.layers.";
+            if (!w.Name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return Pascal(w.Name);
+            }
+            string rest = w.Name.Substring(prefix.Length);
+            int dot = rest.IndexOf('.');
+            string layer = rest.Substring(0, dot);
+            string proj = rest.Substring(rest.LastIndexOf('.') + 1);
+            return "Layer" + layer + Pascal(proj);
+        }
+
+        /// <summary>snake_case or dotted.name to PascalCase.</summary>
+        public static string Pascal(string name)
+        {
+            var sb = new StringBuilder();
+            bool upper = true;
+            foreach (char c in name)
+            {
+                if (c == '_' || c == '.')
+                {
+                    upper = true;
+                    continue;
+                }
+                sb.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+            return sb.ToString();
+        }
+    }
+}
