@@ -128,7 +128,7 @@ namespace MatMulFree.Runtime
         /// <summary>A ternary weight from a weights file, its codes checked (the SHA-256 or digest
         /// proves the bytes are the converter's, not that they are valid).</summary>
         /// <param name="buffers">Byte buffers by length, reused from one layer to the next: the
-        /// trits are only read to build the kernel's planes, and garbage of this size would
+        /// trits are only read to build the kernel's pair codes, and garbage of this size would
         /// otherwise wait for a full collection and add to the peak memory.</param>
         internal static TernaryMatrix ReadTernary(IWeightsFile file, ExternalTensor t, string model, string source, System.Collections.Generic.Dictionary<long, byte[]>? buffers = null)
         {

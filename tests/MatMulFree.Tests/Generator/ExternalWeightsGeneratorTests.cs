@@ -60,7 +60,7 @@ namespace MatMulFree.Tests.Generator
         {
             var (generated, source) = Compile(_weights, kernel);
             // The weights are not in the code: every layer is on the packed kernel, loaded from the file.
-            Assert.DoesNotContain("Planes => new ulong[]", source);
+            Assert.DoesNotContain("Codes => new byte[]", source);
             Assert.DoesNotContain("Embeddings => new float[]", source);
             Assert.Contains("ExternalModelWeights.Load(", source);
             Assert.Contains("the weights are in the external weights file", source);
