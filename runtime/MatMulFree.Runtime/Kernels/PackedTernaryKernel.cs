@@ -112,6 +112,18 @@ namespace MatMulFree.Runtime.Kernels
         {
             int first = Math.Max(start, block * BlockRows);
             int end = Math.Min(start + count, (block + 1) * BlockRows);
+            if (Vector256.IsHardwareAccelerated && first == block * BlockRows && end - first == BlockRows)
+            {
+                fixed (int* bias = &w.Bias[first])
+                fixed (int* a = &acc[first])
+                {
+                    for (int r = 0; r < BlockRows; r += 8)
+                    {
+                        (Vector256.Load(sums + r) - Vector256.Load(bias + r)).Store(a + r);
+                    }
+                }
+                return;
+            }
             for (int n = first; n < end; n++)
             {
                 acc[n] = sums[n - block * BlockRows] - w.Bias[n];
@@ -213,12 +225,41 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        /// <summary><see cref="Flush"/> for 32 rows in vector registers: even rows' sums are the word accumulator
+        /// minus the odd bytes' shifted back, widened to 32 bits with the high level times 16 added, and
+        /// interleaved with the odd rows' back into row order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void FlushAvx2(Vector256<ushort> low, Vector256<ushort> lowOdd, Vector256<ushort> high, Vector256<ushort> highOdd, int* sums)
+        {
+            var (evenLow0, evenLow1) = Vector256.Widen(low - Avx2.ShiftLeftLogical(lowOdd, 8));
+            var (evenHigh0, evenHigh1) = Vector256.Widen(high - Avx2.ShiftLeftLogical(highOdd, 8));
+            var (oddLow0, oddLow1) = Vector256.Widen(lowOdd);
+            var (oddHigh0, oddHigh1) = Vector256.Widen(highOdd);
+            // Words 0..7 (rows 0, 2, .., 14 and 1, 3, .., 15), then words 8..15 (rows 16..31).
+            var even0 = (evenLow0 + Avx2.ShiftLeftLogical(evenHigh0, 4)).AsInt32();
+            var odd0 = (oddLow0 + Avx2.ShiftLeftLogical(oddHigh0, 4)).AsInt32();
+            var even1 = (evenLow1 + Avx2.ShiftLeftLogical(evenHigh1, 4)).AsInt32();
+            var odd1 = (oddLow1 + Avx2.ShiftLeftLogical(oddHigh1, 4)).AsInt32();
+            Interleave(even0, odd0, sums);
+            Interleave(even1, odd1, sums + 16);
+        }
+
+        /// <summary>Adds rows r0..r15 to sums[0..16) from their even (2i) and odd (2i + 1) halves, 8 each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Interleave(Vector256<int> even, Vector256<int> odd, int* sums)
+        {
+            // Within each 128-bit lane, unpacking pairs even and odd rows: rows 0-3 | 8-11 and 4-7 | 12-15.
+            var a = Avx2.UnpackLow(even, odd);
+            var b = Avx2.UnpackHigh(even, odd);
+            (Vector256.Load(sums) + Avx2.Permute2x128(a, b, 0x20)).Store(sums);
+            (Vector256.Load(sums + 8) + Avx2.Permute2x128(a, b, 0x31)).Store(sums + 8);
+        }
+
         /// <summary>32 rows of a block (codes at the block's row offset), AVX2.</summary>
         private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
             long ahead = prefetch == null || NoPrefetch ? 0 : prefetch - codes;
             var nibble = Vector256.Create((byte)0x0F);
-            ushort* spill = stackalloc ushort[4 * 16];
             int pairs = groups / 2;
             byte* c = codes;
             for (int done = 0; done < pairs; done += FlushPairs)
@@ -249,8 +290,7 @@ namespace MatMulFree.Runtime.Kernels
                     low += l.AsUInt16(); lowOdd += Avx2.ShiftRightLogical(l.AsUInt16(), 8);
                     high += h.AsUInt16(); highOdd += Avx2.ShiftRightLogical(h.AsUInt16(), 8);
                 }
-                low.Store(spill); lowOdd.Store(spill + 16); high.Store(spill + 32); highOdd.Store(spill + 48);
-                Flush(spill, spill + 16, spill + 32, spill + 48, 16, sums);
+                FlushAvx2(low, lowOdd, high, highOdd, sums);
             }
         }
 
