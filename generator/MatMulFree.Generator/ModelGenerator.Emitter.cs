@@ -330,7 +330,7 @@ namespace MatMulFree.Generator
                     w.Doc("remarks",
                         $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
                         $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit pair codes",
-                        $"({(long)(t.Rows + 63) / 64 * 64 * TernaryMatrix.PairCodeGroups(t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
+                        $"({TernaryMatrix.PairCodeLength(t.Rows, t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
                         "in tables built with additions from the activations.");
                 }
                 w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");

@@ -87,6 +87,15 @@ namespace MatMulFree.Compiler.Model
         /// kernels can sum two groups in one byte before widening.</summary>
         public static int PairCodeGroups(int columns) => 2 * ((columns + 7) / 8);
 
+        /// <summary>Bytes of the pair-code layout of a rows x columns matrix (rows rounded up to whole blocks).</summary>
+        public static long PairCodeLength(int rows, int columns) =>
+            (long)((rows + PairCodeBlockRows - 1) / PairCodeBlockRows) * PairCodeGroups(columns) * PairCodeBlockRows;
+
+        /// <summary>Where the byte of <paramref name="row"/> and group 0 stands in the pair-code layout;
+        /// group g's is <see cref="PairCodeBlockRows"/> * g further.</summary>
+        public static long PairCodeOffset(int row, int columns) =>
+            (long)(row / PairCodeBlockRows) * PairCodeGroups(columns) * PairCodeBlockRows + row % PairCodeBlockRows;
+
         /// <summary>
         /// The matrix as pair codes, the layout of the packed kernel
         /// (MatMulFree.Runtime.Kernels.PackedTernaryWeights): for each block of 64 rows, each
@@ -98,16 +107,14 @@ namespace MatMulFree.Compiler.Model
         /// </summary>
         public byte[] ToPairCodes()
         {
-            int groups = PairCodeGroups(Columns);
-            int blocks = (Rows + PairCodeBlockRows - 1) / PairCodeBlockRows;
-            var codes = new byte[(long)blocks * groups * PairCodeBlockRows];
+            var codes = new byte[PairCodeLength(Rows, Columns)];
             for (long i = 0; i < codes.LongLength; i++)
             {
                 codes[i] = ZeroPairCode | ZeroPairCode << 4;
             }
             for (int n = 0; n < Rows; n++)
             {
-                long rowBase = (long)(n / PairCodeBlockRows) * groups * PairCodeBlockRows + n % PairCodeBlockRows;
+                long rowBase = PairCodeOffset(n, Columns);
                 for (int g = 0; g * 4 < Columns; g++)
                 {
                     int code = 0;

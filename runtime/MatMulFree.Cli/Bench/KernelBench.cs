@@ -38,7 +38,7 @@ namespace MatMulFree.Cli.Bench
             var bytesPerWeight = Copies(new TernaryWeights(matrix), m => m.Data.LongLength, () => new TernaryWeights(matrix));
             var q = new sbyte[TernaryKernel.PaddedColumns(columns)];
             for (int k = 0; k < columns; k++) q[k] = (sbyte)random.Next(-127, 128);
-            var tables = new byte[PairSumTables.Length(TernaryMatrix.PairCodeGroups(columns))];
+            var tables = new byte[PairSumTables.LengthForColumns(columns)];
             var acc = new int[rows];
             long packedBytes = packed[0].WeightBytes;
 

@@ -82,7 +82,7 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Rows [start, start + count) from tables already built by <see cref="PairSumTables.Build"/>
         /// (what row-parallel callers use: build once, then split the rows).</summary>
-        public static unsafe void TableRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, Span<int> acc, int start, int count)
+        public static void TableRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, Span<int> acc, int start, int count)
         {
             if (path == PackedKernelPath.Scalar)
             {
@@ -92,16 +92,30 @@ namespace MatMulFree.Runtime.Kernels
             {
                 throw new ArgumentException("buffers too short for this matrix");
             }
+            Blocks(path, w, tables, PairSumTables.Length(w.Groups), 1, acc, start, count);
+        }
+
+        /// <summary>
+        /// Rows [start, start + count) for <paramref name="batch"/> vectors whose tables stand at a
+        /// stride of <paramref name="stride"/> bytes, block by block of 64 rows: each vector's tables
+        /// run over the block's codes while they are in cache (for one vector, the next block's are
+        /// prefetched during the second AVX2 pass), and the products go to acc at a stride of Rows.
+        /// </summary>
+        private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
+        {
             int* sums = stackalloc int[BlockRows];
             fixed (byte* codes = w.Codes)
             fixed (byte* t = tables)
             {
                 for (int block = start / BlockRows; block * BlockRows < start + count; block++)
                 {
-                    // The next block's codes are fetched while this one's second half computes (AVX2).
-                    byte* next = (block + 1) * BlockRows < start + count ? codes + (long)(block + 1) * w.Groups * BlockRows : null;
-                    Block(path, codes + (long)block * w.Groups * BlockRows, t, w.Groups, sums, next);
-                    Store(w, block, sums, acc, start, count);
+                    byte* blockCodes = codes + (long)block * w.Groups * BlockRows;
+                    byte* next = (block + 1) * BlockRows < start + count ? blockCodes + (long)w.Groups * BlockRows : null;
+                    for (int v = 0; v < batch; v++)
+                    {
+                        Block(path, blockCodes, t + (long)v * stride, w.Groups, sums, batch == 1 ? next : null);
+                        Store(w, block, sums, acc.Slice(v * w.Rows, w.Rows), start, count);
+                    }
                 }
             }
         }
@@ -160,7 +174,7 @@ namespace MatMulFree.Runtime.Kernels
             for (int n = start; n < start + count; n++)
             {
                 int sum = 0;
-                long at = (long)(n / BlockRows) * w.Groups * BlockRows + n % BlockRows;
+                long at = Compiler.Model.TernaryMatrix.PairCodeOffset(n, w.Columns);
                 for (int g = 0; g < w.Groups; g++, at += BlockRows)
                 {
                     int code = w.Codes[at];
@@ -341,7 +355,7 @@ namespace MatMulFree.Runtime.Kernels
         /// <paramref name="stride"/> bytes (at least <see cref="PairSumTables.Length"/>(Groups));
         /// <paramref name="acc"/> receives the products at a stride of Rows.
         /// </summary>
-        public static unsafe void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
+        public static void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
         {
             if (batch < 1 || stride < PairSumTables.Length(w.Groups) || tables.Length < (long)batch * stride
                 || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
@@ -353,20 +367,7 @@ namespace MatMulFree.Runtime.Kernels
             {
                 path = PackedKernelPath.Vector128; // software fallback of Vector128: still exact
             }
-            int* sums = stackalloc int[BlockRows];
-            fixed (byte* codes = w.Codes)
-            fixed (byte* t = tables)
-            {
-                for (int block = start / BlockRows; block * BlockRows < start + count; block++)
-                {
-                    byte* blockCodes = codes + (long)block * w.Groups * BlockRows;
-                    for (int v = 0; v < batch; v++)
-                    {
-                        Block(path, blockCodes, t + (long)v * stride, w.Groups, sums);
-                        Store(w, block, sums, acc.Slice(v * w.Rows, w.Rows), start, count);
-                    }
-                }
-            }
+            Blocks(path, w, tables, stride, batch, acc, start, count);
         }
     }
 }

@@ -37,16 +37,17 @@ namespace MatMulFree.Runtime.Kernels
             Groups = TernaryMatrix.PairCodeGroups(columns);
             RowBlocks = (rows + BlockRows - 1) / BlockRows;
             Beta = beta;
-            if (codes.LongLength != (long)RowBlocks * Groups * BlockRows)
+            long length = TernaryMatrix.PairCodeLength(rows, columns);
+            if (codes.LongLength != length)
             {
-                throw new ArgumentException($"{rows} x {columns} needs {(long)RowBlocks * Groups * BlockRows} pair-code bytes, got {codes.LongLength}");
+                throw new ArgumentException($"{rows} x {columns} needs {length} pair-code bytes, got {codes.LongLength}");
             }
             Codes = codes;
             Bias = new int[rows];
             for (int n = 0; n < rows; n++)
             {
                 int balance = 0;
-                long at = (long)(n / BlockRows) * Groups * BlockRows + n % BlockRows;
+                long at = TernaryMatrix.PairCodeOffset(n, columns);
                 for (int g = 0; g < Groups; g++, at += BlockRows)
                 {
                     int code = codes[at];

@@ -97,23 +97,18 @@ namespace MatMulFree.Runtime.Kernels
             static byte Index(int t, int column) => t > 0 ? (byte)column : t < 0 ? (byte)(8 + column) : (byte)0x80;
         }
 
-        /// <summary>Low and high nibbles of 8 biased activations, each followed by their negations.</summary>
+        /// <summary>The low and high nibbles of activations biased to u = q + 128, byte by byte.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector128<byte> Low, Vector128<byte> High) Nibbles(ReadOnlySpan<sbyte> q, int column)
+        private static (Vector128<byte> Low, Vector128<byte> High) Nibbles(Vector128<sbyte> q)
         {
-            var u = Vector128.CreateScalar(MemoryMarshal.Read<ulong>(MemoryMarshal.AsBytes(q.Slice(column, 8)))).AsByte() ^ Vector128.Create((byte)0x80);
+            var u = q.AsByte() ^ Vector128.Create((byte)0x80);
             var nibble = Vector128.Create((byte)0x0F);
-            var low = u & nibble;
-            var high = Vector128.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & nibble;
-            return (Vector128.Create(low.AsUInt64().ToScalar(), (-low).AsUInt64().ToScalar()).AsByte(),
-                    Vector128.Create(high.AsUInt64().ToScalar(), (-high).AsUInt64().ToScalar()).AsByte());
+            return (u & nibble, Vector128.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & nibble);
         }
 
         private static unsafe void BuildAvx2(ReadOnlySpan<sbyte> q, int groups, Span<byte> tables)
         {
             var offset = Vector256.Create((byte)Offset);
-            var nibble = Vector128.Create((byte)0x0F);
-            var flip = Vector128.Create((byte)0x80);
             fixed (byte* indices = s_pairIndices)
             fixed (sbyte* activations = q)
             fixed (byte* t = tables)
@@ -123,29 +118,25 @@ namespace MatMulFree.Runtime.Kernels
                 var a2 = Avx2.BroadcastVector128ToVector256(indices + 64); var b2 = Avx2.BroadcastVector128ToVector256(indices + 80);
                 var a3 = Avx2.BroadcastVector128ToVector256(indices + 96); var b3 = Avx2.BroadcastVector128ToVector256(indices + 112);
                 int columns = 4 * groups;
-                for (int column = 0; column < columns; column += 8)
+                for (int column = 0; column < columns; column += 16)
                 {
-                    // 8 (or, while 16 remain, 16) biased activations; nibbles and their negations side by side.
-                    var u = (column + 16 <= columns ? Vector128.Load((byte*)activations + column) : Vector128.CreateScalar(*(ulong*)(activations + column)).AsByte()) ^ flip;
-                    var low = u & nibble;
-                    var high = Vector128.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & nibble;
+                    // 16 activations (8 when only 8 remain); their nibbles and their negations side by side.
+                    bool sixteen = column + 16 <= columns;
+                    var (low, high) = Nibbles(sixteen ? Vector128.Load(activations + column) : Vector128.CreateScalar(*(long*)(activations + column)).AsSByte());
                     var negLow = Vector128<byte>.Zero - low;
                     var negHigh = Vector128<byte>.Zero - high;
                     // Low-nibble tables in the lower 128-bit lane, high-nibble tables in the upper one:
                     // the layout of a pair's 32 bytes.
-                    var x = Vector256.Create(Sse2.UnpackLow(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackLow(high.AsUInt64(), negHigh.AsUInt64()).AsByte());
-                    byte* o = t + 16 * column;
-                    (offset + Avx2.Shuffle(x, a0) + Avx2.Shuffle(x, b0)).Store(o);
-                    (offset + Avx2.Shuffle(x, a1) + Avx2.Shuffle(x, b1)).Store(o + 32);
-                    (offset + Avx2.Shuffle(x, a2) + Avx2.Shuffle(x, b2)).Store(o + 64);
-                    (offset + Avx2.Shuffle(x, a3) + Avx2.Shuffle(x, b3)).Store(o + 96);
-                    if (column + 16 > columns)
+                    Store(Vector256.Create(Sse2.UnpackLow(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackLow(high.AsUInt64(), negHigh.AsUInt64()).AsByte()), t + 16 * column);
+                    if (sixteen)
                     {
-                        continue;
+                        Store(Vector256.Create(Sse2.UnpackHigh(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackHigh(high.AsUInt64(), negHigh.AsUInt64()).AsByte()), t + 16 * (column + 8));
                     }
-                    column += 8;
-                    x = Vector256.Create(Sse2.UnpackHigh(low.AsUInt64(), negLow.AsUInt64()).AsByte(), Sse2.UnpackHigh(high.AsUInt64(), negHigh.AsUInt64()).AsByte());
-                    o += 128;
+                }
+
+                // The tables of the 4 pairs of 8 columns whose nibbles and negations x holds.
+                void Store(Vector256<byte> x, byte* o)
+                {
                     (offset + Avx2.Shuffle(x, a0) + Avx2.Shuffle(x, b0)).Store(o);
                     (offset + Avx2.Shuffle(x, a1) + Avx2.Shuffle(x, b1)).Store(o + 32);
                     (offset + Avx2.Shuffle(x, a2) + Avx2.Shuffle(x, b2)).Store(o + 64);
@@ -162,7 +153,9 @@ namespace MatMulFree.Runtime.Kernels
             {
                 for (int column = 0; column < 4 * groups; column += 8)
                 {
-                    var (low, high) = Nibbles(q, column);
+                    var (u, v) = Nibbles(Vector128.CreateScalar(MemoryMarshal.Read<long>(MemoryMarshal.AsBytes(q.Slice(column, 8)))).AsSByte());
+                    var low = Vector128.Create(u.AsUInt64().ToScalar(), (-u).AsUInt64().ToScalar()).AsByte();
+                    var high = Vector128.Create(v.AsUInt64().ToScalar(), (-v).AsUInt64().ToScalar()).AsByte();
                     byte* o = t + 16 * column;
                     for (int j = 0; j < 4; j++, o += 32)
                     {
