@@ -17,11 +17,15 @@ namespace MatMulFree.Compiler.Numerics
         /// results under the smallest normal float instead of computing subnormals.</summary>
         public const float ExpUnderflow = -87.33654f;
 
-        private const float Log2E = 1.44269504f;
+        public const float Log2E = 1.44269504f;
         // ln 2 split in two (Cody and Waite): Ln2Hi has 9 significant bits, so
         // k * Ln2Hi is exact for every |k| <= 128 and the reduction loses nothing.
-        private const float Ln2Hi = 0.693359375f;
-        private const float Ln2Lo = -2.12194440e-4f;
+        public const float Ln2Hi = 0.693359375f;
+        public const float Ln2Lo = -2.12194440e-4f;
+
+        /// <summary>1/k! for k = 2..7, the Taylor coefficients of e^r after 1 + r.</summary>
+        public const float Taylor2 = 0.5f, Taylor3 = 0.16666667f, Taylor4 = 0.041666668f,
+            Taylor5 = 0.008333334f, Taylor6 = 0.0013888889f, Taylor7 = 0.0001984127f;
 
         /// <summary>
         /// e^x in float32: x = k ln2 + r with |r| &lt;= ln2/2, e^r by its Taylor
@@ -44,8 +48,8 @@ namespace MatMulFree.Compiler.Numerics
             }
             float kf = Floor(x * Log2E + 0.5f);
             float r = (x - kf * Ln2Hi) - kf * Ln2Lo;
-            float p = 1f + r * (1f + r * (0.5f + r * (0.16666667f + r * (0.041666668f
-                + r * (0.008333334f + r * (0.0013888889f + r * 0.0001984127f))))));
+            float p = 1f + r * (1f + r * (Taylor2 + r * (Taylor3 + r * (Taylor4
+                + r * (Taylor5 + r * (Taylor6 + r * Taylor7))))));
             int k = (int)kf;
             if (k > 127)
             {

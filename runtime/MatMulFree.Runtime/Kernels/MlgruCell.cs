@@ -1,8 +1,14 @@
 using System;
+using System.Numerics;
 using MatMulFree.Compiler.Numerics;
+using static MatMulFree.Runtime.Kernels.PortableVectorMath;
 
 namespace MatMulFree.Runtime.Kernels
 {
+    // The element-wise loops below run whole vectors with PortableVectorMath, then the
+    // last few elements with PortableMath: each element gets the same operations either
+    // way, so the bits do not depend on the vector width or on where an element falls.
+
     /// <summary>
     /// The element-wise part of the MLGRU (docs/numerics.md), shared by the
     /// generic model and the generated ones so both compute the same bits.
@@ -16,7 +22,22 @@ namespace MatMulFree.Runtime.Kernels
         public static void UpdateState(ReadOnlySpan<float> i, ReadOnlySpan<float> fz, ReadOnlySpan<float> lowerBound, Span<float> h)
         {
             bool bounded = !lowerBound.IsEmpty;
-            for (int k = 0; k < h.Length; k++)
+            int n = h.Length, k = 0;
+            if (IsAccelerated)
+            {
+                for (; k <= n - Width; k += Width)
+                {
+                    var f = Sigmoid(new Vector<float>(fz.Slice(k)));
+                    if (bounded)
+                    {
+                        var lb = new Vector<float>(lowerBound.Slice(k));
+                        f = lb + (Vector<float>.One - lb) * f;
+                    }
+                    var c = Silu(new Vector<float>(i.Slice(k))) * (Vector<float>.One - f);
+                    (f * new Vector<float>(h.Slice(k)) + c).CopyTo(h.Slice(k));
+                }
+            }
+            for (; k < n; k++)
             {
                 float f = PortableMath.Sigmoid(fz[k]);
                 if (bounded)
@@ -32,7 +53,18 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>o = ((g * rg) * gNorm) * (h * sigmoid(h)): the RMS-normed output gate times swish of the state.</summary>
         public static void GateOutput(ReadOnlySpan<float> g, float rg, ReadOnlySpan<float> gNorm, ReadOnlySpan<float> h, Span<float> o)
         {
-            for (int k = 0; k < o.Length; k++)
+            int n = o.Length, k = 0;
+            if (IsAccelerated)
+            {
+                var r = new Vector<float>(rg);
+                for (; k <= n - Width; k += Width)
+                {
+                    var hk = new Vector<float>(h.Slice(k));
+                    var swish = hk * Sigmoid(hk);
+                    (new Vector<float>(g.Slice(k)) * r * new Vector<float>(gNorm.Slice(k)) * swish).CopyTo(o.Slice(k));
+                }
+            }
+            for (; k < n; k++)
             {
                 float swish = h[k] * PortableMath.Sigmoid(h[k]);
                 o[k] = g[k] * rg * gNorm[k] * swish;
@@ -45,8 +77,15 @@ namespace MatMulFree.Runtime.Kernels
     {
         public static void Combine(ReadOnlySpan<float> z, Span<float> u)
         {
-            int width = u.Length;
-            for (int j = 0; j < width; j++)
+            int width = u.Length, j = 0;
+            if (IsAccelerated)
+            {
+                for (; j <= width - Width; j += Width)
+                {
+                    (Silu(new Vector<float>(z.Slice(j))) * new Vector<float>(z.Slice(width + j))).CopyTo(u.Slice(j));
+                }
+            }
+            for (; j < width; j++)
             {
                 u[j] = PortableMath.Silu(z[j]) * z[width + j];
             }
@@ -58,7 +97,15 @@ namespace MatMulFree.Runtime.Kernels
     {
         public static void Add(Span<float> x, ReadOnlySpan<float> y)
         {
-            for (int k = 0; k < x.Length; k++)
+            int n = x.Length, k = 0;
+            if (IsAccelerated)
+            {
+                for (; k <= n - Width; k += Width)
+                {
+                    (new Vector<float>(x.Slice(k)) + new Vector<float>(y.Slice(k))).CopyTo(x.Slice(k));
+                }
+            }
+            for (; k < n; k++)
             {
                 x[k] += y[k];
             }
@@ -71,9 +118,18 @@ namespace MatMulFree.Runtime.Kernels
         public static void Apply(ReadOnlySpan<int> acc, float beta, float s, Span<float> y)
         {
             float scale = beta / s;
-            for (int n = 0; n < acc.Length; n++)
+            int n = acc.Length, k = 0;
+            if (IsAccelerated)
             {
-                y[n] = acc[n] * scale;
+                var v = new Vector<float>(scale);
+                for (; k <= n - Width; k += Width)
+                {
+                    (Vector.ConvertToSingle(new Vector<int>(acc.Slice(k))) * v).CopyTo(y.Slice(k));
+                }
+            }
+            for (; k < n; k++)
+            {
+                y[k] = acc[k] * scale;
             }
         }
     }

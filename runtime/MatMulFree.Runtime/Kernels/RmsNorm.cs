@@ -1,4 +1,7 @@
 using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using static MatMulFree.Runtime.Kernels.PortableVectorMath;
 
 namespace MatMulFree.Runtime.Kernels
 {
@@ -17,7 +20,28 @@ namespace MatMulFree.Runtime.Kernels
         {
             Span<float> lane = stackalloc float[Lanes];
             lane.Clear();
-            for (int k = 0; k < x.Length; k++)
+            int k = 0;
+            if (Vector128.IsHardwareAccelerated && x.Length >= Lanes)
+            {
+                // The 16 lanes as four 4-wide vectors: lane k mod 16 still sums its elements in order.
+                Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (; k <= x.Length - Lanes; k += Lanes)
+                {
+                    var v0 = Vector128.Create(x.Slice(k, 4));
+                    var v1 = Vector128.Create(x.Slice(k + 4, 4));
+                    var v2 = Vector128.Create(x.Slice(k + 8, 4));
+                    var v3 = Vector128.Create(x.Slice(k + 12, 4));
+                    a0 += v0 * v0;
+                    a1 += v1 * v1;
+                    a2 += v2 * v2;
+                    a3 += v3 * v3;
+                }
+                a0.CopyTo(lane);
+                a1.CopyTo(lane.Slice(4));
+                a2.CopyTo(lane.Slice(8));
+                a3.CopyTo(lane.Slice(12));
+            }
+            for (; k < x.Length; k++)
             {
                 float square = x[k] * x[k];
                 lane[k & (Lanes - 1)] += square;
@@ -36,7 +60,16 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>y_k = (x_k * r) * w_k.</summary>
         public static void Apply(ReadOnlySpan<float> x, float r, ReadOnlySpan<float> w, Span<float> y)
         {
-            for (int k = 0; k < x.Length; k++)
+            int n = x.Length, k = 0;
+            if (IsAccelerated)
+            {
+                var rv = new Vector<float>(r);
+                for (; k <= n - Width; k += Width)
+                {
+                    (new Vector<float>(x.Slice(k)) * rv * new Vector<float>(w.Slice(k))).CopyTo(y.Slice(k));
+                }
+            }
+            for (; k < n; k++)
             {
                 y[k] = x[k] * r * w[k];
             }
