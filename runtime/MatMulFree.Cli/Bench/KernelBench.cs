@@ -5,6 +5,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Threading;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Runtime.Kernels;
 
@@ -55,6 +56,16 @@ namespace MatMulFree.Cli.Bench
             double streamUs = Time(() => Sink += StreamSum(stream[s++ % stream.Count]), minMilliseconds);
 
             var results = new List<KernelResult> { new KernelResult(shape, rows, columns, "stream read (bound)", packedBytes, streamUs, streamUs) };
+            if (workers != null && workers.Threads > 1)
+            {
+                // The bound of the multi-threaded rows: the same bytes read by all the threads, split as they split rows.
+                var streamWork = new StreamWork();
+                results.Add(new KernelResult(shape, rows, columns, $"stream read, {threads} threads", packedBytes, Time(() =>
+                {
+                    streamWork.Data = stream[s++ % stream.Count];
+                    workers.Run(streamWork, streamWork.Data.Length / StreamWork.LineBytes, 1);
+                }, minMilliseconds), streamUs));
+            }
             int p = 0;
             results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, 1 thread ({PackedTernaryKernel.Best})", packedBytes,
                 Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, tables, acc), minMilliseconds), streamUs));
@@ -94,6 +105,19 @@ namespace MatMulFree.Cli.Bench
         }
 
         public static long Sink;
+
+        /// <summary>A streaming read split by 64-byte lines (<see cref="StreamSum"/> over each thread's share).</summary>
+        private sealed class StreamWork : IRowWork
+        {
+            public const int LineBytes = 64;
+            public byte[] Data = Array.Empty<byte>();
+
+            public void Execute(int start, int count)
+            {
+                int end = Math.Min(Data.Length, (start + count) * LineBytes);
+                Interlocked.Add(ref Sink, StreamSum(Data.AsSpan(start * LineBytes, end - start * LineBytes)));
+            }
+        }
 
         private sealed class PackedProductBenchWork : IRowWork
         {
@@ -160,7 +184,7 @@ namespace MatMulFree.Cli.Bench
             return samples[samples.Count / 2];
         }
 
-        private static long StreamSum(byte[] data)
+        private static long StreamSum(ReadOnlySpan<byte> data)
         {
             var v = MemoryMarshal.Cast<byte, Vector<ulong>>(data);
             var sum = Vector<ulong>.Zero;
