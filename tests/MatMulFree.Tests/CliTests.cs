@@ -200,10 +200,11 @@ namespace MatMulFree.Tests
             Assert.True(r.Code == 0, r.Err);
             Assert.Contains("| 100x200 | packed 2-bit, 1 thread", r.Out);
             Assert.Contains("| 64x64 | int8 dot product, multiplies (baseline)", r.Out);
+            Assert.Contains("| 100x200 | stream read, 2 threads", r.Out);
             Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 2 threads | 8 |", r.Out);
             Assert.Contains("prefill tokens/s", r.Out);
             Assert.Contains("16 sessions, tokens/s in all", r.Out);
-            const int kernels = 6;
+            const int kernels = 7; // stream read on 1 and 2 threads, packed 1 and 2 threads, batch 16, int8 masks, int8 dot product
             Assert.Equal(1 + 2 * kernels, File.ReadAllLines(csv).Length); // header + 2 shapes x kernels
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
             Assert.True(doc.RootElement.GetProperty("kernels").GetArrayLength() >= 8);

@@ -39,6 +39,32 @@ namespace MatMulFree.Tests
             Assert.Equal(threads, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
         }
 
+        [Fact]
+        public void Workers_that_went_to_sleep_wake_for_the_next_call_and_dispose_promptly()
+        {
+            // Past the spin budget the workers block on a monitor; a call must still wake them all,
+            // and Dispose must end threads that are asleep.
+            var workers = new RowWorkers(3);
+            var work = new Marker();
+            var calls = new Thread(() =>
+            {
+                for (int round = 0; round < 4; round++)
+                {
+                    Thread.Sleep(RowWorkers.SpinMicroseconds / 1000 * 5);
+                    workers.Run(work, 1000);
+                }
+            });
+            calls.IsBackground = true; // a hung call must not keep the test process alive
+            calls.Start();
+            Assert.True(calls.Join(TimeSpan.FromSeconds(30)), "a call never returned: sleeping workers were not woken");
+            Assert.All(work.Hits, h => Assert.Equal(4, h));
+            Assert.Equal(3, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
+            Thread.Sleep(RowWorkers.SpinMicroseconds / 1000 * 5);
+            var disposing = new Thread(workers.Dispose);
+            disposing.Start();
+            Assert.True(disposing.Join(TimeSpan.FromSeconds(10)), "Dispose did not return");
+        }
+
         private sealed class Parts : IRowWork
         {
             public readonly System.Collections.Concurrent.ConcurrentBag<(int Start, int Count)> Seen = new();

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace MatMulFree.Runtime.Kernels
@@ -15,16 +16,32 @@ namespace MatMulFree.Runtime.Kernels
     /// work is an object the caller reuses), so a token step stays allocation-free.
     /// One <see cref="Run"/> at a time: concurrent callers wait their turn.
     /// </summary>
+    /// <remarks>
+    /// Waiting spins before it blocks, on both sides: an idle worker polls for the next
+    /// call and the caller polls for the workers' end, for up to <see cref="SpinMicroseconds"/>,
+    /// and only then sleep on a monitor / event. On the 2-vCPU KVM guests of
+    /// docs/performance.md waking a thread that slept took 100-150 us, more than a whole
+    /// 1024x1024 product; a prefill batch leaves the workers idle for 30-300 us between
+    /// products (quantization, tables, element-wise steps of 16 tokens), long enough for
+    /// the short spin of <see cref="SemaphoreSlim"/> to give up each time.
+    /// </remarks>
     public sealed class RowWorkers : IDisposable
     {
+        /// <summary>How long a waiting thread polls before it sleeps.</summary>
+        public const int SpinMicroseconds = 1000;
+
+        private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
         private readonly Thread[] _threads;
-        private readonly SemaphoreSlim[] _start;
+        private readonly object _wake = new object();
         private readonly ManualResetEventSlim _done = new ManualResetEventSlim(false);
         private readonly object _gate = new object();
         private IRowWork? _work;
         private int _rows;
         private int _alignment = 1;
         private int _pending;
+        private int _generation;
+        private int _sleepers;
         private volatile bool _stopping;
 
         /// <param name="threads">Threads in all, the caller's included (1: no background thread).</param>
@@ -36,11 +53,9 @@ namespace MatMulFree.Runtime.Kernels
             }
             Threads = threads;
             _threads = new Thread[threads - 1];
-            _start = new SemaphoreSlim[threads - 1];
             for (int t = 0; t < _threads.Length; t++)
             {
                 int part = t + 1;
-                _start[t] = new SemaphoreSlim(0);
                 _threads[t] = new Thread(() => Loop(part)) { IsBackground = true, Name = "mmf-rows-" + part };
                 _threads[t].Start();
             }
@@ -68,12 +83,22 @@ namespace MatMulFree.Runtime.Kernels
                 _alignment = alignment;
                 _done.Reset();
                 Volatile.Write(ref _pending, _threads.Length);
-                foreach (var s in _start)
+                // A full fence: a worker that then registers as a sleeper sees the new generation (Dekker).
+                Interlocked.Increment(ref _generation);
+                if (Volatile.Read(ref _sleepers) > 0)
                 {
-                    s.Release();
+                    lock (_wake)
+                    {
+                        Monitor.PulseAll(_wake);
+                    }
                 }
                 var (start, count) = Part(0, rows);
                 work.Execute(start, count);
+                long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                while (Volatile.Read(ref _pending) != 0 && Stopwatch.GetTimestamp() < deadline)
+                {
+                    Thread.SpinWait(16);
+                }
                 _done.Wait();
                 _work = null;
             }
@@ -87,11 +112,36 @@ namespace MatMulFree.Runtime.Kernels
             return (start, end - start);
         }
 
+        /// <summary>Waits until the generation differs from <paramref name="seen"/>: polls, then sleeps.</summary>
+        private int NextGeneration(int seen)
+        {
+            long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref _generation) == seen && !_stopping)
+            {
+                if (Stopwatch.GetTimestamp() >= deadline)
+                {
+                    lock (_wake)
+                    {
+                        Interlocked.Increment(ref _sleepers);
+                        while (Volatile.Read(ref _generation) == seen && !_stopping)
+                        {
+                            Monitor.Wait(_wake);
+                        }
+                        Interlocked.Decrement(ref _sleepers);
+                    }
+                    break;
+                }
+                Thread.SpinWait(16);
+            }
+            return Volatile.Read(ref _generation);
+        }
+
         private void Loop(int part)
         {
+            int seen = 0;
             while (true)
             {
-                _start[part - 1].Wait();
+                seen = NextGeneration(seen);
                 if (_stopping)
                 {
                     return;
@@ -114,9 +164,9 @@ namespace MatMulFree.Runtime.Kernels
         public void Dispose()
         {
             _stopping = true;
-            foreach (var s in _start)
+            lock (_wake)
             {
-                s.Release();
+                Monitor.PulseAll(_wake);
             }
             foreach (var t in _threads)
             {
