@@ -89,6 +89,8 @@ namespace MatMulFree.Tests
             Assert.Equal(0, a.Code);
             Assert.Equal(a.Out, b.Out);
             Assert.Contains("generated", a.Err);
+            var single = Mmf(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], "--threads", "1");
+            Assert.Equal(a.Out, single.Out); // the default (all cores) and one thread give the same text
         }
 
         [Fact]
@@ -144,6 +146,7 @@ namespace MatMulFree.Tests
         [InlineData("--top-k", "-3", "top-k")]
         [InlineData("--max-tokens", "-1", "max tokens")]
         [InlineData("--max-tokens", "many", "many")]
+        [InlineData("--threads", "0", "--threads must be 1 to 256")]
         public void Bad_sampling_options_are_usage_errors(string option, string value, string message)
         {
             var r = Mmf("generate", TestData.Model("tiny-l2-h64"), "--prompt", "x", option, value);

@@ -29,14 +29,21 @@ namespace MatMulFree.Tests
         [InlineData(3)]
         public void Every_row_runs_exactly_once_on_the_given_threads(int threads)
         {
+            // Chunks are claimed dynamically, so one call may run on fewer threads (a worker that
+            // wakes late finds nothing left); over enough calls every thread takes part.
             using var workers = new RowWorkers(threads);
             var work = new Marker();
-            for (int round = 0; round < 50; round++)
+            var seen = new System.Collections.Generic.HashSet<int>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int rounds = 0;
+            while (rounds < 50 || (seen.Count < threads && clock.Elapsed.TotalSeconds < 20))
             {
                 workers.Run(work, 1000);
+                rounds++;
+                seen.UnionWith(work.ThreadOf);
             }
-            Assert.All(work.Hits, h => Assert.Equal(50, h));
-            Assert.Equal(threads, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
+            Assert.All(work.Hits, h => Assert.Equal(rounds, h));
+            Assert.Equal(threads, seen.Count);
         }
 
         [Fact]
@@ -58,7 +65,6 @@ namespace MatMulFree.Tests
             calls.Start();
             Assert.True(calls.Join(TimeSpan.FromSeconds(30)), "a call never returned: sleeping workers were not woken");
             Assert.All(work.Hits, h => Assert.Equal(4, h));
-            Assert.Equal(3, new System.Collections.Generic.HashSet<int>(work.ThreadOf).Count);
             Thread.Sleep(RowWorkers.SpinMicroseconds / 1000 * 5);
             var disposing = new Thread(workers.Dispose);
             disposing.Start();

@@ -11,15 +11,18 @@ namespace MatMulFree.Runtime.Kernels
     }
 
     /// <summary>
-    /// A fixed set of threads that split a layer's rows: the caller runs the first
-    /// share and background threads the others. Nothing is allocated per call (the
-    /// work is an object the caller reuses), so a token step stays allocation-free.
-    /// One <see cref="Run"/> at a time: concurrent callers wait their turn.
+    /// A fixed set of threads that split a layer's rows. A call is cut into chunks
+    /// of whole blocks (about <see cref="ChunksPerThread"/> per thread) that the caller
+    /// and the background threads claim one at a time from a shared counter, so a thread
+    /// that is slow to start or is descheduled (a busy machine) leaves its share to the
+    /// others instead of holding the call up; the caller returns when every chunk is done.
+    /// Nothing is allocated per call (the work is an object the caller reuses), so a token
+    /// step stays allocation-free. One <see cref="Run"/> at a time: concurrent callers wait their turn.
     /// </summary>
     /// <remarks>
     /// Waiting spins before it blocks, on both sides: an idle worker polls for the next
-    /// call and the caller polls for the workers' end, for up to <see cref="SpinMicroseconds"/>,
-    /// and only then sleep on a monitor / event. On the 2-vCPU KVM guests of
+    /// call and the caller polls for the last chunk, for up to <see cref="SpinMicroseconds"/>,
+    /// yielding now and then, and only then sleep on a monitor. On the 2-vCPU KVM guests of
     /// docs/performance.md waking a thread that slept took 100-150 us, more than a whole
     /// 1024x1024 product; a prefill batch leaves the workers idle for 30-300 us between
     /// products (quantization, tables, element-wise steps of 16 tokens), long enough for
@@ -30,17 +33,25 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>How long a waiting thread polls before it sleeps.</summary>
         public const int SpinMicroseconds = 1000;
 
+        /// <summary>Chunks per thread a call is cut into (fewer when the rows make fewer blocks).</summary>
+        public const int ChunksPerThread = 8;
+
+        /// <summary>The chunk counter of a generation whose fields are being written.</summary>
+        private const int Closed = int.MaxValue;
+
         private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
         private readonly Thread[] _threads;
         private readonly object _wake = new object();
-        private readonly ManualResetEventSlim _done = new ManualResetEventSlim(false);
+        private readonly object _finish = new object();
         private readonly object _gate = new object();
         private IRowWork? _work;
         private int _rows;
-        private int _alignment = 1;
-        private int _pending;
-        private int _generation;
+        private int _chunkRows;
+        private int _chunks;
+        private int _completed;
+        /// <summary>The call's generation (high 32 bits) and its next unclaimed chunk (low 32 bits).</summary>
+        private long _state;
         private int _sleepers;
         private volatile bool _stopping;
 
@@ -55,16 +66,16 @@ namespace MatMulFree.Runtime.Kernels
             _threads = new Thread[threads - 1];
             for (int t = 0; t < _threads.Length; t++)
             {
-                int part = t + 1;
-                _threads[t] = new Thread(() => Loop(part)) { IsBackground = true, Name = "mmf-rows-" + part };
+                _threads[t] = new Thread(Loop) { IsBackground = true, Name = "mmf-rows-" + (t + 1) };
                 _threads[t].Start();
             }
         }
 
         public int Threads { get; }
 
-        /// <summary>Runs <paramref name="work"/> over rows [0, rows) in <see cref="Threads"/> parts and returns when all are done.
-        /// Parts start at multiples of <paramref name="alignment"/> (a kernel's block of rows), so that no block is split.</summary>
+        /// <summary>Runs <paramref name="work"/> over rows [0, rows) on up to <see cref="Threads"/> threads and
+        /// returns when all rows are done. Every <see cref="IRowWork.Execute"/> range starts at a multiple of
+        /// <paramref name="alignment"/> (a kernel's block of rows), so that no block is split.</summary>
         public void Run(IRowWork work, int rows, int alignment = 1)
         {
             if (alignment < 1)
@@ -78,13 +89,21 @@ namespace MatMulFree.Runtime.Kernels
             }
             lock (_gate)
             {
+                // The new generation is published closed first: a worker still holding the previous
+                // state can then claim nothing while the fields change, and one that sees the new
+                // generation waits for it to open.
+                long generation = (Volatile.Read(ref _state) >> 32) + 1;
+                Interlocked.Exchange(ref _state, generation << 32 | Closed);
+                int blocks = (rows + alignment - 1) / alignment;
+                int blocksPerChunk = Math.Max(1, blocks / (Threads * ChunksPerThread));
                 _work = work;
                 _rows = rows;
-                _alignment = alignment;
-                _done.Reset();
-                Volatile.Write(ref _pending, _threads.Length);
-                // A full fence: a worker that then registers as a sleeper sees the new generation (Dekker).
-                Interlocked.Increment(ref _generation);
+                _chunkRows = blocksPerChunk * alignment;
+                _chunks = (rows + _chunkRows - 1) / _chunkRows;
+                Volatile.Write(ref _completed, 0);
+                // A full fence: the fields above are visible to whoever claims a chunk of this
+                // generation, and a worker that then registers as a sleeper sees it (Dekker).
+                Interlocked.Exchange(ref _state, generation << 32);
                 if (Volatile.Read(ref _sleepers) > 0)
                 {
                     lock (_wake)
@@ -92,38 +111,81 @@ namespace MatMulFree.Runtime.Kernels
                         Monitor.PulseAll(_wake);
                     }
                 }
-                var (start, count) = Part(0, rows);
-                work.Execute(start, count);
+                RunChunks(generation);
                 long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-                while (Volatile.Read(ref _pending) != 0 && Stopwatch.GetTimestamp() < deadline)
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _completed) != _chunks && Stopwatch.GetTimestamp() < deadline)
                 {
-                    Thread.SpinWait(16);
+                    spin.SpinOnce(sleep1Threshold: -1);
                 }
-                _done.Wait();
+                lock (_finish)
+                {
+                    while (Volatile.Read(ref _completed) != _chunks)
+                    {
+                        Monitor.Wait(_finish);
+                    }
+                }
                 _work = null;
             }
         }
 
-        private (int Start, int Count) Part(int part, int rows)
+        /// <summary>Claims and runs chunks of <paramref name="generation"/> until none is left
+        /// (or the call is already over, for a worker that woke late).</summary>
+        private void RunChunks(long generation)
         {
-            int units = (rows + _alignment - 1) / _alignment;
-            int start = Math.Min(rows, (int)((long)units * part / Threads) * _alignment);
-            int end = Math.Min(rows, (int)((long)units * (part + 1) / Threads) * _alignment);
-            return (start, end - start);
+            var spin = new SpinWait();
+            while (true)
+            {
+                long state = Volatile.Read(ref _state);
+                int next = (int)state;
+                if (state >> 32 != generation)
+                {
+                    return;
+                }
+                if (next == Closed)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1); // the caller is filling in this generation's fields
+                    continue;
+                }
+                if (next >= _chunks)
+                {
+                    return;
+                }
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+                {
+                    continue;
+                }
+                int start = next * _chunkRows;
+                try
+                {
+                    _work!.Execute(start, Math.Min(_chunkRows, _rows - start));
+                }
+                finally
+                {
+                    if (Interlocked.Increment(ref _completed) == _chunks)
+                    {
+                        lock (_finish)
+                        {
+                            Monitor.PulseAll(_finish);
+                        }
+                    }
+                }
+            }
         }
 
         /// <summary>Waits until the generation differs from <paramref name="seen"/>: polls, then sleeps.</summary>
-        private int NextGeneration(int seen)
+        private long NextGeneration(long seen)
         {
             long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _generation) == seen && !_stopping)
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _state) >> 32 == seen && !_stopping)
             {
                 if (Stopwatch.GetTimestamp() >= deadline)
                 {
                     lock (_wake)
                     {
                         Interlocked.Increment(ref _sleepers);
-                        while (Volatile.Read(ref _generation) == seen && !_stopping)
+                        while (Volatile.Read(ref _state) >> 32 == seen && !_stopping)
                         {
                             Monitor.Wait(_wake);
                         }
@@ -131,14 +193,14 @@ namespace MatMulFree.Runtime.Kernels
                     }
                     break;
                 }
-                Thread.SpinWait(16);
+                spin.SpinOnce(sleep1Threshold: -1);
             }
-            return Volatile.Read(ref _generation);
+            return Volatile.Read(ref _state) >> 32;
         }
 
-        private void Loop(int part)
+        private void Loop()
         {
-            int seen = 0;
+            long seen = 0;
             while (true)
             {
                 seen = NextGeneration(seen);
@@ -146,18 +208,7 @@ namespace MatMulFree.Runtime.Kernels
                 {
                     return;
                 }
-                var (start, count) = Part(part, _rows);
-                try
-                {
-                    _work!.Execute(start, count);
-                }
-                finally
-                {
-                    if (Interlocked.Decrement(ref _pending) == 0)
-                    {
-                        _done.Set();
-                    }
-                }
+                RunChunks(seen);
             }
         }
 
