@@ -12,9 +12,11 @@ namespace MatMulFree.Tests
         {
             public int[] Hits = new int[1000];
             public int[] ThreadOf = new int[1000];
+            public int Delay;
 
             public void Execute(int start, int count)
             {
+                System.Threading.Thread.SpinWait(Delay);
                 for (int n = start; n < start + count; n++)
                 {
                     Interlocked.Increment(ref Hits[n]);
@@ -69,6 +71,43 @@ namespace MatMulFree.Tests
             var disposing = new Thread(workers.Dispose);
             disposing.Start();
             Assert.True(disposing.Join(TimeSpan.FromSeconds(10)), "Dispose did not return");
+        }
+
+        private sealed class ThrowsOnThread : IRowWork
+        {
+            public int Thread;
+
+            public void Execute(int start, int count)
+            {
+                if (Environment.CurrentManagedThreadId == Thread)
+                {
+                    throw new InvalidOperationException("the caller's chunk failed");
+                }
+                System.Threading.Thread.SpinWait(20_000); // the workers' chunks are still running when it throws
+            }
+        }
+
+        [Fact]
+        public void After_a_chunk_throws_on_the_caller_the_next_call_still_runs_every_row_once()
+        {
+            using var workers = new RowWorkers(2);
+            var failing = new ThrowsOnThread { Thread = Environment.CurrentManagedThreadId };
+            int thrown = 0;
+            for (int attempt = 0; attempt < 100 && thrown < 5; attempt++)
+            {
+                try
+                {
+                    workers.Run(failing, 1000);
+                }
+                catch (InvalidOperationException)
+                {
+                    thrown++;
+                }
+                var work = new Marker { Delay = 2_000 };
+                workers.Run(work, 1000);
+                Assert.All(work.Hits, h => Assert.Equal(1, h));
+            }
+            Assert.True(thrown > 0, "the caller never ran a chunk of the failing call");
         }
 
         private sealed class Parts : IRowWork

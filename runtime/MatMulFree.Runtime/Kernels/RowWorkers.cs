@@ -111,21 +111,35 @@ namespace MatMulFree.Runtime.Kernels
                         Monitor.PulseAll(_wake);
                     }
                 }
-                RunChunks(generation);
-                long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _completed) != _chunks && Stopwatch.GetTimestamp() < deadline)
+                try
                 {
-                    spin.SpinOnce(sleep1Threshold: -1);
+                    RunChunks(generation);
                 }
-                lock (_finish)
+                finally
                 {
-                    while (Volatile.Read(ref _completed) != _chunks)
-                    {
-                        Monitor.Wait(_finish);
-                    }
+                    // Even when the caller's chunk threw: the workers finish the call before its
+                    // fields can change, so no chunk of it runs against the next call's counters.
+                    WaitForChunks();
+                    _work = null;
                 }
-                _work = null;
+            }
+        }
+
+        /// <summary>Returns when every chunk of the current call is done: polls, then sleeps.</summary>
+        private void WaitForChunks()
+        {
+            long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _completed) != _chunks && Stopwatch.GetTimestamp() < deadline)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            lock (_finish)
+            {
+                while (Volatile.Read(ref _completed) != _chunks)
+                {
+                    Monitor.Wait(_finish);
+                }
             }
         }
 
