@@ -23,7 +23,7 @@ namespace MatMulFree.Cli
             var shapes = new Option<string>("--shapes") { Description = "Matrix shapes ROWSxCOLUMNS (outputs x inputs), comma-separated, or none.", DefaultValueFactory = _ => DefaultShapes };
             var models = new Option<string[]>("--model") { Description = "Also time token-by-token decode of this manifest (repeatable)." };
             var steps = new Option<int>("--steps") { Description = "Decode steps per model configuration.", DefaultValueFactory = _ => 256 };
-            var threads = new Option<int>("--threads") { Description = "Threads for the multi-threaded rows (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+            var threads = ThreadsOption.Create("Threads for the multi-threaded rows (default: all cores).");
             var minTime = new Option<double>("--min-time-ms") { Description = "Minimum measuring time per kernel and shape.", DefaultValueFactory = _ => 300 };
             var modelKernels = new Option<string>("--model-kernels")
             {
@@ -40,11 +40,7 @@ namespace MatMulFree.Cli
             };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
-                int t = parse.GetValue(threads);
-                if (t < 1 || t > 256)
-                {
-                    throw new UsageException($"--threads must be 1 to 256, got {t}");
-                }
+                int t = ThreadsOption.Get(parse, threads);
                 string shapeList = parse.GetValue(shapes)!;
                 var parsed = shapeList == "none" ? new List<(int, int)>() : ParseShapes(shapeList);
                 var definitions = (parse.GetValue(models) ?? Array.Empty<string>()).Select(ManifestLoader.Load).ToList();

@@ -25,22 +25,14 @@ namespace MatMulFree.Cli
             var seed = new Option<ulong>("--seed") { Description = "Random seed: the same seed gives the same text.", DefaultValueFactory = _ => 0UL };
             var stop = new Option<string[]>("--stop") { Description = "Stop when this text appears (repeatable).", AllowMultipleArgumentsPerToken = false };
             var echo = new Option<bool>("--echo") { Description = "Print the prompt before the generated text." };
-            var threads = new Option<int>("--threads")
-            {
-                Description = "Threads a large layer's rows are split across (default: all cores; the text does not depend on it).",
-                DefaultValueFactory = _ => Environment.ProcessorCount,
-            };
+            var threads = ThreadsOption.Create("Threads a large layer's rows are split across (default: all cores; the text does not depend on it).");
             var command = new Command("generate", "Generate text from a prompt, streaming it as it is produced.")
             {
                 manifest, prompt, maxTokens, temperature, topK, topP, penalty, seed, stop, echo, threads,
             };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
-                int t = parse.GetValue(threads);
-                if (t < 1 || t > 256)
-                {
-                    throw new UsageException($"--threads must be 1 to 256, got {t}");
-                }
+                int t = ThreadsOption.Get(parse, threads);
                 var options = new GenerationOptions
                 {
                     MaxTokens = parse.GetValue(maxTokens),

@@ -92,8 +92,9 @@ namespace MatMulFree.Compiler.Planning
 
         /// <summary>Layers with fewer inputs than this count as narrow: measured with the earlier
         /// bit-plane kernel, whose 64-column blocks such a layer filled only in part; with the
-        /// pair-code kernel the micro model (16 inputs) still decodes 1.28-1.38x faster with its
-        /// narrow layers unrolled (docs/performance.md, "Generated against generic").</summary>
+        /// pair-code kernel the micro model's narrow layers unrolled take 0.6-0.8 of the packed
+        /// kernel's time at 16x16, 16x32 and 259x16, and about the same (1.0-1.1) at 64x16
+        /// (samples/GeneratedBench; docs/performance.md, "Per layer shape").</summary>
         public const int NarrowInputColumns = 64;
 
         /// <summary>

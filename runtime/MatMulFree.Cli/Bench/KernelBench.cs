@@ -71,13 +71,10 @@ namespace MatMulFree.Cli.Bench
                 Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, tables, acc), minMilliseconds), streamUs));
             if (workers != null && workers.Threads > 1)
             {
-                var work = new PackedProductBenchWork { Tables = tables, Accumulators = acc };
-                results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, {threads} threads", packedBytes, Time(() =>
-                {
-                    work.Weights = packed[p++ % packed.Count];
-                    PairSumTables.Build(q, work.Weights.Groups, tables);
-                    workers.Run(work, rows, PackedTernaryWeights.BlockRows);
-                }, minMilliseconds), streamUs));
+                // What the runtime's layers call: tables built, then the rows split across the workers.
+                var products = packed.ConvertAll(w => new ParallelPackedProduct(w));
+                results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, {threads} threads", packedBytes,
+                    Time(() => products[p++ % products.Count].Run(workers, q, tables, acc), minMilliseconds), streamUs));
             }
             // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per
             // token, the tables of the 16 vectors built in each call.
@@ -117,16 +114,6 @@ namespace MatMulFree.Cli.Bench
                 int end = Math.Min(Data.Length, (start + count) * LineBytes);
                 Interlocked.Add(ref Sink, StreamSum(Data.AsSpan(start * LineBytes, end - start * LineBytes)));
             }
-        }
-
-        private sealed class PackedProductBenchWork : IRowWork
-        {
-            public PackedTernaryWeights Weights = null!;
-            public byte[] Tables = Array.Empty<byte>();
-            public int[] Accumulators = Array.Empty<int>();
-            private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
-
-            public void Execute(int start, int count) => PackedTernaryKernel.TableRows(_path, Weights, Tables, Accumulators, start, count);
         }
 
         private static List<T> Copies<T>(T first, Func<T, long> bytes, Func<T> make)

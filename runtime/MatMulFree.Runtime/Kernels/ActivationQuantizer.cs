@@ -73,13 +73,12 @@ namespace MatMulFree.Runtime.Kernels
             {
                 absMax = MathF.Max(absMax, MathF.Abs(x[t] * r * g[t]));
             }
+            float s = 127f / MathF.Max(absMax, MinAbsMax);
             if (!Vector.EqualsAll(finite, new Vector<int>(-1)) || !float.IsFinite(absMax))
             {
-                float s0 = 127f / MathF.Max(absMax, MinAbsMax);
-                QuantizeElements(x, r, g, s0, q, 0);
-                return s0;
+                QuantizeElements(x, r, g, s, q, 0);
+                return s;
             }
-            float s = 127f / MathF.Max(absMax, MinAbsMax);
             var sv = new Vector<float>(s);
             var low = new Vector<float>(-128f);
             var high = new Vector<float>(127f);
