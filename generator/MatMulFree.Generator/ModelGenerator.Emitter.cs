@@ -174,7 +174,7 @@ namespace MatMulFree.Generator
                 w.Line("Span<float> x = scratch.Residual;");
                 w.Line("Span<float> normed = scratch.Normed;");
                 w.Line("// The token's embedding row starts the residual stream (full precision, not quantized).");
-                w.Line("Embeddings.Slice(token * Hidden, Hidden).CopyTo(x);");
+                w.Line(m.ExternalEmbeddings != null ? "Embeddings.CopyRow(token, x);" : "Embeddings.Slice(token * Hidden, Hidden).CopyTo(x);");
                 w.Line("// The blocks, each an MLGRU token mixer and a GLU channel mixer with residuals.");
                 foreach (var b in m.Blocks)
                 {
@@ -380,8 +380,8 @@ namespace MatMulFree.Generator
                 var a = m.Architecture;
                 if (external.TryGetValue("model.embeddings.weight", out int embeddings))
                 {
-                    w.Doc("summary", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding; read from the weights file when the model is first used.");
-                    w.Line($"private static ReadOnlySpan<float> Embeddings => Weights.Floats({embeddings});");
+                    w.Doc("summary", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding, read from the weights file as each token needs it.");
+                    w.Line($"private static EmbeddingTable Embeddings => Weights.Embeddings({embeddings});");
                     w.Line();
                 }
                 else

@@ -8,35 +8,53 @@ namespace MatMulFree.Runtime
     /// <summary>
     /// The token embeddings [vocab, hidden] a model copies one row of per token:
     /// a float32 array, or, for a manifest whose f32 embeddings are in an external
-    /// weights file, that range of the file left on disk and read one row per
-    /// token (a positioned read of hidden * 4 bytes). The table is not held in
-    /// memory at all (the 370M model's is 125 MiB), and unlike a mapping, rows read
-    /// do not accumulate in the process's resident set. Rows are checked for
-    /// non-finite values as they are read; the file's SHA-256 and the manifest's
+    /// weights file, that range of the file left where it is and read one row per
+    /// token: on disk (a positioned read of hidden * 4 bytes), or in the memory of
+    /// the weights file a generated model embeds in its assembly. The table is not
+    /// held in memory at all (the 370M model's is 125 MiB). Rows read from disk do
+    /// not accumulate in the process's resident set; rows read from an embedded file
+    /// do until the next sweep, which every <see cref="SweepRows"/> rows gives the
+    /// table's pages back (<see cref="ResidentPages"/>, where it can). Rows are checked
+    /// for non-finite values as they are read; the file's SHA-256 and the manifest's
     /// digest were checked when it was loaded.
     /// </summary>
-    public sealed class EmbeddingTable : IDisposable
+    public sealed unsafe class EmbeddingTable : IDisposable
     {
+        /// <summary>Rows read from memory between two sweeps of the table's resident pages: at most
+        /// 2 pages each stay resident meanwhile (8 KiB at hidden 1024, 2 MiB in all), and a sweep, one
+        /// system call over the table's page-table entries, costs well under a token step.</summary>
+        public const int SweepRows = 256;
+
         private readonly float[]? _values;
         private readonly SafeFileHandle? _file;
+        private readonly byte* _memory;
+        private readonly bool _releasable;
+        private int _rowsSinceSweep;
         private readonly long _offset;
         private readonly string _source;
 
-        private EmbeddingTable(int vocab, int hidden, float[]? values, SafeFileHandle? file, long offset, string source)
+        private EmbeddingTable(int vocab, int hidden, float[]? values, SafeFileHandle? file, byte* memory, long offset, string source)
         {
             Vocab = vocab;
             Hidden = hidden;
             _values = values;
             _file = file;
+            _memory = memory;
             _offset = offset;
             _source = source;
+            _releasable = memory != null && ResidentPages.IsReleasable(memory, TableBytes);
         }
 
         public int Vocab { get; }
         public int Hidden { get; }
 
+        private long TableBytes => 4L * Vocab * Hidden;
+
         /// <summary>True when the rows are read from the weights file as needed.</summary>
         public bool IsOnDisk => _file != null;
+
+        /// <summary>True when the rows are read from memory that holds the weights file (an embedded resource).</summary>
+        public bool IsInMemory => _memory != null;
 
         public static EmbeddingTable FromArray(float[] values, int vocab, int hidden)
         {
@@ -44,7 +62,7 @@ namespace MatMulFree.Runtime
             {
                 throw new ArgumentException($"{values.LongLength} values cannot be a [{vocab}, {hidden}] embedding table", nameof(values));
             }
-            return new EmbeddingTable(vocab, hidden, values, null, 0, "");
+            return new EmbeddingTable(vocab, hidden, values, null, null, 0, "");
         }
 
         /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row.</summary>
@@ -55,7 +73,22 @@ namespace MatMulFree.Runtime
                 throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
             }
             var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            return new EmbeddingTable(vocab, hidden, null, file, offset, path);
+            return new EmbeddingTable(vocab, hidden, null, file, null, offset, path);
+        }
+
+        /// <summary>The little-endian f32 table at <paramref name="table"/>, memory that stays valid as long as the
+        /// table is used (an embedded resource of a loaded assembly), read row by row.</summary>
+        public static EmbeddingTable FromMemory(byte* table, int vocab, int hidden, string source)
+        {
+            if (!BitConverter.IsLittleEndian)
+            {
+                throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
+            }
+            if (table == null)
+            {
+                throw new ArgumentNullException(nameof(table));
+            }
+            return new EmbeddingTable(vocab, hidden, null, null, table, 0, source);
         }
 
         /// <summary>Copies token <paramref name="token"/>'s row (the caller has checked the id).</summary>
@@ -69,6 +102,16 @@ namespace MatMulFree.Runtime
             var row = destination.Slice(0, Hidden);
             var bytes = MemoryMarshal.AsBytes(row);
             long at = _offset + 4L * token * Hidden;
+            if (_memory != null)
+            {
+                new ReadOnlySpan<byte>(_memory + at, bytes.Length).CopyTo(bytes);
+                if (_releasable && System.Threading.Interlocked.Increment(ref _rowsSinceSweep) % SweepRows == 0)
+                {
+                    ResidentPages.Release(_memory, TableBytes);
+                }
+                CheckFinite(token, row);
+                return;
+            }
             for (int done = 0; done < bytes.Length;)
             {
                 int read = RandomAccess.Read(_file!, bytes.Slice(done), at + done);
@@ -78,6 +121,11 @@ namespace MatMulFree.Runtime
                 }
                 done += read;
             }
+            CheckFinite(token, row);
+        }
+
+        private void CheckFinite(int token, ReadOnlySpan<float> row)
+        {
             foreach (float f in row)
             {
                 if (!float.IsFinite(f))

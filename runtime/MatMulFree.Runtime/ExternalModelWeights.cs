@@ -43,18 +43,23 @@ namespace MatMulFree.Runtime
     /// MatMulFree.Generator targets add, so a NativeAOT executable carries it), or
     /// else beside the application (AppContext.BaseDirectory). Its size and SHA-256
     /// must be the ones the manifest stated at compile time; trits and floats are
-    /// checked as the manifest reader checks them.
+    /// checked as the manifest reader checks them. The ternary weights become the
+    /// packed kernel's codes; f32 embeddings stay where the file is and are read one
+    /// row per token (<see cref="EmbeddingTable"/>). Read from an embedded resource,
+    /// the pages of the assembly image the reads touched are given back afterwards
+    /// (<see cref="ResidentPages"/>), so the process keeps about what the generic
+    /// runtime keeps: the codes, the state and the rows in use.
     /// </summary>
     public sealed class ExternalModelWeights
     {
         private readonly PackedTernaryWeights?[] _ternary;
-        private readonly float[]?[] _floats;
+        private readonly EmbeddingTable?[] _embeddings;
 
-        private ExternalModelWeights(string source, PackedTernaryWeights?[] ternary, float[]?[] floats)
+        private ExternalModelWeights(string source, PackedTernaryWeights?[] ternary, EmbeddingTable?[] embeddings)
         {
             Source = source;
             _ternary = ternary;
-            _floats = floats;
+            _embeddings = embeddings;
         }
 
         /// <summary>Where the weights were read from (a resource or a path).</summary>
@@ -63,8 +68,8 @@ namespace MatMulFree.Runtime
         /// <summary>Tensor <paramref name="index"/> of the load list, a ternary weight, on the packed kernel.</summary>
         public PackedTernaryWeights Ternary(int index) => _ternary[index] ?? throw new InvalidOperationException($"tensor {index} is not ternary");
 
-        /// <summary>Tensor <paramref name="index"/> of the load list, a float tensor, widened to float32.</summary>
-        public float[] Floats(int index) => _floats[index] ?? throw new InvalidOperationException($"tensor {index} is not a float tensor");
+        /// <summary>Tensor <paramref name="index"/> of the load list, the embeddings [Rows = vocab, Columns = hidden].</summary>
+        public EmbeddingTable Embeddings(int index) => _embeddings[index] ?? throw new InvalidOperationException($"tensor {index} is not a float tensor");
 
         public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors)
         {
@@ -73,10 +78,11 @@ namespace MatMulFree.Runtime
             string source;
             IWeightsFile file;
             IDisposable? owned = null;
+            ResourceWeightsFile? embedded = null;
             if (resource != null)
             {
                 source = $"resource {fileName} of {assembly.GetName().Name}";
-                file = new StreamWeightsFile(resource);
+                file = embedded = new ResourceWeightsFile(resource);
             }
             else if (File.Exists(beside))
             {
@@ -104,7 +110,7 @@ namespace MatMulFree.Runtime
                 }
                 var ternary = new PackedTernaryWeights?[tensors.Length];
                 var buffers = new System.Collections.Generic.Dictionary<long, byte[]>();
-                var floats = new float[]?[tensors.Length];
+                var embeddings = new EmbeddingTable?[tensors.Length];
                 for (int k = 0; k < tensors.Length; k++)
                 {
                     var t = tensors[k];
@@ -118,11 +124,30 @@ namespace MatMulFree.Runtime
                     }
                     else
                     {
-                        floats[k] = ReadFloatTensor(file, t, model, source);
+                        embeddings[k] = Embeddings(file, embedded, beside, t, model, source);
                     }
                 }
-                return new ExternalModelWeights(source, ternary, floats);
+                return new ExternalModelWeights(source, ternary, embeddings);
             }
+        }
+
+        /// <summary>The embeddings: f32 rows read as needed from the resource's memory or the file beside the
+        /// application; other dtypes widened to a float32 array.</summary>
+        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, string beside, ExternalTensor t, string model, string source)
+        {
+            if (t.Length != 4L * t.Rows * t.Columns && t.Dtype == "f32" || t.Length != 2L * t.Rows * t.Columns && t.Dtype != "f32")
+            {
+                throw new InvalidDataException($"model {model}: tensor {t.Name} has {t.Length:N0} bytes, [{t.Rows}, {t.Columns}] {t.Dtype} needs {(t.Dtype == "f32" ? 4 : 2) * (long)t.Rows * t.Columns:N0}");
+            }
+            if (t.Dtype == "f32" && embedded?.Memory != null)
+            {
+                return EmbeddingTable.FromMemory(embedded.Memory + t.Offset, t.Rows, t.Columns, source);
+            }
+            if (t.Dtype == "f32" && embedded == null)
+            {
+                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns);
+            }
+            return EmbeddingTable.FromArray(ReadFloatTensor(file, t, model, source), t.Rows, t.Columns);
         }
 
         /// <summary>A ternary weight from a weights file, its codes checked (the SHA-256 or digest
@@ -182,26 +207,55 @@ namespace MatMulFree.Runtime
             return result;
         }
 
-        /// <summary>An embedded resource (a seekable stream over the assembly image) as a weights file.</summary>
-        private sealed class StreamWeightsFile : IWeightsFile
+        /// <summary>
+        /// An embedded resource as a weights file. The runtime hands resources out as streams over the
+        /// loaded assembly image; when that memory can be addressed (always, for an assembly loaded from
+        /// a file or a NativeAOT executable), the file is hashed and read straight from it, and the pages
+        /// each read touched are given back (<see cref="ResidentPages"/>) so that they do not stay in the
+        /// resident set beside the copies made of them.
+        /// </summary>
+        private sealed unsafe class ResourceWeightsFile : IWeightsFile
         {
+            /// <summary>Bytes hashed between two releases of pages.</summary>
+            private const int HashChunk = 16 << 20;
+
             private readonly Stream _stream;
+            private readonly bool _releasable;
 
-            public StreamWeightsFile(Stream stream) => _stream = stream;
+            public ResourceWeightsFile(Stream stream)
+            {
+                _stream = stream;
+                Length = stream.Length;
+                if (stream is UnmanagedMemoryStream memory)
+                {
+                    Memory = memory.PositionPointer - memory.Position;
+                    _releasable = ResidentPages.IsReleasable(Memory, Length);
+                }
+            }
 
-            public long Length => _stream.Length;
+            public long Length { get; }
+
+            /// <summary>Where the resource's bytes are, or null when the stream does not say.</summary>
+            public byte* Memory { get; }
 
             public string ComputeSha256()
             {
-                _stream.Position = 0;
-                return Convert.ToHexString(SHA256.HashData(_stream)).ToLowerInvariant();
+                if (Memory == null)
+                {
+                    _stream.Position = 0;
+                    return Convert.ToHexString(SHA256.HashData(_stream)).ToLowerInvariant();
+                }
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                for (long at = 0; at < Length; at += HashChunk)
+                {
+                    int count = (int)Math.Min(HashChunk, Length - at);
+                    hash.AppendData(new ReadOnlySpan<byte>(Memory + at, count));
+                    Release(at, count);
+                }
+                return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
             }
 
-            public void Read(long offset, byte[] buffer)
-            {
-                _stream.Position = offset;
-                _stream.ReadExactly(buffer);
-            }
+            public void Read(long offset, byte[] buffer) => Read(offset, buffer.AsSpan());
 
             public void ReadFloats(long offset, float[] values)
             {
@@ -209,8 +263,31 @@ namespace MatMulFree.Runtime
                 {
                     throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
                 }
-                _stream.Position = offset;
-                _stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+                Read(offset, MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+
+            private void Read(long offset, Span<byte> destination)
+            {
+                if (Memory == null)
+                {
+                    _stream.Position = offset;
+                    _stream.ReadExactly(destination);
+                    return;
+                }
+                if (offset < 0 || offset + destination.Length > Length)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(offset), $"{destination.Length} bytes at {offset} lie outside the resource's {Length}");
+                }
+                new ReadOnlySpan<byte>(Memory + offset, destination.Length).CopyTo(destination);
+                Release(offset, destination.Length);
+            }
+
+            private void Release(long offset, long length)
+            {
+                if (_releasable)
+                {
+                    ResidentPages.Release(Memory + offset, length);
+                }
             }
         }
     }

@@ -44,7 +44,17 @@ namespace MatMulFree.Compiler.Model
         /// bit after the last element), or -1 when every code is valid.</summary>
         public static long FirstInvalidCode(byte[] packedTrits, long elements)
         {
-            for (long j = 0; j < (long)packedTrits.Length * 4; j++)
+            // Whole bytes of elements first, a byte at a time: a code is 3 when both its bits are set.
+            long start = 0;
+            for (; start + 4 <= elements && start < (long)packedTrits.Length * 4; start += 4)
+            {
+                int b = packedTrits[start >> 2];
+                if ((b & (b >> 1) & 0x55) != 0)
+                {
+                    break;
+                }
+            }
+            for (long j = start; j < (long)packedTrits.Length * 4; j++)
             {
                 int code = (packedTrits[j >> 2] >> (int)(2 * (j & 3))) & 3;
                 if ((j < elements && code == 3) || (j >= elements && code != 0))
@@ -112,6 +122,23 @@ namespace MatMulFree.Compiler.Model
             {
                 codes[i] = ZeroPairCode | ZeroPairCode << 4;
             }
+            if (Columns % 4 == 0)
+            {
+                // Every group of 4 columns is one byte of trits: translate it whole.
+                var trits = PackedTrits;
+                var table = s_pairCodesOfTritByte;
+                int groups = Columns / 4;
+                for (int n = 0; n < Rows; n++)
+                {
+                    long rowBase = PairCodeOffset(n, Columns);
+                    long from = (long)n * groups;
+                    for (int g = 0; g < groups; g++)
+                    {
+                        codes[rowBase + (long)g * PairCodeBlockRows] = table[trits[from + g]];
+                    }
+                }
+                return codes;
+            }
             for (int n = 0; n < Rows; n++)
             {
                 long rowBase = PairCodeOffset(n, Columns);
@@ -128,6 +155,26 @@ namespace MatMulFree.Compiler.Model
                 }
             }
             return codes;
+        }
+
+        /// <summary>The pair-code byte of each byte of 4 trits (an invalid code 3 read as 0, as the indexer reads it).</summary>
+        private static readonly byte[] s_pairCodesOfTritByte = PairCodesOfTritBytes();
+
+        private static byte[] PairCodesOfTritBytes()
+        {
+            var table = new byte[256];
+            for (int b = 0; b < 256; b++)
+            {
+                int code = 0;
+                for (int j = 0; j < 4; j++)
+                {
+                    int trit = (b >> (2 * j)) & 3;
+                    int digit = (trit == 1 ? 1 : trit == 2 ? -1 : 0) + 1;
+                    code += digit * (j % 2 == 0 ? 1 : 3) << (j < 2 ? 0 : 4);
+                }
+                table[b] = (byte)code;
+            }
+            return table;
         }
 
         /// <summary>How many weights are not zero: the additions a naive kernel makes.</summary>

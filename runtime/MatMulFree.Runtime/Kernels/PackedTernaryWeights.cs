@@ -51,15 +51,32 @@ namespace MatMulFree.Runtime.Kernels
                 for (int g = 0; g < Groups; g++, at += BlockRows)
                 {
                     int code = codes[at];
-                    int low = code & 0x0F, high = code >> 4;
-                    if (low > 8 || high > 8)
+                    int b = s_balanceOfCode[code];
+                    if (b == InvalidCode)
                     {
                         throw new ArgumentException($"pair code 0x{code:X2} of row {n}, group {g} is not two codes 0..8");
                     }
-                    balance += low % 3 + low / 3 + high % 3 + high / 3 - 4;
+                    balance += b;
                 }
                 Bias[n] = BiasPerBalance * balance + PairSumTables.GroupOffset * Groups;
             }
+        }
+
+        private const sbyte InvalidCode = sbyte.MinValue;
+
+        /// <summary>Per code byte, (number of +1) - (number of -1) of its 4 weights; <see cref="InvalidCode"/>
+        /// when a nibble is not a pair code 0..8.</summary>
+        private static readonly sbyte[] s_balanceOfCode = BalanceOfCodes();
+
+        private static sbyte[] BalanceOfCodes()
+        {
+            var table = new sbyte[256];
+            for (int code = 0; code < 256; code++)
+            {
+                int low = code & 0x0F, high = code >> 4;
+                table[code] = low > 8 || high > 8 ? InvalidCode : (sbyte)(low % 3 + low / 3 + high % 3 + high / 3 - 4);
+            }
+            return table;
         }
 
         /// <summary>The activations are biased to u = q + 128; each +1 weight adds 128 too many, each -1 removes 128.</summary>

@@ -64,7 +64,33 @@ namespace MatMulFree.Tests.Generator
             Assert.DoesNotContain("Embeddings => new float[]", source);
             Assert.Contains("ExternalModelWeights.Load(", source);
             Assert.Contains("the weights are in the external weights file", source);
+            Assert.Contains("Embeddings.CopyRow(token, x);", source);
 
+            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
+            GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load("tiny-l2-h64").Tokens);
+        }
+
+        [Fact]
+        public unsafe void Generated_model_loaded_from_an_assembly_file_reads_its_resource_in_place_and_gives_its_pages_back()
+        {
+            // An assembly loaded from a file (as applications load theirs) is a read-only file mapping:
+            // the weights are hashed and read where they are, the embeddings row by row from there, and the
+            // pages are given back (ResidentPages). The logits are the runtime's, bit for bit.
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("External", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, _manifest) });
+            Assert.Empty(result.Diagnostics);
+            string path = Path.Combine(_dir, "External.dll");
+            using (var stream = File.Create(path))
+            {
+                var emit = result.Output.Emit(stream, manifestResources: new[] { new ResourceDescription(WeightsName, () => new MemoryStream(_weights), isPublic: true) });
+                Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+            }
+            var assembly = Assembly.LoadFrom(path);
+            using (var resource = Assert.IsType<UnmanagedMemoryStream>(assembly.GetManifestResourceStream(WeightsName), exactMatch: false))
+            {
+                Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(resource.PositionPointer, resource.Length));
+            }
+            var generated = (IMatMulFreeModel)Activator.CreateInstance(assembly.GetType("Models.External")!)!;
             var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
             GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }

@@ -1,0 +1,98 @@
+using System;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using MatMulFree.Runtime;
+using Xunit;
+
+namespace MatMulFree.Tests
+{
+    /// <summary>
+    /// The three homes of a model's embeddings (an array, the weights file on disk, the memory of
+    /// a weights file embedded in an assembly) give the same rows; a non-finite row is an error
+    /// naming the token; and rows read from a read-only file mapping do not pile up in the
+    /// resident set (the sweep every <see cref="EmbeddingTable.SweepRows"/> rows).
+    /// </summary>
+    public sealed unsafe class EmbeddingTableTests : IDisposable
+    {
+        private const int Vocab = 1000, Hidden = 1024, Offset = 96;
+        private readonly string _path = Path.Combine(Path.GetTempPath(), $"mmf-embed-{Guid.NewGuid():N}.bin");
+        private readonly float[] _values = new float[Vocab * Hidden];
+
+        public EmbeddingTableTests()
+        {
+            var random = new Random(11);
+            for (int k = 0; k < _values.Length; k++) _values[k] = (float)(random.NextDouble() * 2 - 1);
+            _values[17 * Hidden + 5] = float.NaN;
+            var bytes = new byte[Offset + 4 * _values.Length];
+            MemoryMarshal.AsBytes(_values.AsSpan()).CopyTo(bytes.AsSpan(Offset));
+            File.WriteAllBytes(_path, bytes);
+        }
+
+        public void Dispose() => File.Delete(_path);
+
+        private void AssertRows(EmbeddingTable table, int[] tokens)
+        {
+            var row = new float[Hidden];
+            foreach (int t in tokens)
+            {
+                if (t == 17)
+                {
+                    var e = Assert.Throws<InvalidDataException>(() => table.CopyRow(t, row));
+                    Assert.Contains("token 17", e.Message);
+                    Assert.Contains("NaN", e.Message);
+                    continue;
+                }
+                table.CopyRow(t, row);
+                Assert.True(row.AsSpan().SequenceEqual(_values.AsSpan(t * Hidden, Hidden)), $"row {t}");
+            }
+        }
+
+        [Fact]
+        public void Array_file_and_memory_give_the_same_rows()
+        {
+            int[] tokens = { 0, 1, 999, 17, 500, 3 };
+            AssertRows(EmbeddingTable.FromArray(_values, Vocab, Hidden), new[] { 0, 1, 999, 500, 3 });
+            using (var onDisk = EmbeddingTable.FromFile(_path, Offset, Vocab, Hidden))
+            {
+                Assert.True(onDisk.IsOnDisk);
+                AssertRows(onDisk, tokens);
+            }
+            var image = File.ReadAllBytes(_path);
+            fixed (byte* p = image)
+            {
+                var inMemory = EmbeddingTable.FromMemory(p + Offset, Vocab, Hidden, "test image");
+                Assert.True(inMemory.IsInMemory);
+                AssertRows(inMemory, tokens);
+            }
+        }
+
+        [Fact]
+        public void Rows_read_from_a_read_only_mapping_do_not_pile_up()
+        {
+            long length = new FileInfo(_path).Length;
+            using var map = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            try
+            {
+                p += view.PointerOffset;
+                var table = EmbeddingTable.FromMemory(p + Offset, Vocab, Hidden, "mapped test file");
+                var tokens = new int[3 * EmbeddingTable.SweepRows];
+                for (int k = 0; k < tokens.Length; k++) tokens[k] = k == 17 ? 18 : k;
+                AssertRows(table, tokens);
+                if (!OperatingSystem.IsLinux()) return;
+                // 768 distinct rows of 4 KiB were read; after the last sweep at most SweepRows rows'
+                // pages (2 each) can be resident again.
+                long rss = ResidentPagesTests.MappingRssKiB(p);
+                Assert.True(rss <= 8 * EmbeddingTable.SweepRows + 64, $"{rss} KiB of the table resident after reading {tokens.Length} rows");
+                AssertRows(table, new[] { 0, 1, 700, 17 });
+            }
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+        }
+    }
+}
