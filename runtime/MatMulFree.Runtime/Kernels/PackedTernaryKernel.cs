@@ -101,6 +101,7 @@ namespace MatMulFree.Runtime.Kernels
         /// run over the block's codes while they are in cache (for one vector, the next block's are
         /// prefetched during the second AVX2 pass), and the products go to acc at a stride of Rows.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
         {
             int* sums = stackalloc int[BlockRows];
@@ -145,6 +146,7 @@ namespace MatMulFree.Runtime.Kernels
         }
 
         /// <summary>The raw sums (low + 16 high) of one block of 64 rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Block(PackedKernelPath path, byte* codes, byte* tables, int groups, int* sums, byte* next = null)
         {
             for (int r = 0; r < BlockRows; r++) sums[r] = 0;
@@ -205,6 +207,7 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums)
         {
             var nibble = Vector512.Create((byte)0x0F);
@@ -270,6 +273,7 @@ namespace MatMulFree.Runtime.Kernels
         }
 
         /// <summary>32 rows of a block (codes at the block's row offset), AVX2.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
             long ahead = prefetch == null || NoPrefetch ? 0 : prefetch - codes;
@@ -317,6 +321,7 @@ namespace MatMulFree.Runtime.Kernels
             Ssse3.IsSupported ? Ssse3.Shuffle(table, index) : Vector128.Shuffle(table, index);
 
         /// <summary>16 rows of a block (codes at the block's row offset), portable 128-bit vectors.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums)
         {
             var nibble = Vector128.Create((byte)0x0F);

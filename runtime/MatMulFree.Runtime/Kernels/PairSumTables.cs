@@ -106,6 +106,7 @@ namespace MatMulFree.Runtime.Kernels
             return (u & nibble, Vector128.ShiftRightLogical(u.AsUInt16(), 4).AsByte() & nibble);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void BuildAvx2(ReadOnlySpan<sbyte> q, int groups, Span<byte> tables)
         {
             var offset = Vector256.Create((byte)Offset);
@@ -145,6 +146,7 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void BuildVector128(ReadOnlySpan<sbyte> q, int groups, Span<byte> tables)
         {
             var offset = Vector128.Create((byte)Offset);
