@@ -22,13 +22,18 @@ internal static class LayerBench
 {
     private delegate void BitLinearMethod(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y);
 
-    public static void Run(Type generated, ModelDefinition definition, MatMulFree.Compiler.Planning.KernelChoice choice)
+    /// <param name="include">The layers to time (all when null): a big model's distinct shapes are in its first block.</param>
+    public static void Run(Type generated, ModelDefinition definition, MatMulFree.Compiler.Planning.KernelChoice choice, Func<BitLinearWeights, bool>? include = null)
     {
         var plan = ModelPlan.Create(definition, choice);
         var scratch = new StepScratch(definition.Architecture);
         var random = new Random(5);
         foreach (var layer in plan.Layers)
         {
+            if (include != null && !include(layer.Weights))
+            {
+                continue;
+            }
             var w = layer.Weights;
             var method = generated.GetMethod(GeneratedNames.BitLinearMethod(w), BindingFlags.NonPublic | BindingFlags.Static)
                 ?? throw new InvalidOperationException($"{generated.Name} has no method for {w.Name}");

@@ -1,12 +1,17 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 
 // The 370M-shaped model compiled in by the source generator, its weights file embedded:
 // load time (the first step), decode tokens/s on one thread and on two, timed like
 // `mmf bench` (1 s warm-up, 256 steps), and the process's peak resident memory.
+// With `--layers M370 L13B` (the two manifests' paths), then every BitLinear of the first
+// block and the LM head of the 370M model and of a 2-layer model with the 1.3B checkpoint's
+// shapes, generated against the generic runtime (GeneratedBench's LayerBench: the checkpoint
+// shapes of the kernel table, which `mmf bench` times for the runtime's kernels only).
 var model = new Random370M();
 var state = model.CreateState();
 var logits = new float[model.Architecture.Vocab];
@@ -25,6 +30,17 @@ foreach (var line in File.ReadLines("/proc/self/status"))
 {
     if (line.StartsWith("VmHWM", StringComparison.Ordinal)) Console.WriteLine("peak resident memory: " + line.Substring(6).Trim());
 }
+if (args.Length == 3 && args[0] == "--layers")
+{
+    Console.WriteLine();
+    Console.WriteLine("Each BitLinear on its own (ns per call: RMSNorm, quantization, product, dequantization), one thread:");
+    Console.WriteLine();
+    Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
+    Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
+    static bool FirstBlockAndHead(MatMulFree.Compiler.Model.BitLinearWeights w) => w.Name.StartsWith("model.layers.0.", StringComparison.Ordinal) || w.Name == "lm_head";
+    GeneratedBench.LayerBench.Run(typeof(Random370M), ManifestLoader.Load(args[1]), KernelChoice.Auto, FirstBlockAndHead);
+    GeneratedBench.LayerBench.Run(typeof(Layers13B), ManifestLoader.Load(args[2]), KernelChoice.Auto, FirstBlockAndHead);
+}
 
 double Decode()
 {
@@ -39,3 +55,7 @@ double Decode()
 
 [MatMulFreeModel("mmfreelm-370m-random.mmf.json")]
 public partial class Random370M;
+
+/// <summary>Two blocks with the shapes of MMfreeLM-1.3B (hidden 2048, intermediate 5632, vocabulary 32000).</summary>
+[MatMulFreeModel("layers-1.3b-random.mmf.json")]
+public partial class Layers13B;

@@ -5,6 +5,8 @@
 # memory), `mmf generate` (peak memory), and the model compiled in by the source
 # generator with its weights file embedded, run under the JIT and as NativeAOT
 # executables for x86-x64-v2 (the package's default), x86-x64-v3 and, with AVX-512, x86-x64-v4.
+# With the JIT build, every BitLinear of the first block and the LM head, generated against the
+# generic runtime, at the 370M shapes and at those of a 2-block model with the 1.3B checkpoint's shapes.
 #   tools/bench-370m/bench-370m.sh [WORK_DIR]      (default /tmp/m370; needs python3-torch)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -25,9 +27,17 @@ $mmf bench --model "$manifest" --shapes none --steps 256 --model-kernels packed
 echo "== mmf generate"
 /usr/bin/time -f "generate: peak %M KiB" $mmf generate "$manifest" --prompt "Hello world" --max-tokens 64 > /dev/null
 
+# Two blocks with the exact shapes of MMfreeLM-1.3B: the generated per-layer table at those shapes.
+if [ ! -f "$work/hf13/config.json" ]; then
+    /usr/bin/python3 "$root/tools/reference/reference.py" hf-checkpoint --layers 2 --hidden 2048 --intermediate 5632 \
+        --vocab 32000 --dtype bf16 --seed 13 --out "$work/hf13"
+fi
+layers13="$work/layers-1.3b-random.mmf.json"
+$mmf convert "$work/hf13" -o "$layers13" --name layers-1.3b-random > /dev/null
+
 echo "== generated model"
 app="$(mktemp -d)"
-cp "$manifest" "$work/mmfreelm-370m-random.mmfw" "$root/tools/bench-370m/Program.cs" "$app/"
+cp "$manifest" "$work/mmfreelm-370m-random.mmfw" "$layers13" "$work/layers-1.3b-random.mmfw" "$root/tools/bench-370m/Program.cs" "$app/"
 cat > "$app/Bench370M.csproj" <<PROJ
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
@@ -39,13 +49,15 @@ cat > "$app/Bench370M.csproj" <<PROJ
     <ProjectReference Include="$root/generator/MatMulFree.Generator/MatMulFree.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <ProjectReference Include="$root/generator/MatMulFree.Compiler/MatMulFree.Compiler.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <MatMulFreeModel Include="mmfreelm-370m-random.mmf.json" />
+    <MatMulFreeModel Include="layers-1.3b-random.mmf.json" />
+    <Compile Include="$root/samples/GeneratedBench/LayerBench.cs" />
   </ItemGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.targets" />
 </Project>
 PROJ
 /usr/bin/time -f "build: %e s, peak %M KiB" dotnet build "$app" -c Release -v q -nologo -p:UseSharedCompilation=false > /dev/null
 echo "-- JIT"
-dotnet "$app/bin/Release/net10.0/bench370m.dll"
+dotnet "$app/bin/Release/net10.0/bench370m.dll" --layers "$manifest" "$layers13"
 isas=(x86-x64-v2 x86-x64-v3)   # v2: what the package targets choose when the project sets none
 if grep -q avx512bw /proc/cpuinfo; then isas+=(x86-x64-v4); fi
 for isa in "${isas[@]}"; do
