@@ -28,7 +28,16 @@ namespace MatMulFree.Runtime
             Accumulators = new int[capacity * width];
             TableStride = PairSumTables.LengthForColumns(System.Math.Max(h, i));
             Tables = new byte[capacity * TableStride];
+            QuantizedStride = TernaryKernel.PaddedColumns(System.Math.Max(h, i));
+            Quantized = new sbyte[capacity * QuantizedStride];
         }
+
+        /// <summary>Each vector's int8 activations, at a stride of <see cref="QuantizedStride"/> (the
+        /// vectors of a batch are quantized in parallel, each into its own row).</summary>
+        public sbyte[] Quantized { get; }
+
+        /// <summary>Entries per vector in <see cref="Quantized"/>: the widest layer input, padded.</summary>
+        public int QuantizedStride { get; }
 
         /// <summary>Each vector's lookup tables of the packed kernel (<see cref="PairSumTables"/>), at a stride of <see cref="TableStride"/>.</summary>
         public byte[] Tables { get; }

@@ -8,7 +8,7 @@ namespace MatMulFree.Runtime.Layers
     /// One BitLinear (MODEL.md): its own RMSNorm, int8 activation quantization,
     /// the ternary integer product, dequantization out_n = (float)acc_n * (beta / s).
     /// </summary>
-    public sealed class BitLinearLayer
+    public sealed unsafe class BitLinearLayer
     {
         private readonly float[] _normWeight;
 
@@ -18,6 +18,7 @@ namespace MatMulFree.Runtime.Layers
 
         private readonly RowWorkers? _workers;
         private readonly ParallelPackedProduct? _parallel;
+        private readonly BatchActivationTables? _batchTables;
 
         public BitLinearLayer(BitLinearWeights weights, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights)
         {
@@ -40,6 +41,7 @@ namespace MatMulFree.Runtime.Layers
             {
                 _workers = workers;
                 _parallel = new ParallelPackedProduct(Packed);
+                _batchTables = new BatchActivationTables(_normWeight, InFeatures, Packed.Groups);
             }
         }
 
@@ -92,22 +94,47 @@ namespace MatMulFree.Runtime.Layers
                 }
                 return;
             }
-            // Each vector's tables are built once here; the weights are then read once for the batch.
+            // Each vector's tables are built once (on all threads when the layer has workers); the
+            // weights are then read once for the batch.
             int stride = batch.TableStride;
             var scales = batch.Scales.AsSpan(0, count);
-            for (int t = 0; t < count; t++)
-            {
-                var q = scratch.Quantized.AsSpan();
-                scales[t] = ActivationQuantizer.Quantize(x.Slice(t * InFeatures, InFeatures), inverseRms[t], _normWeight, q);
-                PairSumTables.Build(q, Packed.Groups, batch.Tables.AsSpan(t * stride, stride));
-            }
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
             if (_parallel != null)
             {
+                if (x.Length < count * InFeatures || inverseRms.Length < count)
+                {
+                    throw new ArgumentException("fewer inputs than the batch count");
+                }
+                lock (_batchTables!)
+                {
+                    fixed (float* inputs = x)
+                    fixed (float* rms = inverseRms)
+                    {
+                        _batchTables.Inputs = inputs;
+                        _batchTables.InverseRms = rms;
+                        _batchTables.Batch = batch;
+                        try
+                        {
+                            _workers!.Run(_batchTables, count);
+                        }
+                        finally
+                        {
+                            _batchTables.Inputs = null;
+                            _batchTables.InverseRms = null;
+                            _batchTables.Batch = null;
+                        }
+                    }
+                }
                 _parallel.RunBatch(_workers!, batch.Tables, stride, count, batch.Accumulators);
             }
             else
             {
+                for (int t = 0; t < count; t++)
+                {
+                    var q = scratch.Quantized.AsSpan();
+                    scales[t] = ActivationQuantizer.Quantize(x.Slice(t * InFeatures, InFeatures), inverseRms[t], _normWeight, q);
+                    PairSumTables.Build(q, Packed.Groups, batch.Tables.AsSpan(t * stride, stride));
+                }
                 PackedTernaryKernel.BatchRows(Packed, batch.Tables, stride, count, acc, 0, OutFeatures);
             }
             for (int t = 0; t < count; t++)

@@ -1,0 +1,45 @@
+using System;
+using MatMulFree.Runtime.Kernels;
+
+namespace MatMulFree.Runtime.Layers
+{
+    /// <summary>
+    /// BitLinear steps 1-2 and the packed kernel's tables for each vector of a batch,
+    /// as row work over the vectors: a batched layer hands it to its <see cref="RowWorkers"/>
+    /// before the product, so that the 16 vectors of a prefill chunk are quantized and
+    /// tabled on every thread instead of on the caller while the workers wait (about 6 %
+    /// of a two-thread prefill's samples did that; docs/performance.md). Each vector's
+    /// result depends on that vector alone, so the split does not change a bit. The
+    /// pointers are the current call's (pinned by the caller for its duration).
+    /// </summary>
+    internal sealed unsafe class BatchActivationTables : IRowWork
+    {
+        private readonly float[] _normWeight;
+        private readonly int _inFeatures;
+        private readonly int _groups;
+
+        public BatchActivationTables(float[] normWeight, int inFeatures, int groups)
+        {
+            _normWeight = normWeight;
+            _inFeatures = inFeatures;
+            _groups = groups;
+        }
+
+        /// <summary>The batch's inputs, row t at t * InFeatures.</summary>
+        public float* Inputs;
+        /// <summary>RmsNorm.InverseRms of each input.</summary>
+        public float* InverseRms;
+        public BatchScratch? Batch;
+
+        public void Execute(int start, int count)
+        {
+            var batch = Batch!;
+            for (int t = start; t < start + count; t++)
+            {
+                var q = batch.Quantized.AsSpan(t * batch.QuantizedStride, batch.QuantizedStride);
+                batch.Scales[t] = ActivationQuantizer.Quantize(new ReadOnlySpan<float>(Inputs + (long)t * _inFeatures, _inFeatures), InverseRms[t], _normWeight, q);
+                PairSumTables.Build(q, _groups, batch.Tables.AsSpan(t * batch.TableStride, batch.TableStride));
+            }
+        }
+    }
+}
