@@ -42,8 +42,8 @@ namespace MatMulFree.Runtime
     /// embedded resource of the model's assembly named like the file (what the
     /// MatMulFree.Generator targets add, so a NativeAOT executable carries it), or
     /// else beside the application (AppContext.BaseDirectory). Its size and SHA-256
-    /// must be the ones the manifest stated at compile time; trits and floats are
-    /// checked as the manifest reader checks them. The ternary weights become the
+    /// must be the ones the manifest stated at compile time; trits are checked as the
+    /// manifest reader checks them, embedding rows for non-finite values as they are read. The ternary weights become the
     /// packed kernel's codes; f32 embeddings stay where the file is and are read one
     /// row per token (<see cref="EmbeddingTable"/>). Read from an embedded resource,
     /// the pages of the assembly image the reads touched are given back afterwards

@@ -70,29 +70,17 @@ namespace MatMulFree.Tests
         [Fact]
         public void Rows_read_from_a_read_only_mapping_do_not_pile_up()
         {
-            long length = new FileInfo(_path).Length;
-            using var map = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            try
-            {
-                p += view.PointerOffset;
-                var table = EmbeddingTable.FromMemory(p + Offset, Vocab, Hidden, "mapped test file");
-                var tokens = new int[3 * EmbeddingTable.SweepRows];
-                for (int k = 0; k < tokens.Length; k++) tokens[k] = k == 17 ? 18 : k;
-                AssertRows(table, tokens);
-                if (!OperatingSystem.IsLinux()) return;
-                // 768 distinct rows of 4 KiB were read; after the last sweep at most SweepRows rows'
-                // pages (2 each) can be resident again.
-                long rss = ResidentPagesTests.MappingRssKiB(p);
-                Assert.True(rss <= 8 * EmbeddingTable.SweepRows + 64, $"{rss} KiB of the table resident after reading {tokens.Length} rows");
-                AssertRows(table, new[] { 0, 1, 700, 17 });
-            }
-            finally
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
+            using var view = new MappedView(_path, new FileInfo(_path).Length, MemoryMappedFileAccess.Read);
+            var table = EmbeddingTable.FromMemory(view.Pointer + Offset, Vocab, Hidden, "mapped test file");
+            var tokens = new int[3 * EmbeddingTable.SweepRows];
+            for (int k = 0; k < tokens.Length; k++) tokens[k] = k == 17 ? 18 : k;
+            AssertRows(table, tokens);
+            if (!OperatingSystem.IsLinux()) return;
+            // 768 distinct rows of 4 KiB were read; after the last sweep at most SweepRows rows'
+            // pages (2 each) can be resident again.
+            long rss = ResidentPagesTests.MappingRssKiB(view.Pointer);
+            Assert.True(rss <= 8 * EmbeddingTable.SweepRows + 64, $"{rss} KiB of the table resident after reading {tokens.Length} rows");
+            AssertRows(table, new[] { 0, 1, 700, 17 });
         }
     }
 }

@@ -63,28 +63,18 @@ namespace MatMulFree.Tests
         {
             const int length = 32 << 20;
             var expected = WriteFile(length);
-            using var map = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            try
-            {
-                p += view.PointerOffset;
-                Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(p, length));
-                if (!OperatingSystem.IsLinux()) return;
-                Touch(p, length);
-                long before = MappingRssKiB(p);
-                Assert.True(before >= 30 << 10, $"{before} KiB resident after touching 32 MiB");
-                // An unaligned range: only its whole pages go.
-                Assert.True(ResidentPages.Release(p + 100, length - 100));
-                long after = MappingRssKiB(p);
-                Assert.True(after <= 8, $"{after} KiB still resident (was {before})");
-                Assert.True(new ReadOnlySpan<byte>(p, length).SequenceEqual(expected));
-            }
-            finally
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
+            using var view = new MappedView(_path, length, MemoryMappedFileAccess.Read);
+            byte* p = view.Pointer;
+            Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(p, length));
+            if (!OperatingSystem.IsLinux()) return;
+            Touch(p, length);
+            long before = MappingRssKiB(p);
+            Assert.True(before >= 30 << 10, $"{before} KiB resident after touching 32 MiB");
+            // An unaligned range: only its whole pages go.
+            Assert.True(ResidentPages.Release(p + 100, length - 100));
+            long after = MappingRssKiB(p);
+            Assert.True(after <= 8, $"{after} KiB still resident (was {before})");
+            Assert.True(new ReadOnlySpan<byte>(p, length).SequenceEqual(expected));
         }
 
         [Fact]
@@ -107,41 +97,19 @@ namespace MatMulFree.Tests
                 Assert.False(ResidentPages.IsReleasable(managed, bytes.Length));
             }
             WriteFile(1 << 20);
-            using var map = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, null, 0, MemoryMappedFileAccess.CopyOnWrite);
-            using var view = map.CreateViewAccessor(0, 1 << 20, MemoryMappedFileAccess.CopyOnWrite);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            try
-            {
-                p += view.PointerOffset;
-                p[4096] ^= 0xFF;
-                Assert.False(ResidentPages.IsReleasable(p, 1 << 20));
-            }
-            finally
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
+            using var view = new MappedView(_path, 1 << 20, MemoryMappedFileAccess.CopyOnWrite);
+            view.Pointer[4096] ^= 0xFF;
+            Assert.False(ResidentPages.IsReleasable(view.Pointer, 1 << 20));
         }
 
         [Fact]
         public void A_range_past_its_mapping_is_refused()
         {
             WriteFile(1 << 20);
-            using var map = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = map.CreateViewAccessor(0, 1 << 20, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            try
-            {
-                p += view.PointerOffset;
-                Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(p, 1 << 20));
-                Assert.False(ResidentPages.IsReleasable(p, (1 << 20) + (1 << 16)));
-                Assert.False(ResidentPages.IsReleasable(p, 0));
-            }
-            finally
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
+            using var view = new MappedView(_path, 1 << 20, MemoryMappedFileAccess.Read);
+            Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(view.Pointer, 1 << 20));
+            Assert.False(ResidentPages.IsReleasable(view.Pointer, (1 << 20) + (1 << 16)));
+            Assert.False(ResidentPages.IsReleasable(view.Pointer, 0));
         }
     }
 }
