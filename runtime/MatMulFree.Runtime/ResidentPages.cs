@@ -12,11 +12,15 @@ namespace MatMulFree.Runtime
     /// would otherwise stay in the process's resident set (the 370M model's file is 206 MiB;
     /// the kernels keep their own copy of the codes). On Linux, <c>madvise(MADV_DONTNEED)</c>
     /// drops the pages from this process; they stay in the OS page cache and a later read
-    /// maps them again, unchanged. That holds only for pages that can never have been written,
-    /// so <see cref="IsReleasable"/> first checks in <c>/proc/self/maps</c> that the range lies
-    /// in one mapping of a file with no write permission, and <see cref="Release"/> drops only
-    /// whole pages inside the range. Anywhere else (other systems, an assembly loaded from a
-    /// byte array, a failed call) nothing is released: memory stays as it was, the numbers too.
+    /// maps them again, unchanged. That holds only for pages nothing has written, so
+    /// <see cref="IsReleasable"/> first checks in <c>/proc/self/maps</c> that the range lies in
+    /// one mapping of a file with no write permission, and <see cref="Release"/> drops only whole
+    /// pages inside the range. A private read-only mapping can still hold pages the loader wrote
+    /// before it made them read-only (relocations of an executable's RELRO data): callers pass
+    /// ranges of plain data no one writes, such as an embedded resource's bytes (a NativeAOT
+    /// executable's resources are in such a mapping; an assembly loaded from a file is a shared
+    /// one). Anywhere else (other systems, an assembly loaded from a byte array, a failed call)
+    /// nothing is released: memory stays as it was, the numbers too.
     /// </summary>
     public static unsafe class ResidentPages
     {
