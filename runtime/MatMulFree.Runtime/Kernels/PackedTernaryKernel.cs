@@ -99,7 +99,7 @@ namespace MatMulFree.Runtime.Kernels
         /// Rows [start, start + count) for <paramref name="batch"/> vectors whose tables stand at a
         /// stride of <paramref name="stride"/> bytes, block by block of 64 rows: each vector's tables
         /// run over the block's codes while they are in cache (for one vector, the next block's are
-        /// prefetched during the second AVX2 pass), and the products go to acc at a stride of Rows.
+        /// prefetched during the two AVX2 passes), and the products go to acc at a stride of Rows.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
@@ -156,10 +156,12 @@ namespace MatMulFree.Runtime.Kernels
                     Avx512Block(codes, tables, groups, sums);
                     return;
                 case PackedKernelPath.Avx2:
-                    // The first pass brings the block's codes into cache (each 64-byte line holds both
-                    // halves); the second runs from cache and prefetches the next block meanwhile.
-                    Avx2Rows(codes, tables, groups, sums, null);
-                    Avx2Rows(codes + 32, tables, groups, sums + 32, next);
+                    // Each 64-byte line of codes holds one group of all 64 rows: the first pass reads the
+                    // rows' first halves, the second their second halves from cache. Meanwhile each pass
+                    // prefetches half of the next block's lines, one per step, so that memory is busy
+                    // during both passes rather than during one (docs/performance.md).
+                    Avx2Rows(codes, tables, groups, sums, next);
+                    Avx2Rows(codes + 32, tables, groups, sums + 32, next == null ? null : next + (long)(groups / 2) * BlockRows);
                     return;
                 default:
                     for (int part = 0; part < 4; part++)
@@ -272,11 +274,15 @@ namespace MatMulFree.Runtime.Kernels
             (Vector256.Load(sums + 8) + Avx2.Permute2x128(a, b, 0x31)).Store(sums + 8);
         }
 
-        /// <summary>32 rows of a block (codes at the block's row offset), AVX2.</summary>
+        /// <summary>32 rows of a block (codes at the block's row offset), AVX2; one line from <paramref name="prefetch"/> on
+        /// (when not null) is prefetched per step.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
-            long ahead = prefetch == null || NoPrefetch ? 0 : prefetch - codes;
+            if (NoPrefetch)
+            {
+                prefetch = null;
+            }
             var nibble = Vector256.Create((byte)0x0F);
             int pairs = groups / 2;
             byte* c = codes;
@@ -288,10 +294,11 @@ namespace MatMulFree.Runtime.Kernels
                 byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
                 for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
                 {
-                    if (ahead != 0)
+                    if (prefetch != null)
                     {
-                        Sse.Prefetch0(c + ahead);
-                        Sse.Prefetch0(c + ahead + BlockRows);
+                        // Into L2: the current block's codes and the tables are what L1 holds.
+                        Sse.Prefetch1(prefetch);
+                        prefetch += BlockRows;
                     }
                     var first = Vector256.Load(c);
                     var second = Vector256.Load(c + BlockRows);
