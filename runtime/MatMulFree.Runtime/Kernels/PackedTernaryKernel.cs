@@ -98,8 +98,8 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>
         /// Rows [start, start + count) for <paramref name="batch"/> vectors whose tables stand at a
         /// stride of <paramref name="stride"/> bytes, block by block of 64 rows: each vector's tables
-        /// run over the block's codes while they are in cache (for one vector, the next block's are
-        /// prefetched during the two AVX2 passes), and the products go to acc at a stride of Rows.
+        /// run over the block's codes while they are in cache (the next block's are prefetched during
+        /// the first vector's two AVX2 passes), and the products go to acc at a stride of Rows.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
@@ -114,7 +114,8 @@ namespace MatMulFree.Runtime.Kernels
                     byte* next = (block + 1) * BlockRows < start + count ? blockCodes + (long)w.Groups * BlockRows : null;
                     for (int v = 0; v < batch; v++)
                     {
-                        Block(path, blockCodes, t + (long)v * stride, w.Groups, sums, batch == 1 ? next : null);
+                        // The first vector's passes prefetch the next block; the others run from cache.
+                        Block(path, blockCodes, t + (long)v * stride, w.Groups, sums, v == 0 ? next : null);
                         Store(w, block, sums, acc.Slice(v * w.Rows, w.Rows), start, count);
                     }
                 }
