@@ -37,7 +37,7 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Pairs of groups whose byte sums (at most 240 each) 16-bit words hold exactly.</summary>
         private const int FlushPairs = 256;
-        /// <summary>MMF_NO_PREFETCH=1 turns off the AVX2 path's prefetch of the next block (to measure it;
+        /// <summary>MMF_NO_PREFETCH=1 turns off the AVX2 and Vector128 paths' prefetch of the next block (to measure it;
         /// docs/performance.md).</summary>
         private static readonly bool NoPrefetch = Environment.GetEnvironmentVariable("MMF_NO_PREFETCH") == "1";
 
@@ -165,9 +165,13 @@ namespace MatMulFree.Runtime.Kernels
                     Avx2Rows(codes + 32, tables, groups, sums + 32, next == null ? null : next + (long)(groups / 2) * BlockRows);
                     return;
                 default:
+                    // Four passes of 16 rows; each prefetches a quarter of the next block's lines, one
+                    // every other step (as the AVX2 passes do, where the CPU has a prefetch instruction).
+                    long quarter = (long)(groups + 3) / 4 * BlockRows;
                     for (int part = 0; part < 4; part++)
                     {
-                        Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part);
+                        byte* prefetch = next == null || !Sse.IsSupported ? null : next + part * quarter;
+                        Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part, prefetch, next + (long)groups * BlockRows);
                     }
                     return;
             }
@@ -328,10 +332,15 @@ namespace MatMulFree.Runtime.Kernels
         internal static Vector128<byte> Lookup(Vector128<byte> table, Vector128<byte> index) =>
             Ssse3.IsSupported ? Ssse3.Shuffle(table, index) : Vector128.Shuffle(table, index);
 
-        /// <summary>16 rows of a block (codes at the block's row offset), portable 128-bit vectors.</summary>
+        /// <summary>16 rows of a block (codes at the block's row offset), portable 128-bit vectors; every other step
+        /// prefetches one line from <paramref name="prefetch"/> on (when not null), up to <paramref name="prefetchEnd"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums)
+        private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch, byte* prefetchEnd)
         {
+            if (NoPrefetch)
+            {
+                prefetch = null;
+            }
             var nibble = Vector128.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 8];
             int pairs = groups / 2;
@@ -344,6 +353,11 @@ namespace MatMulFree.Runtime.Kernels
                 byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
                 for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
                 {
+                    if (prefetch != null && (p & 1) == 0 && prefetch < prefetchEnd)
+                    {
+                        Sse.Prefetch1(prefetch);
+                        prefetch += BlockRows;
+                    }
                     var first = Vector128.Load(c);
                     var second = Vector128.Load(c + BlockRows);
                     var f0 = first & nibble; var f1 = Vector128.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
