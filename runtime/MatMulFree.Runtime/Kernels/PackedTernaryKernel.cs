@@ -99,7 +99,7 @@ namespace MatMulFree.Runtime.Kernels
         /// Rows [start, start + count) for <paramref name="batch"/> vectors whose tables stand at a
         /// stride of <paramref name="stride"/> bytes, block by block of 64 rows: each vector's tables
         /// run over the block's codes while they are in cache (the next block's are prefetched during
-        /// the first vector's two AVX2 passes), and the products go to acc at a stride of Rows.
+        /// the first vector's passes), and the products go to acc at a stride of Rows.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
