@@ -118,15 +118,25 @@ namespace MatMulFree.Tests
         }
 
         [Theory]
-        [InlineData(2, 1000, 64)]
-        [InlineData(3, 1000, 64)]
-        [InlineData(2, 150, 64)]
-        [InlineData(3, 130, 64)]
-        public void Aligned_parts_start_on_a_block_and_cover_every_row_once(int threads, int rows, int alignment)
+        [InlineData(2, 1000, 64, RowWorkers.ChunksPerThread)]
+        [InlineData(3, 1000, 64, RowWorkers.ChunksPerThread)]
+        [InlineData(2, 150, 64, RowWorkers.ChunksPerThread)]
+        [InlineData(3, 130, 64, RowWorkers.ChunksPerThread)]
+        [InlineData(2, 1000, 64, 1)]
+        [InlineData(2, 1000, 64, 2)]
+        [InlineData(3, 2048, 64, 2)]
+        [InlineData(2, 1000, 1, 3)]
+        public void Aligned_parts_start_on_a_block_and_cover_every_row_once(int threads, int rows, int alignment, int chunksPerThread)
         {
             using var workers = new RowWorkers(threads);
             var work = new Parts();
-            workers.Run(work, rows, alignment);
+            workers.Run(work, rows, alignment, chunksPerThread);
+            // About chunksPerThread chunks per thread, of whole blocks (the last may be short); fewer
+            // than two blocks per thread run on the caller in one part.
+            int blocks = (rows + alignment - 1) / alignment;
+            int chunkBlocks = Math.Max(1, blocks / (threads * chunksPerThread));
+            int parts = rows < 2 * threads * alignment ? 1 : (blocks + chunkBlocks - 1) / chunkBlocks;
+            Assert.Equal(parts, work.Seen.Count);
             var hits = new int[rows];
             foreach (var (start, count) in work.Seen)
             {

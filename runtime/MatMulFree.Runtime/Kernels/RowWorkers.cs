@@ -75,12 +75,17 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Runs <paramref name="work"/> over rows [0, rows) on up to <see cref="Threads"/> threads and
         /// returns when all rows are done. Every <see cref="IRowWork.Execute"/> range starts at a multiple of
-        /// <paramref name="alignment"/> (a kernel's block of rows), so that no block is split.</summary>
-        public void Run(IRowWork work, int rows, int alignment = 1)
+        /// <paramref name="alignment"/> (a kernel's block of rows), so that no block is split. The rows are cut
+        /// into about <paramref name="chunksPerThread"/> chunks per thread.</summary>
+        public void Run(IRowWork work, int rows, int alignment = 1, int chunksPerThread = ChunksPerThread)
         {
             if (alignment < 1)
             {
                 throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "at least 1");
+            }
+            if (chunksPerThread < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(chunksPerThread), chunksPerThread, "at least 1");
             }
             if (Threads == 1 || rows < 2 * Threads * alignment)
             {
@@ -95,7 +100,7 @@ namespace MatMulFree.Runtime.Kernels
                 long generation = (Volatile.Read(ref _state) >> 32) + 1;
                 Interlocked.Exchange(ref _state, generation << 32 | Closed);
                 int blocks = (rows + alignment - 1) / alignment;
-                int blocksPerChunk = Math.Max(1, blocks / (Threads * ChunksPerThread));
+                int blocksPerChunk = Math.Max(1, blocks / (Threads * chunksPerThread));
                 _work = work;
                 _rows = rows;
                 _chunkRows = blocksPerChunk * alignment;
