@@ -37,7 +37,7 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Pairs of groups whose byte sums (at most 240 each) 16-bit words hold exactly.</summary>
         private const int FlushPairs = 256;
-        /// <summary>MMF_NO_PREFETCH=1 turns off the AVX2 and Vector128 paths' prefetch of the next block (to measure it;
+        /// <summary>MMF_NO_PREFETCH=1 turns off every path's prefetch of the next block (to measure it;
         /// docs/performance.md).</summary>
         private static readonly bool NoPrefetch = Environment.GetEnvironmentVariable("MMF_NO_PREFETCH") == "1";
 
@@ -154,7 +154,7 @@ namespace MatMulFree.Runtime.Kernels
             switch (path)
             {
                 case PackedKernelPath.Avx512:
-                    Avx512Block(codes, tables, groups, sums);
+                    Avx512Block(codes, tables, groups, sums, next);
                     return;
                 case PackedKernelPath.Avx2:
                     // Each 64-byte line of codes holds one group of all 64 rows: the first pass reads the
@@ -214,9 +214,15 @@ namespace MatMulFree.Runtime.Kernels
             }
         }
 
+        /// <summary>A whole block in one pass, AVX-512; it prefetches the next block's two lines per step (the AVX2
+        /// passes' even spread, in one pass; written by analogy, not measured: no AVX-512 machine here).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums)
+        private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
+            if (NoPrefetch)
+            {
+                prefetch = null;
+            }
             var nibble = Vector512.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 32];
             int pairs = groups / 2;
@@ -229,6 +235,12 @@ namespace MatMulFree.Runtime.Kernels
                 byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
                 for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
                 {
+                    if (prefetch != null)
+                    {
+                        Sse.Prefetch1(prefetch);
+                        Sse.Prefetch1(prefetch + BlockRows);
+                        prefetch += 2 * BlockRows;
+                    }
                     var first = Vector512.Load(c);
                     var second = Vector512.Load(c + BlockRows);
                     var f0 = first & nibble; var f1 = Avx512BW.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
