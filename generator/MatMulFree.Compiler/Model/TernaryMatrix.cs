@@ -139,19 +139,20 @@ namespace MatMulFree.Compiler.Model
                 }
                 return codes;
             }
+            // A row's groups straddle bytes: gather each group's 4 trit codes (zero past the last
+            // column) into a byte first.
             for (int n = 0; n < Rows; n++)
             {
                 long rowBase = PairCodeOffset(n, Columns);
                 for (int g = 0; g * 4 < Columns; g++)
                 {
-                    int code = 0;
-                    for (int j = 0; j < 4; j++)
+                    int tritByte = 0;
+                    for (int j = 0; j < 4 && 4 * g + j < Columns; j++)
                     {
-                        int k = 4 * g + j;
-                        int digit = (k < Columns ? this[n, k] : 0) + 1;
-                        code += digit * (j % 2 == 0 ? 1 : 3) << (j < 2 ? 0 : 4);
+                        long e = (long)n * Columns + 4 * g + j;
+                        tritByte |= ((PackedTrits[e >> 2] >> (int)(2 * (e & 3))) & 3) << (2 * j);
                     }
-                    codes[rowBase + (long)g * PairCodeBlockRows] = (byte)code;
+                    codes[rowBase + (long)g * PairCodeBlockRows] = s_pairCodesOfTritByte[tritByte];
                 }
             }
             return codes;

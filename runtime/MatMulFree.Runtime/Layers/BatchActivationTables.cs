@@ -5,10 +5,11 @@ namespace MatMulFree.Runtime.Layers
 {
     /// <summary>
     /// BitLinear steps 1-2 and the packed kernel's tables for each vector of a batch,
-    /// as row work over the vectors: a batched layer hands it to its <see cref="RowWorkers"/>
-    /// before the product, so that the 16 vectors of a prefill chunk are quantized and
-    /// tabled on every thread instead of on the caller while the workers wait (about 6 %
-    /// of a two-thread prefill's samples did that; docs/performance.md). Each vector's
+    /// as row work over the vectors: a batched layer runs it before the product, on the
+    /// calling thread or, with workers, on its <see cref="RowWorkers"/>, so that the 16
+    /// vectors of a prefill chunk are quantized and tabled on every thread instead of on
+    /// the caller while the workers wait (about 6 % of a two-thread prefill's samples did
+    /// that; docs/performance.md). Each vector's
     /// result depends on that vector alone, so the split does not change a bit. The
     /// pointers are the current call's (pinned by the caller for its duration).
     /// </summary>

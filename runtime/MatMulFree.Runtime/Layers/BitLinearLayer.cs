@@ -28,6 +28,7 @@ namespace MatMulFree.Runtime.Layers
             if (kernel == TernaryKernelKind.Packed)
             {
                 Packed = new PackedTernaryWeights(weights.Weight);
+                _batchTables = new BatchActivationTables(_normWeight, weights.InFeatures, Packed.Groups);
             }
             else
             {
@@ -41,7 +42,6 @@ namespace MatMulFree.Runtime.Layers
             {
                 _workers = workers;
                 _parallel = new ParallelPackedProduct(Packed);
-                _batchTables = new BatchActivationTables(_normWeight, InFeatures, Packed.Groups);
             }
         }
 
@@ -94,48 +94,48 @@ namespace MatMulFree.Runtime.Layers
                 }
                 return;
             }
-            // Each vector's tables are built once (on all threads when the layer has workers); the
-            // weights are then read once for the batch.
-            int stride = batch.TableStride;
+            // Each vector is quantized and its tables built once (on all threads when the layer has
+            // workers); the weights are then read once for the batch.
+            if (x.Length < count * InFeatures || inverseRms.Length < count)
+            {
+                throw new ArgumentException("fewer inputs than the batch count");
+            }
             var scales = batch.Scales.AsSpan(0, count);
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
-            if (_parallel != null)
+            lock (_batchTables!)
             {
-                if (x.Length < count * InFeatures || inverseRms.Length < count)
+                fixed (float* inputs = x)
+                fixed (float* rms = inverseRms)
                 {
-                    throw new ArgumentException("fewer inputs than the batch count");
-                }
-                lock (_batchTables!)
-                {
-                    fixed (float* inputs = x)
-                    fixed (float* rms = inverseRms)
+                    _batchTables.Inputs = inputs;
+                    _batchTables.InverseRms = rms;
+                    _batchTables.Batch = batch;
+                    try
                     {
-                        _batchTables.Inputs = inputs;
-                        _batchTables.InverseRms = rms;
-                        _batchTables.Batch = batch;
-                        try
+                        if (_parallel != null)
                         {
                             _workers!.Run(_batchTables, count);
                         }
-                        finally
+                        else
                         {
-                            _batchTables.Inputs = null;
-                            _batchTables.InverseRms = null;
-                            _batchTables.Batch = null;
+                            _batchTables.Execute(0, count);
                         }
                     }
+                    finally
+                    {
+                        _batchTables.Inputs = null;
+                        _batchTables.InverseRms = null;
+                        _batchTables.Batch = null;
+                    }
                 }
-                _parallel.RunBatch(_workers!, batch.Tables, stride, count, batch.Accumulators);
+            }
+            if (_parallel != null)
+            {
+                _parallel.RunBatch(_workers!, batch.Tables, batch.TableStride, count, batch.Accumulators);
             }
             else
             {
-                for (int t = 0; t < count; t++)
-                {
-                    var q = scratch.Quantized.AsSpan();
-                    scales[t] = ActivationQuantizer.Quantize(x.Slice(t * InFeatures, InFeatures), inverseRms[t], _normWeight, q);
-                    PairSumTables.Build(q, Packed.Groups, batch.Tables.AsSpan(t * stride, stride));
-                }
-                PackedTernaryKernel.BatchRows(Packed, batch.Tables, stride, count, acc, 0, OutFeatures);
+                PackedTernaryKernel.BatchRows(Packed, batch.Tables, batch.TableStride, count, acc, 0, OutFeatures);
             }
             for (int t = 0; t < count; t++)
             {
