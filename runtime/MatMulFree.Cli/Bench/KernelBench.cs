@@ -11,12 +11,13 @@ using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Cli.Bench
 {
-    /// <summary>One measured kernel at one shape.</summary>
-    internal sealed record KernelResult(string Shape, int Rows, int Columns, string Kernel, long Bytes, double MedianMicroseconds, double StreamMicroseconds)
+    /// <summary>One measured kernel at one shape, with the streaming read it is compared with.</summary>
+    internal sealed record KernelResult(string Shape, int Rows, int Columns, string Kernel, long Bytes, double MedianMicroseconds, double BoundMicroseconds)
     {
         public double GigabytesPerSecond => Bytes / (MedianMicroseconds * 1e3);
-        /// <summary>Time over the streaming-read time of the same bytes, measured in the same run.</summary>
-        public double RatioToStream => MedianMicroseconds / StreamMicroseconds;
+        /// <summary>Time over the streaming-read time of the packed weight bytes on as many threads, the two
+        /// timed sample by sample in alternation (<see cref="KernelBench.TimeAgainst"/>).</summary>
+        public double RatioToBound => MedianMicroseconds / BoundMicroseconds;
     }
 
     /// <summary>
@@ -53,37 +54,45 @@ namespace MatMulFree.Cli.Bench
                 stream.Add(buffer);
             }
             int s = 0;
-            double streamUs = Time(() => Sink += StreamSum(stream[s++ % stream.Count]), minMilliseconds);
-
+            Action streamOne = () => Sink += StreamSum(stream[s++ % stream.Count]);
+            double streamUs = Time(streamOne, minMilliseconds);
             var results = new List<KernelResult> { new KernelResult(shape, rows, columns, "stream read (bound)", packedBytes, streamUs, streamUs) };
+            Action streamAll = streamOne;
             if (workers != null && workers.Threads > 1)
             {
-                // The bound of the multi-threaded rows: the same bytes read by all the threads, split as they split rows.
+                // The bound of the multi-threaded rows: the same bytes read by all the threads, split as they
+                // split rows. Its own ratio is to the one-thread read (what the second thread adds to the bound).
                 var streamWork = new StreamWork();
-                results.Add(new KernelResult(shape, rows, columns, $"stream read, {threads} threads", packedBytes, Time(() =>
+                streamAll = () =>
                 {
                     streamWork.Data = stream[s++ % stream.Count];
                     workers.Run(streamWork, streamWork.Data.Length / StreamWork.LineBytes, 1);
-                }, minMilliseconds), streamUs));
+                };
+                results.Add(Measure($"stream read, {threads} threads", packedBytes, streamAll, streamOne));
             }
             int p = 0;
-            results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, 1 thread ({PackedTernaryKernel.Best})", packedBytes,
-                Time(() => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, tables, acc), minMilliseconds), streamUs));
+            results.Add(Measure($"packed 2-bit, 1 thread ({PackedTernaryKernel.Best})", packedBytes,
+                () => PackedTernaryKernel.Product(packed[p++ % packed.Count], q, tables, acc), streamOne));
+            // The same call on one copy of the weights, which stays in cache (L2 or L3) from call to call: the
+            // kernel's own work, without waiting for memory. At or above 1.0 the kernel is bound by its
+            // instructions, not by DRAM, and the row above can only approach it by overlapping the two.
+            results.Add(Measure("packed 2-bit, 1 thread, weights in cache", packedBytes,
+                () => PackedTernaryKernel.Product(packed[0], q, tables, acc), streamOne));
             if (workers != null && workers.Threads > 1)
             {
                 // What the runtime's layers call: tables built, then the rows split across the workers.
                 var products = packed.ConvertAll(w => new ParallelPackedProduct(w));
-                results.Add(new KernelResult(shape, rows, columns, $"packed 2-bit, {threads} threads", packedBytes,
-                    Time(() => products[p++ % products.Count].Run(workers, q, tables, acc), minMilliseconds), streamUs));
+                results.Add(Measure($"packed 2-bit, {threads} threads", packedBytes,
+                    () => products[p++ % products.Count].Run(workers, q, tables, acc), streamAll));
             }
             // Batch 16 (prefill, or 16 sessions): the weights are read once for 16 token vectors; time per
-            // token, the tables of the 16 vectors built in each call.
+            // token, the tables of the 16 vectors built in each call, against one read of the weights.
             const int batch = 16;
             var batchQ = new sbyte[batch * q.Length];
             for (int k = 0; k < batchQ.Length; k++) batchQ[k] = (sbyte)random.Next(-128, 128);
             var batchTables = new byte[batch * tables.Length];
             var accBatch = new int[batch * rows];
-            results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch, Time(() =>
+            var (batchUs, batchBoundUs) = TimeAgainst(() =>
             {
                 var w = packed[p++ % packed.Count];
                 for (int v = 0; v < batch; v++)
@@ -91,14 +100,21 @@ namespace MatMulFree.Cli.Bench
                     PairSumTables.Build(batchQ.AsSpan(v * q.Length, q.Length), w.Groups, batchTables.AsSpan(v * tables.Length, tables.Length));
                 }
                 PackedTernaryKernel.BatchRows(w, batchTables, tables.Length, batch, accBatch, 0, rows);
-            }, minMilliseconds) / batch, streamUs));
+            }, streamOne, minMilliseconds);
+            results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch, batchUs / batch, batchBoundUs));
             int b = 0;
             long signedBytes = bytesPerWeight[0].Data.LongLength;
-            results.Add(new KernelResult(shape, rows, columns, "int8 weights, masks (Vector<T>)", signedBytes,
-                Time(() => TernaryKernel.SimdProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), minMilliseconds), streamUs));
-            results.Add(new KernelResult(shape, rows, columns, "int8 dot product, multiplies (baseline)", signedBytes,
-                Time(() => DotProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), minMilliseconds), streamUs));
+            results.Add(Measure("int8 weights, masks (Vector<T>)", signedBytes,
+                () => TernaryKernel.SimdProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), streamOne));
+            results.Add(Measure("int8 dot product, multiplies (baseline)", signedBytes,
+                () => DotProduct(bytesPerWeight[b++ % bytesPerWeight.Count], q, acc), streamOne));
             return results;
+
+            KernelResult Measure(string kernel, long bytes, Action call, Action bound)
+            {
+                var (us, boundUs) = TimeAgainst(call, bound, minMilliseconds);
+                return new KernelResult(shape, rows, columns, kernel, bytes, us, boundUs);
+            }
         }
 
         public static long Sink;
@@ -140,33 +156,72 @@ namespace MatMulFree.Cli.Bench
             return new TernaryMatrix(rows, columns, 0.02f, packed);
         }
 
-        /// <summary>
-        /// Median microseconds per call: warm up (200 ms), then time samples of enough calls to last at
-        /// least 20 us each (so the timer's resolution does not matter), for at least the given
-        /// time and 7 samples.
-        /// </summary>
+        /// <summary>Median microseconds per call (<see cref="TimeAgainst"/> without a second call).</summary>
         public static double Time(Action call, double minMilliseconds)
         {
-            // Warm up for 200 ms: tiered JIT compilation must have promoted the kernel first.
+            WarmUp(call);
+            int repeat = Repeat(call);
+            var samples = new List<double>();
+            var total = Stopwatch.StartNew();
+            while ((samples.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds) && samples.Count < 100_000)
+            {
+                samples.Add(Sample(call, repeat));
+            }
+            return Median(samples);
+        }
+
+        /// <summary>
+        /// Median microseconds per call of <paramref name="call"/> and of <paramref name="bound"/>, their
+        /// samples taken in alternation over the same period (at least the given time and 7 samples each).
+        /// This host's bandwidth drifts by up to 30 % between runs of one command; timed apart, a kernel and
+        /// its bound could each land on a different side of a drift, timed in alternation both see it, and
+        /// their ratio is what the table reports.
+        /// </summary>
+        public static (double Call, double Bound) TimeAgainst(Action call, Action bound, double minMilliseconds)
+        {
+            WarmUp(call);
+            WarmUp(bound);
+            int repeatCall = Repeat(call), repeatBound = Repeat(bound);
+            var calls = new List<double>();
+            var bounds = new List<double>();
+            var total = Stopwatch.StartNew();
+            while ((calls.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds) && calls.Count < 100_000)
+            {
+                calls.Add(Sample(call, repeatCall));
+                bounds.Add(Sample(bound, repeatBound));
+            }
+            return (Median(calls), Median(bounds));
+        }
+
+        /// <summary>200 ms of calls: tiered JIT compilation must have promoted the kernel first.</summary>
+        private static void WarmUp(Action call)
+        {
             var warm = Stopwatch.StartNew();
             for (int k = 0; k < 3 || warm.ElapsedMilliseconds < 200; k++) call();
+        }
+
+        /// <summary>Calls per sample: enough to last at least 20 us, so that the timer's resolution does not matter.</summary>
+        private static int Repeat(Action call)
+        {
             int repeat = 1;
             while (true)
             {
                 long begin = Stopwatch.GetTimestamp();
                 for (int k = 0; k < repeat; k++) call();
-                if (Stopwatch.GetElapsedTime(begin).TotalMilliseconds >= 0.02 || repeat >= 1 << 20) break;
+                if (Stopwatch.GetElapsedTime(begin).TotalMilliseconds >= 0.02 || repeat >= 1 << 20) return repeat;
                 repeat *= 2;
             }
-            var samples = new List<double>();
-            var total = Stopwatch.StartNew();
-            while (samples.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds)
-            {
-                long start = Stopwatch.GetTimestamp();
-                for (int k = 0; k < repeat; k++) call();
-                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000 / repeat);
-                if (samples.Count >= 100_000) break;
-            }
+        }
+
+        private static double Sample(Action call, int repeat)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int k = 0; k < repeat; k++) call();
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000 / repeat;
+        }
+
+        private static double Median(List<double> samples)
+        {
             samples.Sort();
             return samples[samples.Count / 2];
         }
