@@ -33,7 +33,7 @@ namespace MatMulFree.Cli
             modelKernels.AcceptOnlyFromAmong("all", "packed");
             var csv = new Option<string>("--csv") { Description = "Write the kernel table as CSV here." };
             var json = new Option<string>("--json") { Description = "Write all results as JSON here." };
-            var svg = new Option<string>("--svg") { Description = "Write a chart (GB/s of weight bytes per shape and kernel) here." };
+            var svg = new Option<string>("--svg") { Description = "Write a chart (SVG: each kernel's time over its streaming read, per shape) here." };
             var command = new Command("bench", "Benchmark ternary kernels and model decode speed; prints tables.")
             {
                 shapes, models, steps, threads, minTime, modelKernels, csv, json, svg,
@@ -60,10 +60,13 @@ namespace MatMulFree.Cli
                         kernels.AddRange(KernelBench.Run(rows, columns, t, parse.GetValue(minTime), workers));
                     }
                 }
-                stdout.WriteLine(KernelTable(kernels));
+                if (kernels.Count > 0)
+                {
+                    stdout.WriteLine(KernelTable(kernels));
+                    stdout.WriteLine();
+                }
                 if (decode.Count > 0)
                 {
-                    stdout.WriteLine();
                     stdout.WriteLine(ModelTable(decode));
                 }
                 Write(parse.GetValue(csv), () => Csv(kernels));
@@ -132,7 +135,7 @@ namespace MatMulFree.Cli
             sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             foreach (var r in rows)
             {
-                sb.AppendLine(string.Format(c, "| {0} | {1} | {2:N0} | {3:F1} | {4:F1} | {5:F1} | {6:F2} |", r.Shape, r.Kernel, r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.BoundMicroseconds, r.RatioToBound));
+                sb.AppendLine(string.Format(c, "| {0} | {1} | {2:N0} | {3:F2} | {4:F1} | {5:F2} | {6:F2} |", r.Shape, r.Kernel, r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.BoundMicroseconds, r.RatioToBound));
             }
             return sb.ToString().TrimEnd();
         }
@@ -178,45 +181,15 @@ namespace MatMulFree.Cli
             return sb.ToString();
         }
 
-        /// <summary>Grouped bars: each kernel's time over the streaming-read time of the 2-bit weights (1 = bandwidth bound), per shape.</summary>
+        /// <summary>Grouped bars: each kernel's time over the streaming read it was timed with (1 = bandwidth bound), per shape.</summary>
         private static string Chart(List<KernelResult> rows)
         {
-            var c = CultureInfo.InvariantCulture;
             var shapes = rows.Select(r => r.Shape).Distinct().ToList();
             var kernels = rows.Select(r => r.Kernel).Distinct().ToList();
-            string[] colours = { "#888888", "#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd" };
-            double max = Math.Max(1, rows.Where(r => !double.IsInfinity(r.RatioToBound) && !double.IsNaN(r.RatioToBound)).Select(r => r.RatioToBound).DefaultIfEmpty(1).Max());
-            int groupWidth = 20 * kernels.Count + 20, height = 300, left = 50, top = 20;
-            int width = left + groupWidth * shapes.Count + 20;
-            var sb = new StringBuilder();
-            sb.Append(string.Format(c, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" font-family=\"sans-serif\" font-size=\"10\">\n", width, height + 80 + 14 * kernels.Count));
-            sb.Append(string.Format(c, "<text x=\"{0}\" y=\"12\">Time per call / streaming-read time of the 2-bit weights (lower is better; grey = 1, the bandwidth bound)</text>\n", left));
-            for (int s = 0; s < shapes.Count; s++)
-            {
-                for (int k = 0; k < kernels.Count; k++)
-                {
-                    var r = rows.FirstOrDefault(x => x.Shape == shapes[s] && x.Kernel == kernels[k]);
-                    if (r == null) continue;
-                    double ratio = double.IsFinite(r.RatioToBound) ? Math.Min(r.RatioToBound, max) : max;
-                    double h = ratio / max * height;
-                    sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1:F1}\" width=\"18\" height=\"{2:F1}\" fill=\"{3}\"><title>{4} {5}: {6:F2} x the streaming read</title></rect>\n",
-                        left + s * groupWidth + k * 20, top + height - h, h, colours[k % colours.Length], r.Shape, r.Kernel, r.RatioToBound));
-                }
-                sb.Append(string.Format(c, "<text x=\"{0}\" y=\"{1}\">{2}</text>\n", left + s * groupWidth, top + height + 14, shapes[s]));
-            }
-            for (int g = 0; g <= 4; g++)
-            {
-                double v = max * g / 4;
-                sb.Append(string.Format(c, "<text x=\"2\" y=\"{0:F0}\">{1:F1}</text><line x1=\"{2}\" x2=\"{3}\" y1=\"{4:F0}\" y2=\"{4:F0}\" stroke=\"#ddd\"/>\n",
-                    top + height - v / max * height + 4, v, left - 4, width, top + height - v / max * height));
-            }
-            for (int k = 0; k < kernels.Count; k++)
-            {
-                sb.Append(string.Format(c, "<rect x=\"{0}\" y=\"{1}\" width=\"10\" height=\"10\" fill=\"{2}\"/><text x=\"{3}\" y=\"{4}\">{5}</text>\n",
-                    left, top + height + 30 + 14 * k, colours[k % colours.Length], left + 14, top + height + 39 + 14 * k, System.Security.SecurityElement.Escape(kernels[k])));
-            }
-            sb.Append("</svg>\n");
-            return sb.ToString();
+            var values = shapes.Select(shape => (IReadOnlyList<double?>)kernels
+                .Select(kernel => rows.FirstOrDefault(r => r.Shape == shape && r.Kernel == kernel)?.RatioToBound).ToList()).ToList();
+            return BarChart.Svg("Time per call / time of a streaming read of the 2-bit weights on as many threads, timed alternately (lower is better; 1 = the bandwidth bound)",
+                shapes, kernels, values, "x the streaming read", cap: 8);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
@@ -11,23 +12,32 @@ using MatMulFree.Runtime.Layers;
 
 namespace GeneratedBench;
 
+/// <summary>One BitLinear timed: generated, generic packed and generic int8 nanoseconds per call.</summary>
+internal sealed record LayerTiming(string Model, string Layer, int Rows, int Columns, string Form, double Generated, double GenericPacked, double GenericInt8, bool Same)
+{
+    public string Shape => $"{Rows}x{Columns}";
+}
+
 /// <summary>
 /// Every BitLinear of a compiled-in model on its own: the generated method (found by the name
 /// the generator gives it, <see cref="GeneratedNames.BitLinearMethod"/>) against the generic
 /// runtime's layer on the same weights, packed and int8, with the same input; the outputs are
-/// compared bit for bit. Time per call, median of 7 rounds of at least 2 ms each, one thread.
+/// compared bit for bit. Time per call, median of 7 rounds of at least 2 ms each, the three
+/// variants' rounds taken in turn (<see cref="Interleaved"/>), one thread.
 /// Built with MatMulFreeKernel=unrolled and =packed, the two tables give the crossover per layer shape.
 /// </summary>
 internal static class LayerBench
 {
     private delegate void BitLinearMethod(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y);
 
+    /// <summary>Prints a table row per layer as it is timed, and returns the rows.</summary>
     /// <param name="include">The layers to time (all when null): a big model's distinct shapes are in its first block.</param>
-    public static void Run(Type generated, ModelDefinition definition, MatMulFree.Compiler.Planning.KernelChoice choice, Func<BitLinearWeights, bool>? include = null)
+    public static List<LayerTiming> Run(Type generated, ModelDefinition definition, MatMulFree.Compiler.Planning.KernelChoice choice, Func<BitLinearWeights, bool>? include = null)
     {
         var plan = ModelPlan.Create(definition, choice);
         var scratch = new StepScratch(definition.Architecture);
         var random = new Random(5);
+        var timings = new List<LayerTiming>();
         foreach (var layer in plan.Layers)
         {
             if (include != null && !include(layer.Weights))
@@ -48,15 +58,18 @@ internal static class LayerBench
             run(x, r, scratch, yGenerated);
             packed.Forward(x, r, scratch, yGeneric);
             bool same = yGenerated.AsSpan().SequenceEqual(yGeneric);
-            double g = Nanoseconds(() => run(x, r, scratch, yGenerated));
-            double p = Nanoseconds(() => packed.Forward(x, r, scratch, yGeneric));
-            double i = Nanoseconds(() => int8.Forward(x, r, scratch, yGeneric));
+            var ns = Interleaved.Medians(7, Round(() => run(x, r, scratch, yGenerated)), Round(() => packed.Forward(x, r, scratch, yGeneric)),
+                Round(() => int8.Forward(x, r, scratch, yGeneric)));
+            double g = ns[0], p = ns[1], i = ns[2];
             string form = layer.Form == KernelForm.Unrolled ? "unrolled" : "packed";
             Console.WriteLine($"| {definition.Name} | {w.Name} | {w.OutFeatures}x{w.InFeatures} | {form} | {g:N0} | {p:N0} | {i:N0} | {g / p:F2} | {(same ? "yes" : "NO")} |");
+            timings.Add(new LayerTiming(definition.Name, w.Name, w.OutFeatures, w.InFeatures, form, g, p, i, same));
         }
+        return timings;
     }
 
-    private static double Nanoseconds(Action call)
+    /// <summary>A round of enough calls to last at least 2 ms (counted once, after a first call), in ns per call.</summary>
+    private static Func<double> Round(Action call)
     {
         int calls = 1;
         var clock = Stopwatch.StartNew();
@@ -67,14 +80,11 @@ internal static class LayerBench
             if (clock.Elapsed.TotalMilliseconds >= 2) break;
             calls *= 2;
         }
-        var rounds = new double[7];
-        for (int round = 0; round < rounds.Length; round++)
+        return () =>
         {
-            clock.Restart();
+            var round = Stopwatch.StartNew();
             for (int k = 0; k < calls; k++) call();
-            rounds[round] = clock.Elapsed.TotalNanoseconds / calls;
-        }
-        Array.Sort(rounds);
-        return rounds[rounds.Length / 2];
+            return round.Elapsed.TotalNanoseconds / calls;
+        };
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using GeneratedBench;
@@ -6,8 +7,16 @@ using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 
 // Decode tokens/s of each compiled-in model against the generic runtime on the same manifest,
-// measured in one run: one second of warm-up (tiered JIT), then 2,000 steps, median of 5 rounds.
+// measured in one run: one second of warm-up (tiered JIT), then 5 rounds of 2,000 steps, the three
+// variants' rounds taken in turn (Interleaved), medians;
+// then every BitLinear on its own. `--svg FILE` also draws the per-layer table per shape.
 const int Steps = 2000;
+string? svg = args.Length == 2 && args[0] == "--svg" ? args[1] : null;
+if (args.Length > 0 && svg == null)
+{
+    Console.Error.WriteLine("usage: GeneratedBench [--svg FILE]");
+    return 2;
+}
 var models = new (IMatMulFreeModel Generated, string File)[]
 {
     (new Micro(), "micro-l2-h16.mmf.json"),
@@ -16,16 +25,15 @@ var models = new (IMatMulFreeModel Generated, string File)[]
     (new Sample(), "sample-l4-h128.mmf.json"),
     (new Brown(), "brown-l4-h128.mmf.json"),
 };
-Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of 5 rounds of {Steps} steps");
+Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of 5 rounds of {Steps} steps, the variants' rounds in turn");
 Console.WriteLine();
 Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelChoice.Value}) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
 Console.WriteLine("|---|---:|---:|---:|---:|");
 foreach (var (generated, file) in models)
 {
     string path = Path.Combine(AppContext.BaseDirectory, "models", file);
-    double g = TokensPerSecond(generated);
-    double packed = TokensPerSecond(GenericModel.Load(path, TernaryKernelKind.Packed));
-    double int8 = TokensPerSecond(GenericModel.Load(path, TernaryKernelKind.Simd));
+    var figures = TokensPerSecond(generated, GenericModel.Load(path, TernaryKernelKind.Packed), GenericModel.Load(path, TernaryKernelKind.Simd));
+    double g = figures[0], packed = figures[1], int8 = figures[2];
     Console.WriteLine($"| {generated.Name} | {g:N0} | {packed:N0} | {int8:N0} | {g / packed:F2} |");
 }
 
@@ -35,28 +43,38 @@ Console.WriteLine();
 Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
 Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
 var choice = KernelChoice.Value switch { "unrolled" => MatMulFree.Compiler.Planning.KernelChoice.Unrolled, "packed" => MatMulFree.Compiler.Planning.KernelChoice.Packed, _ => MatMulFree.Compiler.Planning.KernelChoice.Auto };
+var timings = new List<LayerTiming>();
 foreach (var (generated, file) in models)
 {
-    LayerBench.Run(generated.GetType(), ManifestLoader.Load(Path.Combine(AppContext.BaseDirectory, "models", file)), choice);
+    timings.AddRange(LayerBench.Run(generated.GetType(), ManifestLoader.Load(Path.Combine(AppContext.BaseDirectory, "models", file)), choice));
 }
-
-static double TokensPerSecond(IMatMulFreeModel model)
+if (svg != null)
 {
-    var state = model.CreateState();
-    var logits = new float[model.Architecture.Vocab];
-    int vocab = model.Architecture.Vocab;
-    var warm = Stopwatch.StartNew();
-    for (int k = 0; warm.ElapsedMilliseconds < 1000; k++) model.Step(k % vocab, state, logits);
-    var rounds = new double[5];
-    for (int r = 0; r < rounds.Length; r++)
+    File.WriteAllText(svg, ShapeChart.Svg(timings, $"BitLinear time, generated (MatMulFreeKernel={KernelChoice.Value}) and generic int8, over the generic packed layer's, per shape (lower is better)"));
+}
+return 0;
+
+// One second of warm-up each (tiered JIT), then rounds of Steps decode steps, taken in turn.
+static double[] TokensPerSecond(params IMatMulFreeModel[] models)
+{
+    var rounds = new Func<double>[models.Length];
+    for (int m = 0; m < models.Length; m++)
     {
-        state.Reset();
-        var clock = Stopwatch.StartNew();
-        for (int k = 0; k < Steps; k++) model.Step((k * 7919) % vocab, state, logits);
-        rounds[r] = Steps / clock.Elapsed.TotalSeconds;
+        var model = models[m];
+        var state = model.CreateState();
+        var logits = new float[model.Architecture.Vocab];
+        int vocab = model.Architecture.Vocab;
+        var warm = Stopwatch.StartNew();
+        for (int k = 0; warm.ElapsedMilliseconds < 1000; k++) model.Step(k % vocab, state, logits);
+        rounds[m] = () =>
+        {
+            state.Reset();
+            var clock = Stopwatch.StartNew();
+            for (int k = 0; k < Steps; k++) model.Step((k * 7919) % vocab, state, logits);
+            return Steps / clock.Elapsed.TotalSeconds;
+        };
     }
-    Array.Sort(rounds);
-    return rounds[rounds.Length / 2];
+    return Interleaved.Medians(5, rounds);
 }
 
 /// <summary>The MatMulFreeKernel this program was built with (the build passes it in as assembly metadata).</summary>

@@ -214,6 +214,15 @@ namespace MatMulFree.Tests
             Assert.StartsWith("<svg", File.ReadAllText(svg));
         }
 
+        [Fact]
+        public void Bench_with_no_shapes_prints_only_the_model_table()
+        {
+            var r = Mmf("bench", "--shapes", "none", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "1");
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 1 thread | 8 |", r.Out);
+            Assert.DoesNotContain("| shape (out x in) |", r.Out);
+        }
+
         [Theory]
         [InlineData("--shapes", "12by12")]
         [InlineData("--threads", "0")]

@@ -8,10 +8,11 @@ using MatMulFree.Runtime.Kernels;
 // The 370M-shaped model compiled in by the source generator, its weights file embedded:
 // load time (the first step), decode tokens/s on one thread and on two, timed like
 // `mmf bench` (1 s warm-up, 256 steps), and the process's peak resident memory.
-// With `--layers M370 L13B` (the two manifests' paths), then every BitLinear of the first
+// With `--layers M370 L13B [SVG]` (the two manifests' paths), then every BitLinear of the first
 // block and the LM head of the 370M model and of a 2-layer model with the 1.3B checkpoint's
 // shapes, generated against the generic runtime (GeneratedBench's LayerBench: the checkpoint
-// shapes of the kernel table, which `mmf bench` times for the runtime's kernels only).
+// shapes of the kernel table, which `mmf bench` times for the runtime's kernels only),
+// drawn per shape in SVG when a third path is given.
 var model = new Random370M();
 var state = model.CreateState();
 var logits = new float[model.Architecture.Vocab];
@@ -30,7 +31,7 @@ foreach (var line in File.ReadLines("/proc/self/status"))
 {
     if (line.StartsWith("VmHWM", StringComparison.Ordinal)) Console.WriteLine("peak resident memory: " + line.Substring(6).Trim());
 }
-if (args.Length == 3 && args[0] == "--layers")
+if ((args.Length == 3 || args.Length == 4) && args[0] == "--layers")
 {
     Console.WriteLine();
     Console.WriteLine("Each BitLinear on its own (ns per call: RMSNorm, quantization, product, dequantization), one thread:");
@@ -38,8 +39,13 @@ if (args.Length == 3 && args[0] == "--layers")
     Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
     Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
     static bool FirstBlockAndHead(MatMulFree.Compiler.Model.BitLinearWeights w) => w.Name.StartsWith("model.layers.0.", StringComparison.Ordinal) || w.Name == "lm_head";
-    GeneratedBench.LayerBench.Run(typeof(Random370M), ManifestLoader.Load(args[1]), KernelChoice.Auto, FirstBlockAndHead);
-    GeneratedBench.LayerBench.Run(typeof(Layers13B), ManifestLoader.Load(args[2]), KernelChoice.Auto, FirstBlockAndHead);
+    var timings = GeneratedBench.LayerBench.Run(typeof(Random370M), ManifestLoader.Load(args[1]), KernelChoice.Auto, FirstBlockAndHead);
+    timings.AddRange(GeneratedBench.LayerBench.Run(typeof(Layers13B), ManifestLoader.Load(args[2]), KernelChoice.Auto, FirstBlockAndHead));
+    if (args.Length == 4)
+    {
+        File.WriteAllText(args[3], GeneratedBench.ShapeChart.Svg(timings,
+            "BitLinear time at the 370M and 1.3B checkpoint shapes, generated and generic int8, over the generic packed layer's (lower is better)"));
+    }
 }
 
 double Decode()

@@ -6,7 +6,8 @@
 # generator with its weights file embedded, run under the JIT and as NativeAOT
 # executables for x86-x64-v2 (the package's default), x86-x64-v3 and, with AVX-512, x86-x64-v4.
 # With the JIT build, every BitLinear of the first block and the LM head, generated against the
-# generic runtime, at the 370M shapes and at those of a 2-block model with the 1.3B checkpoint's shapes.
+# generic runtime, at the 370M shapes and at those of a 2-block model with the 1.3B checkpoint's shapes
+# (a table, and a chart per shape in WORK_DIR/generated-layers.svg).
 #   tools/bench-370m/bench-370m.sh [WORK_DIR]      (default /tmp/m370; needs python3-torch)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -51,13 +52,17 @@ cat > "$app/Bench370M.csproj" <<PROJ
     <MatMulFreeModel Include="mmfreelm-370m-random.mmf.json" />
     <MatMulFreeModel Include="layers-1.3b-random.mmf.json" />
     <Compile Include="$root/samples/GeneratedBench/LayerBench.cs" />
+    <Compile Include="$root/samples/GeneratedBench/ShapeChart.cs" />
+    <Compile Include="$root/samples/GeneratedBench/Interleaved.cs" />
+    <Compile Include="$root/runtime/MatMulFree.Cli/Bench/BarChart.cs" />
   </ItemGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.targets" />
 </Project>
 PROJ
 /usr/bin/time -f "build: %e s, peak %M KiB" dotnet build "$app" -c Release -v q -nologo -p:UseSharedCompilation=false > /dev/null
 echo "-- JIT"
-dotnet "$app/bin/Release/net10.0/bench370m.dll" --layers "$manifest" "$layers13"
+dotnet "$app/bin/Release/net10.0/bench370m.dll" --layers "$manifest" "$layers13" "$work/generated-layers.svg"
+echo "chart of the per-layer table: $work/generated-layers.svg"
 isas=(x86-x64-v2 x86-x64-v3)   # v2: what the package targets choose when the project sets none
 if grep -q avx512bw /proc/cpuinfo; then isas+=(x86-x64-v4); fi
 for isa in "${isas[@]}"; do
