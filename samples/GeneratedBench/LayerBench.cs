@@ -22,7 +22,7 @@ internal sealed record LayerTiming(string Model, string Layer, int Rows, int Col
 /// Every BitLinear of a compiled-in model on its own: the generated method (found by the name
 /// the generator gives it, <see cref="GeneratedNames.BitLinearMethod"/>) against the generic
 /// runtime's layer on the same weights, packed and int8, with the same input; the outputs are
-/// compared bit for bit. Time per call, median of 7 rounds of at least 2 ms each, the three
+/// compared bit for bit. Time per call, median of 15 rounds of at least 1 ms each, the three
 /// variants' rounds taken in turn (<see cref="Interleaved"/>), one thread.
 /// Built with MatMulFreeKernel=unrolled and =packed, the two tables give the crossover per layer shape.
 /// </summary>
@@ -58,7 +58,7 @@ internal static class LayerBench
             run(x, r, scratch, yGenerated);
             packed.Forward(x, r, scratch, yGeneric);
             bool same = yGenerated.AsSpan().SequenceEqual(yGeneric);
-            var ns = Interleaved.Medians(7, Round(() => run(x, r, scratch, yGenerated)), Round(() => packed.Forward(x, r, scratch, yGeneric)),
+            var ns = Interleaved.Medians(15, Round(() => run(x, r, scratch, yGenerated)), Round(() => packed.Forward(x, r, scratch, yGeneric)),
                 Round(() => int8.Forward(x, r, scratch, yGeneric)));
             double g = ns[0], p = ns[1], i = ns[2];
             string form = layer.Form == KernelForm.Unrolled ? "unrolled" : "packed";
@@ -68,7 +68,7 @@ internal static class LayerBench
         return timings;
     }
 
-    /// <summary>A round of enough calls to last at least 2 ms (counted once, after a first call), in ns per call.</summary>
+    /// <summary>A round of enough calls to last at least 1 ms (counted once, after a first call), in ns per call.</summary>
     private static Func<double> Round(Action call)
     {
         int calls = 1;
@@ -77,7 +77,7 @@ internal static class LayerBench
         {
             clock.Restart();
             for (int k = 0; k < calls; k++) call();
-            if (clock.Elapsed.TotalMilliseconds >= 2) break;
+            if (clock.Elapsed.TotalMilliseconds >= 1) break;
             calls *= 2;
         }
         return () =>

@@ -7,10 +7,10 @@ using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 
 // Decode tokens/s of each compiled-in model against the generic runtime on the same manifest,
-// measured in one run: one second of warm-up (tiered JIT), then 5 rounds of 2,000 steps, the three
+// measured in one run: one second of warm-up (tiered JIT), then 31 rounds of 400 steps, the three
 // variants' rounds taken in turn (Interleaved), medians;
 // then every BitLinear on its own. `--svg FILE` also draws the per-layer table per shape.
-const int Steps = 2000;
+const int Steps = 400, Rounds = 31;
 string? svg = args.Length == 2 && args[0] == "--svg" ? args[1] : null;
 if (args.Length > 0 && svg == null)
 {
@@ -25,7 +25,7 @@ var models = new (IMatMulFreeModel Generated, string File)[]
     (new Sample(), "sample-l4-h128.mmf.json"),
     (new Brown(), "brown-l4-h128.mmf.json"),
 };
-Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of 5 rounds of {Steps} steps, the variants' rounds in turn");
+Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of {Rounds} rounds of {Steps} steps, the variants' rounds in turn");
 Console.WriteLine();
 Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelChoice.Value}) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
 Console.WriteLine("|---|---:|---:|---:|---:|");
@@ -74,7 +74,7 @@ static double[] TokensPerSecond(params IMatMulFreeModel[] models)
             return Steps / clock.Elapsed.TotalSeconds;
         };
     }
-    return Interleaved.Medians(5, rounds);
+    return Interleaved.Medians(Rounds, rounds);
 }
 
 /// <summary>The MatMulFreeKernel this program was built with (the build passes it in as assembly metadata).</summary>
