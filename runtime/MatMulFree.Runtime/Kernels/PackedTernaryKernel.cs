@@ -157,13 +157,18 @@ namespace MatMulFree.Runtime.Kernels
                     Avx512Block(codes, tables, groups, sums, next);
                     return;
                 case PackedKernelPath.Avx2:
+                {
                     // Each 64-byte line of codes holds one group of all 64 rows: the first pass reads the
                     // rows' first halves, the second their second halves from cache. Meanwhile each pass
                     // prefetches half of the next block's lines, one per step, so that memory is busy
-                    // during both passes rather than during one (docs/performance.md).
-                    Avx2Rows(codes, tables, groups, sums, next);
-                    Avx2Rows(codes + 32, tables, groups, sums + 32, next == null ? null : next + (long)(groups / 2) * BlockRows);
+                    // during both passes rather than during one (docs/performance.md). With no next block
+                    // (or MMF_NO_PREFETCH=1) the passes prefetch this block's own lines, already in cache,
+                    // which keeps the loop free of a branch.
+                    byte* prefetch = next == null || NoPrefetch ? codes : next;
+                    Avx2Rows(codes, tables, groups, sums, prefetch);
+                    Avx2Rows(codes + 32, tables, groups, sums + 32, prefetch + (long)(groups / 2) * BlockRows);
                     return;
+                }
                 default:
                     // Four passes of 16 rows; each prefetches a quarter of the next block's lines, one
                     // every other step (as the AVX2 passes do, where the CPU has a prefetch instruction).
@@ -291,32 +296,29 @@ namespace MatMulFree.Runtime.Kernels
             (Vector256.Load(sums + 8) + Avx2.Permute2x128(a, b, 0x31)).Store(sums + 8);
         }
 
-        /// <summary>32 rows of a block (codes at the block's row offset), AVX2; one line from <paramref name="prefetch"/> on
-        /// (when not null) is prefetched per step.</summary>
+        /// <summary>32 rows of a block (codes at the block's row offset), AVX2; each step prefetches one line, from
+        /// <paramref name="prefetch"/> on. Codes and tables advance by the same 128 bytes per step, so one
+        /// pointer and their distance drive the loop (about 42 instructions a step).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx2Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
-            if (NoPrefetch)
-            {
-                prefetch = null;
-            }
+            // A step covers two groups: 2 x 64 code bytes (a byte per row) and 2 x 64 bytes of tables
+            // (PairSumTables.BytesPerGroup); were the two to differ, every exactness test would fail.
+            const int Step = 2 * BlockRows;
             var nibble = Vector256.Create((byte)0x0F);
             int pairs = groups / 2;
+            nint toTables = (nint)(tables - codes);
             byte* c = codes;
             for (int done = 0; done < pairs; done += FlushPairs)
             {
-                int end = Math.Min(pairs, done + FlushPairs);
+                byte* end = codes + (long)Math.Min(pairs, done + FlushPairs) * Step;
                 var low = Vector256<ushort>.Zero; var lowOdd = Vector256<ushort>.Zero;
                 var high = Vector256<ushort>.Zero; var highOdd = Vector256<ushort>.Zero;
-                byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
-                for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
+                for (; c < end; c += Step, prefetch += BlockRows)
                 {
-                    if (prefetch != null)
-                    {
-                        // Into L2: the current block's codes and the tables are what L1 holds.
-                        Sse.Prefetch1(prefetch);
-                        prefetch += BlockRows;
-                    }
+                    // Into L2: the current block's codes and the tables are what L1 holds.
+                    Sse.Prefetch1(prefetch);
+                    byte* t = c + toTables;
                     var first = Vector256.Load(c);
                     var second = Vector256.Load(c + BlockRows);
                     var f0 = first & nibble; var f1 = Avx2.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
