@@ -173,10 +173,11 @@ namespace MatMulFree.Runtime.Kernels
                     // Four passes of 16 rows; each prefetches a quarter of the next block's lines, one
                     // every other step (as the AVX2 passes do, where the CPU has a prefetch instruction).
                     long quarter = (long)(groups + 3) / 4 * BlockRows;
+                    bool prefetching = next != null && !NoPrefetch && Sse.IsSupported;
                     for (int part = 0; part < 4; part++)
                     {
-                        byte* prefetch = next == null || !Sse.IsSupported ? null : next + part * quarter;
-                        Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part, prefetch, next + (long)groups * BlockRows);
+                        Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part,
+                            prefetching ? next + part * quarter : null, prefetching ? next + (long)groups * BlockRows : null);
                     }
                     return;
             }
@@ -351,10 +352,6 @@ namespace MatMulFree.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Vector128Rows(byte* codes, byte* tables, int groups, int* sums, byte* prefetch, byte* prefetchEnd)
         {
-            if (NoPrefetch)
-            {
-                prefetch = null;
-            }
             var nibble = Vector128.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 8];
             int pairs = groups / 2;
