@@ -68,10 +68,7 @@ namespace MatMulFree.Runtime
         /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row.</summary>
         public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden)
         {
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
-            }
+            RequireLittleEndian();
             var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
             return new EmbeddingTable(vocab, hidden, null, file, null, offset, path);
         }
@@ -80,10 +77,7 @@ namespace MatMulFree.Runtime
         /// table is used (an embedded resource of a loaded assembly), read row by row.</summary>
         public static EmbeddingTable FromMemory(byte* table, int vocab, int hidden, string source)
         {
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
-            }
+            RequireLittleEndian();
             if (table == null)
             {
                 throw new ArgumentNullException(nameof(table));
@@ -122,6 +116,15 @@ namespace MatMulFree.Runtime
                 done += read;
             }
             CheckFinite(token, row);
+        }
+
+        /// <summary>Rows are read as stored: little-endian f32.</summary>
+        private static void RequireLittleEndian()
+        {
+            if (!BitConverter.IsLittleEndian)
+            {
+                throw new PlatformNotSupportedException("weights files are little-endian; big-endian hosts are not supported");
+            }
         }
 
         private void CheckFinite(int token, ReadOnlySpan<float> row)

@@ -12,8 +12,8 @@ using MatMulFree.Runtime.Layers;
 
 namespace GeneratedBench;
 
-/// <summary>One BitLinear timed: generated, generic packed and generic int8 nanoseconds per call.</summary>
-internal sealed record LayerTiming(string Model, string Layer, int Rows, int Columns, string Form, double Generated, double GenericPacked, double GenericInt8, bool Same)
+/// <summary>One BitLinear timed: its shape and generated form, generated, generic packed and generic int8 nanoseconds per call.</summary>
+internal sealed record LayerTiming(int Rows, int Columns, string Form, double Generated, double GenericPacked, double GenericInt8)
 {
     public string Shape => $"{Rows}x{Columns}";
 }
@@ -63,7 +63,7 @@ internal static class LayerBench
             double g = ns[0], p = ns[1], i = ns[2];
             string form = layer.Form == KernelForm.Unrolled ? "unrolled" : "packed";
             Console.WriteLine($"| {definition.Name} | {w.Name} | {w.OutFeatures}x{w.InFeatures} | {form} | {g:N0} | {p:N0} | {i:N0} | {g / p:F2} | {(same ? "yes" : "NO")} |");
-            timings.Add(new LayerTiming(definition.Name, w.Name, w.OutFeatures, w.InFeatures, form, g, p, i, same));
+            timings.Add(new LayerTiming(w.OutFeatures, w.InFeatures, form, g, p, i));
         }
         return timings;
     }

@@ -111,7 +111,8 @@ namespace MatMulFree.Runtime.Kernels
                 for (int block = start / BlockRows; block * BlockRows < start + count; block++)
                 {
                     byte* blockCodes = codes + (long)block * w.Groups * BlockRows;
-                    byte* next = (block + 1) * BlockRows < start + count ? blockCodes + (long)w.Groups * BlockRows : null;
+                    // The block the passes prefetch: none for the last one, or with MMF_NO_PREFETCH=1.
+                    byte* next = !NoPrefetch && (block + 1) * BlockRows < start + count ? blockCodes + (long)w.Groups * BlockRows : null;
                     for (int v = 0; v < batch; v++)
                     {
                         // The first vector's passes prefetch the next block; the others run from cache.
@@ -162,9 +163,9 @@ namespace MatMulFree.Runtime.Kernels
                     // rows' first halves, the second their second halves from cache. Meanwhile each pass
                     // prefetches half of the next block's lines, one per step, so that memory is busy
                     // during both passes rather than during one (docs/performance.md). With no next block
-                    // (or MMF_NO_PREFETCH=1) the passes prefetch this block's own lines, already in cache,
-                    // which keeps the loop free of a branch.
-                    byte* prefetch = next == null || NoPrefetch ? codes : next;
+                    // the passes prefetch this block's own lines, already in cache, which keeps the loop
+                    // free of a branch.
+                    byte* prefetch = next == null ? codes : next;
                     Avx2Rows(codes, tables, groups, sums, prefetch);
                     Avx2Rows(codes + 32, tables, groups, sums + 32, prefetch + (long)(groups / 2) * BlockRows);
                     return;
@@ -173,7 +174,7 @@ namespace MatMulFree.Runtime.Kernels
                     // Four passes of 16 rows; each prefetches a quarter of the next block's lines, one
                     // every other step (as the AVX2 passes do, where the CPU has a prefetch instruction).
                     long quarter = (long)(groups + 3) / 4 * BlockRows;
-                    bool prefetching = next != null && !NoPrefetch && Sse.IsSupported;
+                    bool prefetching = next != null && Sse.IsSupported;
                     for (int part = 0; part < 4; part++)
                     {
                         Vector128Rows(codes + 16 * part, tables, groups, sums + 16 * part,
@@ -225,10 +226,6 @@ namespace MatMulFree.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
-            if (NoPrefetch)
-            {
-                prefetch = null;
-            }
             var nibble = Vector512.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 32];
             int pairs = groups / 2;
