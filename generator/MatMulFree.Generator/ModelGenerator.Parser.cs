@@ -102,6 +102,22 @@ namespace MatMulFree.Generator
                     var unreadable = new ManifestDiagnostic(DiagnosticDescriptors.InvalidJson.Id, $"{file.Path}: the manifest could not be read", nowhere);
                     return new ParsedManifest(file.Path, "", new[] { unreadable }.ToEquatableArray(), null);
                 }
+                var whole = new LocationInfo(file.Path, default, default);
+                if (text.Length > ManifestLimits.MaxManifestBytes)
+                {
+                    // The same bound as every other reader: nothing of a larger text is parsed.
+                    var tooLarge = new ManifestDiagnostic(DiagnosticDescriptors.ForManifestError(ManifestErrorKind.TooLarge).Id,
+                        $"the manifest has {text.Length:N0} characters, more than the {ManifestLimits.MaxManifestBytes:N0} bytes a manifest may have (big models keep their tensors in an external weights file)", whole);
+                    return new ParsedManifest(file.Path, "", new[] { tooLarge }.ToEquatableArray(), null);
+                }
+                if (text.Encoding != null && !(text.Encoding is UTF8Encoding))
+                {
+                    // The compiler decodes UTF-8 strictly and falls back to another encoding when that fails
+                    // (or follows a UTF-16 byte order mark): the manifest was not UTF-8, which the CLI refuses too.
+                    var notUtf8 = new ManifestDiagnostic(DiagnosticDescriptors.InvalidJson.Id,
+                        $"the manifest is not UTF-8 text (read as {text.Encoding.WebName}); a manifest must be UTF-8", whole);
+                    return new ParsedManifest(file.Path, "", new[] { notUtf8 }.ToEquatableArray(), null);
+                }
                 string content = text.ToString();
                 string digest = TextDigest(content);
                 ManifestReadResult result;

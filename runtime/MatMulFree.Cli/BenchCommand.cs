@@ -8,6 +8,7 @@ using System.Runtime.Intrinsics.X86;
 using System.Text;
 using MatMulFree.Cli.Bench;
 using MatMulFree.Runtime;
+using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Cli
@@ -85,7 +86,7 @@ namespace MatMulFree.Cli
             }
             try
             {
-                File.WriteAllText(path, content());
+                AtomicFile.WriteAllText(path, content());
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -167,7 +168,7 @@ namespace MatMulFree.Cli
         private static string Json(int threads, List<KernelResult> kernels, List<ModelResult> models)
         {
             var c = CultureInfo.InvariantCulture;
-            string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+            string Q(string s) => MatMulFree.Compiler.Emit.JsonText.Quote(s);
             var sb = new StringBuilder("{\n");
             sb.Append("  \"machine\": ").Append(Q(Machine(threads))).Append(",\n  \"kernels\": [\n");
             sb.Append(string.Join(",\n", kernels.Select(r => string.Format(c,

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Checkpoints;
 using MatMulFree.Runtime.Tokenization;
@@ -7,9 +8,13 @@ using MatMulFree.Runtime.Tokenization;
 namespace MatMulFree.Cli
 {
     /// <summary>Runs a command body and turns its failures into a message on
-    /// stderr and the documented exit code, never a stack trace.</summary>
+    /// stderr and the documented exit code, never a stack trace. Messages quote model
+    /// files (names, paths, keys): every line goes through <see cref="WriteLine"/>.</summary>
     internal static class CliErrors
     {
+        /// <summary>Longest line of a message: a hostile key or path cannot make it larger.</summary>
+        public const int MaxLine = 2000;
+
         public static int Guard(TextWriter stderr, Func<int> body)
         {
             try
@@ -18,40 +23,91 @@ namespace MatMulFree.Cli
             }
             catch (ManifestException e)
             {
-                stderr.WriteLine("mmf: invalid manifest:");
-                stderr.WriteLine(e.Message);
+                WriteLine(stderr, "mmf: invalid manifest:");
+                WriteLine(stderr, e.Message);
                 return MmfCommand.InputError;
             }
             catch (CheckpointException e)
             {
-                stderr.WriteLine("mmf: invalid checkpoint: " + e.Message);
+                WriteLine(stderr, "mmf: invalid checkpoint: " + e.Message);
                 return MmfCommand.InputError;
             }
             catch (TokenizerFileException e)
             {
-                stderr.WriteLine("mmf: invalid tokenizer: " + e.Message);
+                WriteLine(stderr, "mmf: invalid tokenizer: " + e.Message);
                 return MmfCommand.InputError;
             }
             catch (UsageException e)
             {
-                stderr.WriteLine("mmf: " + e.Message);
+                WriteLine(stderr, "mmf: " + e.Message);
                 return MmfCommand.UsageError;
             }
             catch (ArgumentException e)
             {
-                stderr.WriteLine("mmf: " + e.Message);
+                WriteLine(stderr, "mmf: " + e.Message);
                 return MmfCommand.UsageError;
             }
             catch (OutputException e)
             {
-                stderr.WriteLine("mmf: cannot write output: " + e.Message);
+                WriteLine(stderr, "mmf: cannot write output: " + e.Message);
                 return MmfCommand.OutputError;
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is InvalidDataException)
             {
-                stderr.WriteLine("mmf: " + e.Message);
+                WriteLine(stderr, "mmf: " + e.Message);
                 return MmfCommand.InputError;
             }
+        }
+
+        /// <summary>Writes a message line by line, each through <see cref="DisplayText"/>: no terminal
+        /// escape sequence or invisible character from a model file reaches the terminal, and no
+        /// line is longer than <see cref="MaxLine"/>.</summary>
+        public static void WriteLine(TextWriter writer, string message)
+        {
+            foreach (var line in message.Split('\n'))
+            {
+                writer.WriteLine(DisplayText.Of(line.TrimEnd('\r'), MaxLine));
+            }
+        }
+    }
+
+    /// <summary>System.CommandLine's error output (it quotes the arguments it refuses) through <see cref="CliErrors.WriteLine"/>.</summary>
+    internal sealed class DisplayWriter : TextWriter
+    {
+        private readonly TextWriter _inner;
+        private readonly System.Text.StringBuilder _line = new System.Text.StringBuilder();
+
+        public DisplayWriter(TextWriter inner) => _inner = inner;
+
+        public override System.Text.Encoding Encoding => _inner.Encoding;
+
+        public override void Write(char value)
+        {
+            if (value == '\n')
+            {
+                CliErrors.WriteLine(_inner, _line.ToString());
+                _line.Clear();
+            }
+            else if (_line.Length <= CliErrors.MaxLine)
+            {
+                _line.Append(value);
+            }
+        }
+
+        public override void Flush()
+        {
+            if (_line.Length > 0)
+            {
+                CliErrors.WriteLine(_inner, _line.ToString());
+                _line.Clear();
+            }
+            _inner.Flush();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Flush();
+            base.Dispose(disposing);
         }
     }
 

@@ -8,6 +8,7 @@ using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Checkpoints;
+using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Tokenization;
 
 namespace MatMulFree.Cli
@@ -17,8 +18,11 @@ namespace MatMulFree.Cli
     /// checkpoint (config.json, model.safetensors or sharded with an index; BF16,
     /// F16 or F32) and its tokenizer.json become a manifest. BitLinear weights are
     /// ternarized once (MODEL.md step 3). Big models keep their tensors in an
-    /// external weights file beside the manifest. The written manifest is read
-    /// back and checked before the command reports success.
+    /// external weights file beside the manifest. Both are written under temporary
+    /// names beside their targets, read back and checked from there, and only then
+    /// renamed into place, the weights file first (<see cref="AtomicFile"/>): a failed,
+    /// killed or out-of-space conversion leaves a previous manifest and weights file
+    /// as they were.
     /// </summary>
     internal static class ConvertCommand
     {
@@ -51,8 +55,10 @@ namespace MatMulFree.Cli
                 var clock = Stopwatch.StartNew();
                 using var checkpoint = HuggingFaceCheckpoint.Open(dir);
                 var a = checkpoint.Architecture;
-                string tokenizerPath = parse.GetValue(tokenizer) ?? Path.Combine(dir, "tokenizer.json");
-                var spec = ReadTokenizer(tokenizerPath, a);
+                string? tokenizerOption = parse.GetValue(tokenizer);
+                string tokenizerPath = tokenizerOption ?? Path.Combine(dir, "tokenizer.json");
+                // The folder's own tokenizer.json may not be a link out of the folder; one named on the command line may be anywhere.
+                var spec = ReadTokenizer(tokenizerPath, a, tokenizerOption == null ? HuggingFaceCheckpoint.AllowedFolders(dir) : Array.Empty<string>());
                 string modelName = parse.GetValue(name) ?? new DirectoryInfo(Path.GetFullPath(dir)).Name;
                 stdout.WriteLine($"{dir}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {tokenizerPath} ({spec.Pieces.Count:N0} pieces, {spec.Merges.Count:N0} merges)");
 
@@ -70,51 +76,75 @@ namespace MatMulFree.Cli
                 string mode = parse.GetValue(weights)!;
                 bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
                 string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, WeightsFileName(outPath));
-                Write(model, outPath, external ? weightsPath : null);
-
-                // Read back what was written: the manifest, the weights file (size, SHA-256) and the
-                // integrity digest over every tensor, streamed from the file (nothing is decoded twice).
-                var check = ManifestLoader.LoadDeferred(outPath, out var opened);
-                (opened as IDisposable)?.Dispose();
+                string digest = Write(model, outPath, external ? weightsPath : null);
                 stdout.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {weightsPath} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
-                stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {check.IntegrityDigest}; {clock.Elapsed.TotalSeconds:F1} s");
+                stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {digest}; {clock.Elapsed.TotalSeconds:F1} s");
                 return MmfCommand.Ok;
             }));
             return command;
         }
 
-        /// <summary>The manifest, and the external weights file when <paramref name="weightsPath"/> is given.</summary>
-        private static void Write(ModelDefinition model, string outPath, string? weightsPath)
+        /// <summary>The manifest, and the external weights file when <paramref name="weightsPath"/> is given, each
+        /// staged beside its target, read back from there (the manifest, the weights file's size and SHA-256,
+        /// and the integrity digest over everything), then put in place: the weights file first, the manifest
+        /// last. Returns the checked digest.</summary>
+        private static string Write(ModelDefinition model, string outPath, string? weightsPath)
         {
+            AtomicFile.Staged? weights = null;
+            AtomicFile.Staged? manifest = null;
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-                string text;
+                string text = "";
                 if (weightsPath != null)
                 {
-                    using var stream = new FileStream(weightsPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-                    using var writer = new ExternalWeightsWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
-                    text = ManifestWriter.Write(model, writer);
+                    weights = AtomicFile.Stage(weightsPath, stream =>
+                    {
+                        using var writer = new ExternalWeightsWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
+                        text = ManifestWriter.Write(model, writer);
+                    });
                 }
                 else
                 {
                     text = ManifestWriter.Write(model);
                 }
-                File.WriteAllText(outPath, text, new UTF8Encoding(false));
+                manifest = AtomicFile.Stage(outPath, stream =>
+                {
+                    var bytes = new UTF8Encoding(false).GetBytes(text);
+                    stream.Write(bytes, 0, bytes.Length);
+                });
+                string digest;
+                try
+                {
+                    var check = ManifestLoader.LoadDeferred(manifest.TemporaryPath, out var opened, weights?.TemporaryPath);
+                    (opened as IDisposable)?.Dispose();
+                    digest = check.IntegrityDigest;
+                }
+                catch (ManifestException e)
+                {
+                    throw new CheckpointException($"the converted model does not read back as a valid manifest, so nothing was written ({e.Errors.Count} problem(s)):\n{e.Message}");
+                }
+                weights?.Commit();
+                manifest.Commit();
+                return digest;
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException && !(e is ModelFileException) || e is UnauthorizedAccessException)
             {
                 throw new OutputException($"{outPath}: {e.Message}", e);
             }
+            finally
+            {
+                manifest?.Dispose();
+                weights?.Dispose();
+            }
         }
 
-        private static TokenizerSpec ReadTokenizer(string path, Architecture a)
+        private static TokenizerSpec ReadTokenizer(string path, Architecture a, string[] allowedFolders)
         {
             if (!File.Exists(path))
             {
-                throw new CheckpointException($"{path}: no tokenizer.json (pass --tokenizer PATH; a Hugging Face tokenizer.json with a BPE model is needed)");
+                throw new CheckpointException($"{ModelFile.Display(path)}: no tokenizer.json (pass --tokenizer PATH; a Hugging Face tokenizer.json with a BPE model is needed)");
             }
-            string text = HuggingFaceCheckpoint.ReadJsonFile(path);
+            string text = HuggingFaceCheckpoint.ReadJsonFile(path, allowedFolders);
             var spec = TokenizerJson.ReadSpec(text, path, out int bos, out int eos);
             if (bos != a.Bos || eos != a.Eos)
             {

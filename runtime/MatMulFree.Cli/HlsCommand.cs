@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using MatMulFree.Compiler.Hls;
 using MatMulFree.Runtime;
+using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Tokenization;
 
 namespace MatMulFree.Cli
@@ -14,6 +15,9 @@ namespace MatMulFree.Cli
     internal static class HlsCommand
     {
         public const string DefaultPrompt = "The MatMul-free LM on an FPGA.";
+
+        /// <summary>Logits the testbench compares at most (tokens x vocabulary): 16 Mi, about 150 MB of tb_data.</summary>
+        public const long MaxTestLogits = 1L << 24;
 
         public static Command Create(TextWriter stdout, TextWriter stderr)
         {
@@ -71,6 +75,10 @@ namespace MatMulFree.Cli
                 var ids = parse.GetValue(tokens) is string list
                     ? TokenList.Parse(list, model.Architecture.Vocab)
                     : TokenizerFactory.Create(model.Tokenizer, model.Architecture).Encode(DefaultPrompt, addBos: true);
+                if ((long)ids.Length * model.Architecture.Vocab > MaxTestLogits)
+                {
+                    throw new UsageException($"--tokens: {ids.Length:N0} tokens of a {model.Architecture.Vocab:N0}-token vocabulary are more than the {MaxTestLogits:N0} logits a testbench compares; give fewer tokens");
+                }
                 var vectors = new HlsTestVectors(ids, ExpectedLogits(model, ids));
                 var project = HlsProject.Create(model.Definition, options, vectors);
                 string dir = parse.GetValue(output)!;
@@ -102,9 +110,8 @@ namespace MatMulFree.Cli
             {
                 foreach (var file in project.Files)
                 {
-                    string path = Path.Combine(dir, file.Key.Replace('/', Path.DirectorySeparatorChar));
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    File.WriteAllText(path, file.Value);
+                    // Each file is written beside its target and renamed into place when complete.
+                    AtomicFile.WriteAllText(Path.Combine(dir, file.Key.Replace('/', Path.DirectorySeparatorChar)), file.Value);
                 }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)

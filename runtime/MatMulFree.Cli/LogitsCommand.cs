@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Runtime.InteropServices;
 using MatMulFree.Runtime;
+using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Cli
@@ -31,16 +32,19 @@ namespace MatMulFree.Cli
                 var logits = new float[vocab];
                 try
                 {
-                    using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
-                    foreach (int id in ids)
+                    // Written beside the target and renamed into place when complete.
+                    AtomicFile.Write(path, file =>
                     {
-                        model.Step(id, state, logits);
-                        if (!BitConverter.IsLittleEndian)
+                        foreach (int id in ids)
                         {
-                            throw new PlatformNotSupportedException("big-endian hosts are not supported");
+                            model.Step(id, state, logits);
+                            if (!BitConverter.IsLittleEndian)
+                            {
+                                throw new PlatformNotSupportedException("big-endian hosts are not supported");
+                            }
+                            file.Write(MemoryMarshal.AsBytes(logits.AsSpan()));
                         }
-                        file.Write(MemoryMarshal.AsBytes(logits.AsSpan()));
-                    }
+                    });
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {

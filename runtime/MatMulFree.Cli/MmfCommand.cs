@@ -25,16 +25,24 @@ namespace MatMulFree.Cli
             root.Subcommands.Add(HlsCommand.Create(stdout, stderr));
             root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));
             root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
-            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+            var errors = new DisplayWriter(stderr);
+            var config = new InvocationConfiguration { Output = stdout, Error = errors, EnableDefaultExceptionHandler = false };
+            // An argument that starts with '@' is text (a prompt, a path), never a file of arguments
+            // to read: response files would let an argument name a file whose lines become options.
+            var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
             try
             {
-                return root.Parse(args).Invoke(config);
+                return root.Parse(args, parsing).Invoke(config);
             }
             catch (Exception e)
             {
                 // Any failure an action did not classify: one line, no stack trace.
-                stderr.WriteLine("mmf: error: " + e.Message);
+                CliErrors.WriteLine(stderr, "mmf: error: " + e.Message);
                 return InputError;
+            }
+            finally
+            {
+                errors.Flush();
             }
         }
     }

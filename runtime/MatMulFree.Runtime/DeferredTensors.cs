@@ -1,6 +1,7 @@
 using System;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Runtime
 {
@@ -10,8 +11,9 @@ namespace MatMulFree.Runtime
     /// a layer's trits exist only while its kernel's own form is made from them, in
     /// buffers reused from one block to the next (one per projection of a block, since a
     /// block's projections are read before its layers are built; see
-    /// <see cref="ExternalModelWeights.ReadTernary"/>). Tensors already in the definition
-    /// pass through unchanged.
+    /// <see cref="ExternalModelWeights.ReadTernary"/>), each checked against the hash the
+    /// loader's scan of the file recorded in its <see cref="ExternalRange"/>. Tensors
+    /// already in the definition pass through unchanged.
     /// </summary>
     internal sealed class DeferredTensors
     {
@@ -38,12 +40,12 @@ namespace MatMulFree.Runtime
             {
                 return EmbeddingTable.FromArray(_definition.Embeddings, a.Vocab, a.Hidden);
             }
-            if (range.Dtype == "f32" && _file is MappedWeightsFile mapped)
+            if (range.Dtype == "f32" && _file is WeightsFile opened && range.RowSha256 != null)
             {
-                return EmbeddingTable.FromFile(mapped.Path, range.Offset, a.Vocab, a.Hidden);
+                return EmbeddingTable.FromFile(opened.Path, range.Offset, a.Vocab, a.Hidden, range.RowSha256);
             }
             var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
-            return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, _definition.Name, Source), a.Vocab, a.Hidden);
+            return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, range, _definition.Name, Source), a.Vocab, a.Hidden);
         }
 
         public BitLinearWeights Linear(BitLinearWeights w, int slot = 6)
@@ -55,7 +57,7 @@ namespace MatMulFree.Runtime
             }
             var m = w.Weight;
             var t = new ExternalTensor(w.Name + ".weight", range.Offset, range.Length, range.Dtype, m.Rows, m.Columns, m.Beta);
-            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, _definition.Name, Source, _buffers[slot]));
+            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, range, _definition.Name, Source, _buffers[slot]));
         }
 
         public MlgruWeights Mlgru(MlgruWeights g) =>

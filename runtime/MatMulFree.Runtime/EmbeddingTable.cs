@@ -15,8 +15,9 @@ namespace MatMulFree.Runtime
     /// not accumulate in the process's resident set; rows read from an embedded file
     /// do until the next sweep, which every <see cref="SweepRows"/> rows gives the
     /// table's pages back (<see cref="ResidentPages"/>, where it can). Rows are checked
-    /// for non-finite values as they are read; the file's SHA-256 and the manifest's
-    /// digest were checked when it was loaded.
+    /// for non-finite values as they are read, and against the SHA-256 each row had when
+    /// the file was verified (<see cref="Compiler.Manifest.WeightsFileScan"/>): a model
+    /// whose file is changed afterwards refuses the changed row instead of computing with it.
     /// </summary>
     public sealed unsafe class EmbeddingTable : IDisposable
     {
@@ -32,9 +33,15 @@ namespace MatMulFree.Runtime
         private int _rowsSinceSweep;
         private readonly long _offset;
         private readonly string _source;
+        private readonly byte[]? _rowSha256;
 
-        private EmbeddingTable(int vocab, int hidden, float[]? values, SafeFileHandle? file, byte* memory, long offset, string source)
+        private EmbeddingTable(int vocab, int hidden, float[]? values, SafeFileHandle? file, byte* memory, long offset, string source, byte[]? rowSha256 = null)
         {
+            if (values == null && (rowSha256 == null || rowSha256.LongLength != 32L * vocab))
+            {
+                throw new ArgumentException("a table read from a file or memory needs the SHA-256 of each of its rows", nameof(rowSha256));
+            }
+            _rowSha256 = rowSha256;
             Vocab = vocab;
             Hidden = hidden;
             _values = values;
@@ -65,24 +72,25 @@ namespace MatMulFree.Runtime
             return new EmbeddingTable(vocab, hidden, values, null, null, 0, "");
         }
 
-        /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row.</summary>
-        public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden)
+        /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row,
+        /// each row checked against its SHA-256 in <paramref name="rowSha256"/> (32 bytes a row, from the scan that verified the file).</summary>
+        public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden, byte[] rowSha256)
         {
             RequireLittleEndian();
-            var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            return new EmbeddingTable(vocab, hidden, null, file, null, offset, path);
+            var file = Files.ModelFile.Open(path, "weights file", long.MaxValue, out _);
+            return new EmbeddingTable(vocab, hidden, null, file, null, offset, path, rowSha256);
         }
 
         /// <summary>The little-endian f32 table at <paramref name="table"/>, memory that stays valid as long as the
         /// table is used (an embedded resource of a loaded assembly), read row by row.</summary>
-        public static EmbeddingTable FromMemory(byte* table, int vocab, int hidden, string source)
+        public static EmbeddingTable FromMemory(byte* table, int vocab, int hidden, string source, byte[] rowSha256)
         {
             RequireLittleEndian();
             if (table == null)
             {
                 throw new ArgumentNullException(nameof(table));
             }
-            return new EmbeddingTable(vocab, hidden, null, null, table, 0, source);
+            return new EmbeddingTable(vocab, hidden, null, null, table, 0, source, rowSha256);
         }
 
         /// <summary>Copies token <paramref name="token"/>'s row (the caller has checked the id).</summary>
@@ -103,19 +111,32 @@ namespace MatMulFree.Runtime
                 {
                     ResidentPages.Release(_memory, TableBytes);
                 }
-                CheckFinite(token, row);
-                return;
             }
-            for (int done = 0; done < bytes.Length;)
+            else
             {
-                int read = RandomAccess.Read(_file!, bytes.Slice(done), at + done);
-                if (read <= 0)
+                for (int done = 0; done < bytes.Length;)
                 {
-                    throw new InvalidDataException($"{_source}: the embedding of token {token} is cut short (the file changed after it was checked)");
+                    int read = RandomAccess.Read(_file!, bytes.Slice(done), at + done);
+                    if (read <= 0)
+                    {
+                        throw new InvalidDataException($"{_source}: the embedding of token {token} is cut short (the file changed after it was verified)");
+                    }
+                    done += read;
                 }
-                done += read;
             }
+            CheckVerified(token, bytes);
             CheckFinite(token, row);
+        }
+
+        /// <summary>The row's bytes must hash to what they hashed to when the file was verified.</summary>
+        private void CheckVerified(int token, ReadOnlySpan<byte> bytes)
+        {
+            Span<byte> hash = stackalloc byte[32];
+            System.Security.Cryptography.SHA256.HashData(bytes, hash);
+            if (!hash.SequenceEqual(_rowSha256.AsSpan(32 * token, 32)))
+            {
+                throw new InvalidDataException($"{_source}: the embedding of token {token} is not what was verified when the model was loaded (the weights file changed since)");
+            }
         }
 
         /// <summary>Rows are read as stored: little-endian f32.</summary>

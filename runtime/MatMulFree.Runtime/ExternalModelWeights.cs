@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -6,6 +7,7 @@ using System.Security.Cryptography;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Compiler.Numerics;
+using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Runtime
@@ -32,6 +34,63 @@ namespace MatMulFree.Runtime
         public int Rows { get; }
         public int Columns { get; }
         public float Beta { get; }
+
+        /// <summary>The range the file scan hashes; an f32 table (the embeddings, read a row per token) row by row too.</summary>
+        internal ExternalRange ToRange() => new ExternalRange(Offset, Length, Dtype, Dtype == "f32" ? 4 * Columns : 0);
+    }
+
+    /// <summary>The record hash of a tensor a generated model holds as constant data (docs/manifest.md, "Integrity digest").</summary>
+    public readonly struct TensorRecord
+    {
+        public TensorRecord(string name, string sha256)
+        {
+            Name = name;
+            Sha256 = sha256;
+        }
+
+        public string Name { get; }
+        public string Sha256 { get; }
+    }
+
+    /// <summary>
+    /// The manifest's integrity digest as a generated model with external weights must
+    /// complete it: the compiler has hashed the model record and the tensors it holds
+    /// as constants; the tensors in the weights file are hashed from the file's bytes
+    /// when it is loaded, and the whole must give the manifest's digest.
+    /// </summary>
+    public sealed class ModelIntegrity
+    {
+        public ModelIntegrity(string digest, string modelRecord, TensorRecord[] inlineRecords)
+        {
+            Digest = digest;
+            ModelRecord = modelRecord;
+            InlineRecords = inlineRecords;
+        }
+
+        public string Digest { get; }
+        public string ModelRecord { get; }
+        public IReadOnlyList<TensorRecord> InlineRecords { get; }
+
+        /// <summary>Throws when the digest made with the scanned ranges' hashes is not <see cref="Digest"/>.</summary>
+        internal void Check(string model, string source, ExternalTensor[] tensors, ExternalRange[] ranges)
+        {
+            var records = new List<KeyValuePair<string, byte[]>>(InlineRecords.Count + tensors.Length);
+            foreach (var r in InlineRecords)
+            {
+                records.Add(new KeyValuePair<string, byte[]>(r.Name, IntegrityDigest.FromHex(r.Sha256)));
+            }
+            for (int k = 0; k < tensors.Length; k++)
+            {
+                var t = tensors[k];
+                records.Add(new KeyValuePair<string, byte[]>(t.Name,
+                    IntegrityDigest.TensorRecord(t.Name, t.Dtype, new long[] { t.Rows, t.Columns }, t.Beta, ranges[k].Sha256!)));
+            }
+            string digest = IntegrityDigest.Combine(IntegrityDigest.FromHex(ModelRecord), records);
+            if (!string.Equals(digest, Digest, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"model {model}: integrity check failed: with the tensors of {source} the model hashes to sha256 {digest}, the manifest it was compiled from says {Digest}");
+            }
+        }
     }
 
     /// <summary>
@@ -41,14 +100,16 @@ namespace MatMulFree.Runtime
     /// <see cref="Load"/> the first time the model is used. The file is found as an
     /// embedded resource of the model's assembly named like the file (what the
     /// MatMulFree.Generator targets add, so a NativeAOT executable carries it), or
-    /// else beside the application (AppContext.BaseDirectory). Its size and SHA-256
-    /// must be the ones the manifest stated at compile time; trits are checked as the
-    /// manifest reader checks them, embedding rows for non-finite values as they are read. The ternary weights become the
-    /// packed kernel's codes; f32 embeddings stay where the file is and are read one
-    /// row per token (<see cref="EmbeddingTable"/>). Read from an embedded resource,
-    /// the pages of the assembly image the reads touched are given back afterwards
-    /// (<see cref="ResidentPages"/>), so the process keeps about what the generic
-    /// runtime keeps: the codes, the state and the rows in use.
+    /// else beside the application (AppContext.BaseDirectory). One scan of it checks its
+    /// size and SHA-256 against the manifest's and completes the manifest's integrity
+    /// digest (<see cref="ModelIntegrity"/>); every tensor read afterwards is checked
+    /// against the hash the scan found, trits as the manifest reader checks them,
+    /// embedding rows for their hash and non-finite values as they are read. The ternary
+    /// weights become the packed kernel's codes; f32 embeddings stay where the file is and
+    /// are read one row per token (<see cref="EmbeddingTable"/>). Read from an embedded
+    /// resource, the pages of the assembly image the reads touched are given back
+    /// afterwards (<see cref="ResidentPages"/>), so the process keeps about what the
+    /// generic runtime keeps: the codes, the state and the rows in use.
     /// </summary>
     public sealed class ExternalModelWeights
     {
@@ -71,7 +132,7 @@ namespace MatMulFree.Runtime
         /// <summary>Tensor <paramref name="index"/> of the load list, the embeddings [Rows = vocab, Columns = hidden].</summary>
         public EmbeddingTable Embeddings(int index) => _embeddings[index] ?? throw new InvalidOperationException($"tensor {index} is not a float tensor");
 
-        public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors)
+        public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors, ModelIntegrity integrity)
         {
             using var resource = assembly.GetManifestResourceStream(fileName);
             string beside = Path.Combine(AppContext.BaseDirectory, fileName);
@@ -87,9 +148,9 @@ namespace MatMulFree.Runtime
             else if (File.Exists(beside))
             {
                 source = beside;
-                var mapped = MappedWeightsFile.Open(beside);
-                owned = mapped;
-                file = mapped;
+                var opened = WeightsFile.Open(beside);
+                owned = opened;
+                file = opened;
             }
             else
             {
@@ -103,14 +164,7 @@ namespace MatMulFree.Runtime
                 {
                     throw new InvalidDataException($"model {model}: {source} has {file.Length:N0} bytes, the manifest it was compiled from says {size:N0}");
                 }
-                string actual = file.ComputeSha256();
-                if (!string.Equals(actual, sha256, StringComparison.Ordinal))
-                {
-                    throw new InvalidDataException($"model {model}: {source} has sha256 {actual}, the manifest it was compiled from says {sha256}");
-                }
-                var ternary = new PackedTernaryWeights?[tensors.Length];
-                var buffers = new System.Collections.Generic.Dictionary<long, byte[]>();
-                var embeddings = new EmbeddingTable?[tensors.Length];
+                var ranges = new ExternalRange[tensors.Length];
                 for (int k = 0; k < tensors.Length; k++)
                 {
                     var t = tensors[k];
@@ -118,13 +172,28 @@ namespace MatMulFree.Runtime
                     {
                         throw new InvalidDataException($"model {model}: tensor {t.Name} lies outside {source}");
                     }
+                    ranges[k] = t.ToRange();
+                }
+                // One scan: the file's SHA-256 and each tensor's (and each embedding row's), from the same bytes.
+                string actual = WeightsFileScan.Run(file, ranges);
+                if (!string.Equals(actual, sha256, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"model {model}: {source} has sha256 {actual}, the manifest it was compiled from says {sha256}");
+                }
+                integrity.Check(model, source, tensors, ranges);
+                var ternary = new PackedTernaryWeights?[tensors.Length];
+                var buffers = new Dictionary<long, byte[]>();
+                var embeddings = new EmbeddingTable?[tensors.Length];
+                for (int k = 0; k < tensors.Length; k++)
+                {
+                    var t = tensors[k];
                     if (t.Dtype == "trit2")
                     {
-                        ternary[k] = new PackedTernaryWeights(ReadTernary(file, t, model, source, buffers));
+                        ternary[k] = new PackedTernaryWeights(ReadTernary(file, t, ranges[k], model, source, buffers));
                     }
                     else
                     {
-                        embeddings[k] = Embeddings(file, embedded, beside, t, model, source);
+                        embeddings[k] = Embeddings(file, embedded, beside, t, ranges[k], model, source);
                     }
                 }
                 return new ExternalModelWeights(source, ternary, embeddings);
@@ -132,8 +201,8 @@ namespace MatMulFree.Runtime
         }
 
         /// <summary>The embeddings: f32 rows read as needed from the resource's memory or the file beside the
-        /// application; other dtypes widened to a float32 array.</summary>
-        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, string beside, ExternalTensor t, string model, string source)
+        /// application, each row checked against its scanned hash; other dtypes widened to a float32 array.</summary>
+        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, string beside, ExternalTensor t, ExternalRange range, string model, string source)
         {
             if (t.Length != 4L * t.Rows * t.Columns && t.Dtype == "f32" || t.Length != 2L * t.Rows * t.Columns && t.Dtype != "f32")
             {
@@ -141,21 +210,22 @@ namespace MatMulFree.Runtime
             }
             if (t.Dtype == "f32" && embedded?.Memory != null)
             {
-                return EmbeddingTable.FromMemory(embedded.Memory + t.Offset, t.Rows, t.Columns, source);
+                return EmbeddingTable.FromMemory(embedded.Memory + t.Offset, t.Rows, t.Columns, source, range.RowSha256!);
             }
             if (t.Dtype == "f32" && embedded == null)
             {
-                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns);
+                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns, range.RowSha256!);
             }
-            return EmbeddingTable.FromArray(ReadFloatTensor(file, t, model, source), t.Rows, t.Columns);
+            return EmbeddingTable.FromArray(ReadFloatTensor(file, t, range, model, source), t.Rows, t.Columns);
         }
 
-        /// <summary>A ternary weight from a weights file, its codes checked (the SHA-256 or digest
-        /// proves the bytes are the converter's, not that they are valid).</summary>
+        /// <summary>A ternary weight from a weights file: its bytes must hash to what the scan found
+        /// (<paramref name="range"/>), and its codes are checked (the hash proves the bytes are the
+        /// converter's, not that they are valid).</summary>
         /// <param name="buffers">Byte buffers by length, reused from one layer to the next: the
         /// trits are only read to build the kernel's pair codes, and garbage of this size would
         /// otherwise wait for a full collection and add to the peak memory.</param>
-        internal static TernaryMatrix ReadTernary(IWeightsFile file, ExternalTensor t, string model, string source, System.Collections.Generic.Dictionary<long, byte[]>? buffers = null)
+        internal static TernaryMatrix ReadTernary(IWeightsFile file, ExternalTensor t, ExternalRange range, string model, string source, Dictionary<long, byte[]>? buffers = null)
         {
             long elements = (long)t.Rows * t.Columns;
             if (t.Length != TernaryMatrix.PackedLength(elements))
@@ -168,7 +238,8 @@ namespace MatMulFree.Runtime
                 trits = new byte[t.Length];
                 buffers?.Add(t.Length, trits);
             }
-            file.Read(t.Offset, trits);
+            file.Read(t.Offset, trits, 0, trits.Length);
+            CheckVerified(trits, range, t, model, source);
             long bad = TernaryMatrix.FirstInvalidCode(trits, elements);
             if (bad >= 0)
             {
@@ -177,19 +248,21 @@ namespace MatMulFree.Runtime
             return new TernaryMatrix(t.Rows, t.Columns, t.Beta, trits);
         }
 
-        /// <summary>A float tensor from a weights file, widened to float32; values must be finite.</summary>
-        internal static float[] ReadFloatTensor(IWeightsFile file, ExternalTensor t, string model, string source)
+        /// <summary>A float tensor from a weights file (checked against its scanned hash), widened to float32; values must be finite.</summary>
+        internal static float[] ReadFloatTensor(IWeightsFile file, ExternalTensor t, ExternalRange range, string model, string source)
         {
             float[] result;
             if (t.Dtype == "f32")
             {
                 result = new float[t.Length / 4];
                 file.ReadFloats(t.Offset, result);
+                CheckVerified(MemoryMarshal.AsBytes(result.AsSpan()), range, t, model, source);
             }
             else
             {
                 var bytes = new byte[t.Length];
-                file.Read(t.Offset, bytes);
+                file.Read(t.Offset, bytes, 0, bytes.Length);
+                CheckVerified(bytes, range, t, model, source);
                 result = new float[t.Length / 2];
                 for (int k = 0; k < result.Length; k++)
                 {
@@ -207,18 +280,30 @@ namespace MatMulFree.Runtime
             return result;
         }
 
+        /// <summary>Bytes read for a tensor must be the bytes the scan verified.</summary>
+        private static void CheckVerified(ReadOnlySpan<byte> bytes, ExternalRange range, ExternalTensor t, string model, string source)
+        {
+            if (range.Sha256 == null)
+            {
+                throw new InvalidOperationException($"model {model}: tensor {t.Name} was not verified before it was read");
+            }
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(bytes, hash);
+            if (!hash.SequenceEqual(range.Sha256))
+            {
+                throw new InvalidDataException($"model {model}: tensor {t.Name} in {source} is not what was verified a moment before (the weights file changed while the model was loading)");
+            }
+        }
+
         /// <summary>
         /// An embedded resource as a weights file. The runtime hands resources out as streams over the
         /// loaded assembly image; when that memory can be addressed (always, for an assembly loaded from
-        /// a file or a NativeAOT executable), the file is hashed and read straight from it, and the pages
-        /// each read touched are given back (<see cref="ResidentPages"/>) so that they do not stay in the
-        /// resident set beside the copies made of them.
+        /// a file or a NativeAOT executable), the file is read straight from it, and the pages each read
+        /// touched are given back (<see cref="ResidentPages"/>) so that they do not stay in the resident
+        /// set beside the copies made of them.
         /// </summary>
         private sealed unsafe class ResourceWeightsFile : IWeightsFile
         {
-            /// <summary>Bytes hashed between two releases of pages.</summary>
-            private const int HashChunk = 16 << 20;
-
             private readonly Stream _stream;
             private readonly bool _releasable;
 
@@ -238,24 +323,7 @@ namespace MatMulFree.Runtime
             /// <summary>Where the resource's bytes are, or null when the stream does not say.</summary>
             public byte* Memory { get; }
 
-            public string ComputeSha256()
-            {
-                if (Memory == null)
-                {
-                    _stream.Position = 0;
-                    return Convert.ToHexString(SHA256.HashData(_stream)).ToLowerInvariant();
-                }
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                for (long at = 0; at < Length; at += HashChunk)
-                {
-                    int count = (int)Math.Min(HashChunk, Length - at);
-                    hash.AppendData(new ReadOnlySpan<byte>(Memory + at, count));
-                    Release(at, count);
-                }
-                return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
-            }
-
-            public void Read(long offset, byte[] buffer) => Read(offset, buffer.AsSpan());
+            public void Read(long offset, byte[] buffer, int index, int count) => Read(offset, buffer.AsSpan(index, count));
 
             public void ReadFloats(long offset, float[] values)
             {
@@ -268,25 +336,20 @@ namespace MatMulFree.Runtime
 
             private void Read(long offset, Span<byte> destination)
             {
+                if (offset < 0 || offset + destination.Length > Length)
+                {
+                    throw new IOException($"{destination.Length} bytes at {offset} lie outside the resource's {Length}");
+                }
                 if (Memory == null)
                 {
                     _stream.Position = offset;
                     _stream.ReadExactly(destination);
                     return;
                 }
-                if (offset < 0 || offset + destination.Length > Length)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(offset), $"{destination.Length} bytes at {offset} lie outside the resource's {Length}");
-                }
                 new ReadOnlySpan<byte>(Memory + offset, destination.Length).CopyTo(destination);
-                Release(offset, destination.Length);
-            }
-
-            private void Release(long offset, long length)
-            {
                 if (_releasable)
                 {
-                    ResidentPages.Release(Memory + offset, length);
+                    ResidentPages.Release(Memory + offset, destination.Length);
                 }
             }
         }

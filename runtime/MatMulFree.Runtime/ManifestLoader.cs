@@ -4,6 +4,7 @@ using System.IO;
 using System.Text;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Runtime
 {
@@ -29,7 +30,7 @@ namespace MatMulFree.Runtime
                 {
                     sb.Append('\n');
                 }
-                sb.Append(errors[k].Format(path));
+                sb.Append(errors[k].Format(ModelFile.Display(path)));
             }
             return sb.ToString();
         }
@@ -40,7 +41,7 @@ namespace MatMulFree.Runtime
     {
         /// <summary>Manifest text is held in memory whole; beyond this it is refused
         /// (big models will reference an external weights file instead).</summary>
-        public const long MaxManifestBytes = 1L << 30;
+        public const long MaxManifestBytes = ManifestLimits.MaxManifestBytes;
 
         /// <summary>Reads, validates and decodes a manifest file and every tensor of it,
         /// including those in an external weights file.</summary>
@@ -62,10 +63,12 @@ namespace MatMulFree.Runtime
         /// <see cref="GenericModel.Load"/> does, so that no tensor is held twice). The caller
         /// disposes <paramref name="weights"/>; it is null for a manifest with inline data.
         /// </summary>
-        public static ModelDefinition LoadDeferred(string path, out IWeightsFile? weights)
+        /// <param name="weightsSubstitute">Read this file as the weights file the manifest names
+        /// (a converter reading back what it wrote under temporary names).</param>
+        public static ModelDefinition LoadDeferred(string path, out IWeightsFile? weights, string? weightsSubstitute = null)
         {
             string text = ReadText(path);
-            var resolver = new FolderResolver(FolderOf(path));
+            var resolver = new FolderResolver(FolderOf(path), weightsSubstitute);
             try
             {
                 var model = Check(ManifestReader.Read(text, resolver, deferExternal: true), path);
@@ -89,67 +92,42 @@ namespace MatMulFree.Runtime
             return result.Model!;
         }
 
-        private static string ReadText(string path)
-        {
-            FileInfo info;
-            try
-            {
-                info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    throw new FileNotFoundException($"{path}: manifest not found", path);
-                }
-            }
-            catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException)
-            {
-                throw new IOException($"{path}: not a usable file path ({e.Message})", e);
-            }
-            if (info.Length > MaxManifestBytes)
-            {
-                throw new IOException($"{path}: manifest is {info.Length:N0} bytes, more than the {MaxManifestBytes:N0} an inline manifest may have");
-            }
-            try
-            {
-                return File.ReadAllText(path, new UTF8Encoding(false, true));
-            }
-            catch (DecoderFallbackException)
-            {
-                throw new IOException($"{path}: manifest is not valid UTF-8 text");
-            }
-        }
+        private static string ReadText(string path) => ModelFile.ReadText(path, "manifest", MaxManifestBytes);
 
-        /// <summary>Opens a manifest's weights file in its folder (the core has checked that the
-        /// relative path cannot leave it); the mapping lives while the manifest is read.</summary>
+        /// <summary>Opens a manifest's weights file in its folder: the core has checked that the relative
+        /// path cannot leave it, and <see cref="ModelFile"/> that no link leads out of it either.</summary>
         private sealed class FolderResolver : IWeightsFileResolver, IDisposable
         {
             private readonly string _folder;
-            private MappedWeightsFile? _opened;
+            private readonly string? _substitute;
+            private WeightsFile? _opened;
 
-            public FolderResolver(string folder) => _folder = folder;
+            /// <param name="substitute">Read this file instead of the one the manifest names (mmf convert
+            /// reads back a manifest whose weights file is still under its temporary name).</param>
+            public FolderResolver(string folder, string? substitute = null)
+            {
+                _folder = folder;
+                _substitute = substitute;
+            }
 
             public IWeightsFile? Open(WeightsFileReference reference, out string? problem)
             {
-                string full = System.IO.Path.Combine(_folder, reference.Path.Replace('/', System.IO.Path.DirectorySeparatorChar));
+                string full = _substitute ?? System.IO.Path.Combine(_folder, reference.Path.Replace('/', System.IO.Path.DirectorySeparatorChar));
                 try
                 {
-                    if (!File.Exists(full))
-                    {
-                        problem = $"not found (looked for {full})";
-                        return null;
-                    }
-                    _opened = MappedWeightsFile.Open(full);
+                    _opened = WeightsFile.Open(full, ModelFile.RealPath(_folder));
                     problem = null;
                     return _opened;
                 }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                catch (ModelFileException e)
                 {
-                    problem = $"cannot be opened ({e.Message})";
+                    problem = e.Message;
                     return null;
                 }
             }
 
             /// <summary>Hands the opened file to the caller, who disposes it.</summary>
-            public MappedWeightsFile? Detach()
+            public WeightsFile? Detach()
             {
                 var file = _opened;
                 _opened = null;

@@ -98,12 +98,12 @@ namespace MatMulFree.Tests
         {
             var r = Mmf("generate", Path.Combine(_dir, "nope.mmf.json"), "--prompt", "x");
             Assert.Equal(MmfCommand.InputError, r.Code);
-            Assert.Contains("nope.mmf.json: manifest not found", r.Err);
+            Assert.Contains("nope.mmf.json: not found", r.Err);
             Assert.DoesNotContain("   at ", r.Err);
         }
 
         [Theory]
-        [InlineData("", "unexpected end")]
+        [InlineData(" ", "unexpected end")]
         [InlineData("\u0001\u0002garbage", "unexpected character")]
         [InlineData("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "nesting")]
         [InlineData("{\"format\": \"matmulfree-manifest\", \"version\": 1}", "missing property \"name\"")]
@@ -157,7 +157,9 @@ namespace MatMulFree.Tests
         [Fact]
         public void Unwritable_output_is_exit_code_3()
         {
-            string output = Path.Combine(_dir, "no-such-dir", "x.f32");
+            // A folder cannot be made where a file is.
+            File.WriteAllText(Path.Combine(_dir, "a-file"), "");
+            string output = Path.Combine(_dir, "a-file", "x.f32");
             var r = Mmf("logits", TestData.Model("tiny-l2-h64"), "--tokens", "1", "--out", output);
             Assert.Equal(MmfCommand.OutputError, r.Code);
             Assert.Contains("cannot write output", r.Err);
@@ -184,7 +186,14 @@ namespace MatMulFree.Tests
         [InlineData("--fold", "8", "is not PE,SIMD")]
         [InlineData("--layer-form", "model.layers.9.attn.i_proj=folded", "has no BitLinear")]
         [InlineData("--layer-form", "lm_head=sideways", "not auto, unrolled or folded")]
-        [InlineData("--top", "2bad", "not a C identifier")]
+        [InlineData("--top", "2bad", "must not start with a digit")]
+        [InlineData("--top", "int", "keyword")]
+        [InlineData("--top", "main", "keyword")]
+        [InlineData("--top", "parameters", "uses itself")]
+        [InlineData("--top", "mmf_step", "starts with \"mmf_\"")]
+        [InlineData("--top", "a;b", "may only have")]
+        [InlineData("--top", "__x", "reserved")]
+        [InlineData("--part", "xcu280} ; exec", "not a part name")]
         [InlineData("--clock-ns", "0", "clock period")]
         public void Hls_rejects_bad_options(string option, string value, string message)
         {

@@ -33,6 +33,8 @@ namespace MatMulFree.Tests
                 ["special_tokens"] = new JsonObject { ["<unk>"] = 0, ["<s>"] = 1, ["</s>"] = 2 },
             };
             change?.Invoke(root);
+            // The digest covers the tokenizer and kernel choices: made again for what the manifest now says.
+            root["integrity"]!["digest"] = IndependentDigest.Of(root);
             return root.ToJsonString();
         }
 

@@ -1,4 +1,5 @@
 using System.Linq;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
 using Xunit;
@@ -50,7 +51,7 @@ namespace MatMulFree.Tests
         [Fact]
         public void Quotes_every_character_json_needs()
         {
-            Assert.Equal("\"a\\\"b\\\\c\\n\\u0001\u2581\"", ManifestWriter.Quote("a\"b\\c\n\u0001\u2581"));
+            Assert.Equal("\"a\\\"b\\\\c\\n\\u0001\u2581\\u2028\\ud800\U0001F600\"", JsonText.Quote("a\"b\\c\n\u0001\u2581\u2028\ud800\U0001F600"));
         }
     }
 }

@@ -4,12 +4,12 @@ Independent of the C# parser: it follows the document, so a disagreement
 between the two shows up as a test failure rather than a shared bug.
 """
 import base64
-import hashlib
 import json
-import struct
 
 import numpy as np
 import torch
+
+from digest import digest
 
 FORMAT_ID = "matmulfree-manifest"
 TRIT_CODE = {0: 0, 1: 1, -1: 2}
@@ -52,20 +52,6 @@ def f32_bytes(t):
     return t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
 
 
-def integrity_digest(entries):
-    """entries: name -> (dtype, shape, beta or None, payload bytes)."""
-    h = hashlib.sha256()
-    for name in sorted(entries, key=lambda n: n.encode("utf-8")):
-        dtype, shape, beta, payload = entries[name]
-        h.update(name.encode("utf-8") + b"\0" + dtype.encode("ascii") + b"\0")
-        for d in shape:
-            h.update(struct.pack("<I", d))
-        if beta is not None:
-            h.update(struct.pack("<f", beta))
-        h.update(payload)
-    return h.hexdigest()
-
-
 def float32_repr(v):
     """The shortest decimal that reads back as the same float32."""
     f = np.float32(v)
@@ -106,8 +92,9 @@ def write_manifest(path, name, config, tensors, ternary, tokenizer):
         },
         "tokenizer": tokenizer,
         "tensors": json_tensors,
-        "integrity": {"algorithm": "sha256", "digest": integrity_digest(entries)},
+        "integrity": {"algorithm": "sha256", "digest": ""},
     }
+    doc["integrity"]["digest"] = digest(doc, {n: e[3] for n, e in entries.items()})
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
@@ -136,6 +123,6 @@ def read_manifest(path):
             entries[name] = ("f32", shape, None, payload)
         else:
             raise ValueError(f"{path}: {name}: dtype {t['dtype']} is not read by this tool")
-    if integrity_digest(entries) != doc["integrity"]["digest"]:
+    if digest(doc, {n: e[3] for n, e in entries.items()}) != doc["integrity"]["digest"]:
         raise ValueError(f"{path}: integrity digest mismatch")
     return config, tensors, ternary

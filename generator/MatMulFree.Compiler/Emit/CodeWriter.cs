@@ -34,19 +34,17 @@ namespace MatMulFree.Compiler.Emit
             return this;
         }
 
-        /// <summary>/// &lt;summary&gt; or &lt;remarks&gt; lines, escaped.</summary>
+        /// <summary>/// &lt;summary&gt; or &lt;remarks&gt; lines of generated C#, each through <see cref="CSharpText.Comment"/>.</summary>
         public CodeWriter Doc(string tag, params string[] lines)
         {
             Line($"/// <{tag}>");
             foreach (var l in lines)
             {
-                Line("/// " + Escape(l));
+                Line("/// " + CSharpText.Comment(l));
             }
             Line($"/// </{tag}>");
             return this;
         }
-
-        public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
         public override string ToString() => _sb.ToString();
     }

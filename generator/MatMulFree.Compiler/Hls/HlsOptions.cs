@@ -60,15 +60,32 @@ namespace MatMulFree.Compiler.Hls
             {
                 return $"the unroll limit must be >= 0, got {UnrollLimit}";
             }
-            if (Top.Length > 0 && !HlsNames.IsIdentifier(Top))
+            if (Top.Length > 0 && HlsNames.TopProblem(Top) is string top)
             {
-                return $"the top function name \"{Top}\" is not a C identifier";
+                return $"the top function name \"{Emit.DisplayText.Of(Top, 64)}\" {top}";
             }
-            if (Part.Length == 0 || Part.IndexOfAny(new[] { ' ', '"', '\\', '$', '[', ']', ';', '\n' }) >= 0)
+            if (!IsPartName(Part))
             {
-                return $"the part \"{Part}\" is not a plain part name";
+                return $"the part \"{Emit.DisplayText.Of(Part, 64)}\" is not a part name (1 to 64 letters, digits, '-', '_' and '.')";
             }
             return null;
+        }
+
+        /// <summary>Vendor part names ("xcu280-fsvh2892-2L-e"): they go into build.tcl as one word.</summary>
+        public static bool IsPartName(string part)
+        {
+            if (part.Length == 0 || part.Length > 64 || part[0] == '-')
+            {
+                return false;
+            }
+            foreach (char c in part)
+            {
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static bool IsPowerOfTwo(int v) => v > 0 && (v & (v - 1)) == 0;

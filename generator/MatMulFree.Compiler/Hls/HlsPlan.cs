@@ -70,7 +70,7 @@ namespace MatMulFree.Compiler.Hls
         /// unrolled code stays within the limit (LUT adder trees), folded above (ROM + PE x SIMD).</summary>
         public static HlsPlan Create(ModelDefinition model, HlsOptions options)
         {
-            string top = options.Top.Length > 0 ? options.Top : HlsNames.Identifier(model.Name);
+            string top = options.Top.Length > 0 ? options.Top : HlsNames.Top(model.Name);
             var layers = new List<HlsLayerPlan>();
             foreach (var w in model.BitLinears())
             {

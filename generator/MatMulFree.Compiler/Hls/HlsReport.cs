@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using MatMulFree.Compiler.Emit;
 
 namespace MatMulFree.Compiler.Hls
 {
@@ -177,7 +178,7 @@ namespace MatMulFree.Compiler.Hls
             var o = Plan.Options;
             var sb = new StringBuilder();
             sb.Append($"# Estimated resources and latency: {Plan.Top}\n\n");
-            sb.Append($"Model \"{Plan.Model.Name}\", part {o.Part}, clock {o.ClockNs.ToString("0.###", c)} ns. ");
+            sb.Append($"Model \"{MarkdownText.Inline(Plan.Model.Name)}\", part {o.Part}, clock {o.ClockNs.ToString("0.###", c)} ns. ");
             sb.Append("An analytic estimate (MatMulFree docs/hls.md), not a synthesis result: run `vitis_hls -f build.tcl` for csynth's figures.\n\n");
             sb.Append("| part | form | shape | non-zeros | additions plain | additions | ROM bits | LUT | FF | BRAM18 | DSP | cycles |\n");
             sb.Append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -211,7 +212,7 @@ namespace MatMulFree.Compiler.Hls
             var c = CultureInfo.InvariantCulture;
             var sb = new StringBuilder();
             sb.Append("{\n");
-            sb.Append($"  \"top\": {Quote(Plan.Top)},\n  \"model\": {Quote(Plan.Model.Name)},\n  \"part\": {Quote(Plan.Options.Part)},\n");
+            sb.Append($"  \"top\": {JsonText.Quote(Plan.Top)},\n  \"model\": {JsonText.Quote(Plan.Model.Name)},\n  \"part\": {JsonText.Quote(Plan.Options.Part)},\n");
             sb.Append($"  \"clock_ns\": {Plan.Options.ClockNs.ToString("R", c)},\n");
             sb.Append($"  \"cycles_per_token\": {Total.Cycles},\n  \"latency_us\": {LatencyMicroseconds.ToString("R", c)},\n  \"tokens_per_second\": {TokensPerSecond.ToString("R", c)},\n");
             sb.Append("  \"layers\": [\n");
@@ -228,20 +229,9 @@ namespace MatMulFree.Compiler.Hls
         }
 
         private static string Json(HlsCost r) =>
-            $"{{\"name\": {Quote(r.Name)}, \"form\": {Quote(r.Form)}, \"shape\": {Quote(r.Shape)}, \"non_zeros\": {r.NonZeros}, " +
+            $"{{\"name\": {JsonText.Quote(r.Name)}, \"form\": {JsonText.Quote(r.Form)}, \"shape\": {JsonText.Quote(r.Shape)}, \"non_zeros\": {r.NonZeros}, " +
             $"\"additions_plain\": {r.AdditionsPlain}, \"additions\": {r.Additions}, \"rom_bits\": {r.RomBits}, \"lut\": {r.Lut}, " +
             $"\"ff\": {r.Ff}, \"bram18\": {r.Bram18}, \"dsp\": {r.Dsp}, \"cycles\": {r.Cycles}}}";
 
-        private static string Quote(string s)
-        {
-            var sb = new StringBuilder("\"");
-            foreach (char ch in s)
-            {
-                if (ch == '"' || ch == '\\') sb.Append('\\').Append(ch);
-                else if (ch < ' ') sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
-                else sb.Append(ch);
-            }
-            return sb.Append('"').ToString();
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text;
 
 namespace MatMulFree.Compiler.Json
 {
@@ -18,37 +17,63 @@ namespace MatMulFree.Compiler.Json
         public SourceSpan Span { get; }
     }
 
+    /// <summary>What a reader keeps of a document.</summary>
+    public sealed class JsonReaderOptions
+    {
+        /// <summary>Default <see cref="MaxValues"/>: 16 Mi rows, 256 MiB of table. A manifest of the
+        /// largest released checkpoint has about 100,000 values (pieces, merges, tensor entries).</summary>
+        public const int DefaultMaxValues = 1 << 24;
+
+        /// <summary>Values (and property names) a document may have beyond those skipped; more is an
+        /// error, so that the table stays bounded whatever the text (a value costs 16 bytes).</summary>
+        public int MaxValues { get; set; } = DefaultMaxValues;
+
+        /// <summary>Properties of the top-level object whose values are checked as JSON but not kept
+        /// (free-form metadata): they cost no rows and have no items or properties.</summary>
+        public IReadOnlyCollection<string> SkipTopLevel { get; set; } = Array.Empty<string>();
+    }
+
     /// <summary>
-    /// Strict RFC 8259 reader that records where each value starts. Hostile
-    /// input is bounded: nesting deeper than <see cref="MaxDepth"/> is an error,
-    /// duplicate object keys are an error, and nothing is allocated beyond the
-    /// size of the text itself. It reports the first error and stops.
+    /// Strict RFC 8259 reader that records where each value starts. Hostile input
+    /// is bounded: nesting deeper than <see cref="MaxDepth"/> is an error, duplicate
+    /// object keys are an error, and the document is kept as a table of 16-byte rows
+    /// over the text (<see cref="JsonTree"/>), at most <see cref="JsonReaderOptions.MaxValues"/>
+    /// of them, so memory is the text and a bounded table, never an object per value.
+    /// It reports the first error and stops.
     /// </summary>
     public sealed class JsonReader
     {
         public const int MaxDepth = 64;
 
         private readonly string _text;
+        private readonly JsonTree _tree;
+        private readonly JsonReaderOptions _options;
         private int _pos;
-        private int _line = 1;
-        private int _lineStart;
 
-        private JsonReader(string text) => _text = text;
-
-        public static JsonValue? Parse(string text, out JsonSyntaxError? error)
+        private JsonReader(string text, JsonReaderOptions options)
         {
-            var reader = new JsonReader(text);
+            _text = text;
+            _options = options;
+            // A first guess from the text's length; the table grows as needed.
+            _tree = new JsonTree(text, (int)Math.Min(Math.Min(options.MaxValues, 1 << 16), text.Length / 8 + 16));
+        }
+
+        public static JsonValue? Parse(string text, out JsonSyntaxError? error) => Parse(text, new JsonReaderOptions(), out error);
+
+        public static JsonValue? Parse(string text, JsonReaderOptions options, out JsonSyntaxError? error)
+        {
+            var reader = new JsonReader(text, options);
             try
             {
                 reader.SkipWhitespace();
-                var value = reader.ReadValue(0);
+                reader.ReadValue(0, skip: false);
                 reader.SkipWhitespace();
                 if (reader._pos != text.Length)
                 {
                     throw reader.Fail("unexpected text after the end of the JSON document");
                 }
                 error = null;
-                return value;
+                return reader._tree.Root;
             }
             catch (JsonFailure f)
             {
@@ -63,25 +88,17 @@ namespace MatMulFree.Compiler.Json
             public JsonSyntaxError Error { get; }
         }
 
-        private SourceSpan Here(int length = 1) =>
-            new SourceSpan(_pos, Math.Max(0, Math.Min(length, _text.Length - _pos)), _line, _pos - _lineStart + 1);
+        private JsonFailure Fail(string message) => Fail(message, _pos, 1);
 
-        private JsonFailure Fail(string message) => new JsonFailure(new JsonSyntaxError(message, Here()));
-
-        private JsonFailure Fail(string message, SourceSpan at) => new JsonFailure(new JsonSyntaxError(message, at));
+        private JsonFailure Fail(string message, int start, int length) =>
+            new JsonFailure(new JsonSyntaxError(message, _tree.Locate(start, Math.Max(0, Math.Min(length, _text.Length - start)))));
 
         private void SkipWhitespace()
         {
             while (_pos < _text.Length)
             {
                 char c = _text[_pos];
-                if (c == '\n')
-                {
-                    _pos++;
-                    _line++;
-                    _lineStart = _pos;
-                }
-                else if (c == ' ' || c == '\t' || c == '\r')
+                if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
                 {
                     _pos++;
                 }
@@ -92,7 +109,8 @@ namespace MatMulFree.Compiler.Json
             }
         }
 
-        private JsonValue ReadValue(int depth)
+        /// <summary>Reads one value; with <paramref name="skip"/>, checks it and adds no rows.</summary>
+        private void ReadValue(int depth, bool skip)
         {
             if (_pos >= _text.Length)
             {
@@ -101,51 +119,62 @@ namespace MatMulFree.Compiler.Json
             char c = _text[_pos];
             switch (c)
             {
-                case '{': return ReadObject(depth + 1);
-                case '[': return ReadArray(depth + 1);
+                case '{': ReadObject(depth + 1, skip); return;
+                case '[': ReadArray(depth + 1, skip); return;
                 case '"':
                     {
-                        var start = Here();
-                        string s = ReadString();
-                        return JsonValue.Scalar(JsonKind.String, Extend(start), s);
+                        int start = _pos;
+                        bool escapes = ReadString();
+                        AddRow(JsonKind.String, start, _pos - start, escapes, skip);
+                        return;
                     }
-                case 't': return ReadLiteral("true", JsonKind.True);
-                case 'f': return ReadLiteral("false", JsonKind.False);
-                case 'n': return ReadLiteral("null", JsonKind.Null);
+                case 't': ReadLiteral("true", JsonKind.True, skip); return;
+                case 'f': ReadLiteral("false", JsonKind.False, skip); return;
+                case 'n': ReadLiteral("null", JsonKind.Null, skip); return;
                 default:
                     if (c == '-' || (c >= '0' && c <= '9'))
                     {
-                        return ReadNumber();
+                        ReadNumber(skip);
+                        return;
                     }
                     throw Fail($"unexpected character '{Printable(c)}', a value was expected");
             }
         }
 
-        private SourceSpan Extend(SourceSpan start) =>
-            new SourceSpan(start.Start, _pos - start.Start, start.Line, start.Column);
+        private int AddRow(JsonKind kind, int start, int length, bool escapes, bool skip)
+        {
+            if (skip)
+            {
+                return -1;
+            }
+            if (_tree.Count >= _options.MaxValues)
+            {
+                throw Fail($"more than {_options.MaxValues:N0} JSON values: refused as too large to hold");
+            }
+            return _tree.Add(kind, start, length, escapes);
+        }
 
         private static string Printable(char c) =>
             c < ' ' || c > '~' ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString();
 
-        private JsonValue ReadLiteral(string word, JsonKind kind)
+        private void ReadLiteral(string word, JsonKind kind, bool skip)
         {
-            var start = Here(word.Length);
             if (string.CompareOrdinal(_text, _pos, word, 0, word.Length) != 0)
             {
-                throw Fail("invalid literal, expected '" + word + "'");
+                throw Fail("invalid literal, expected '" + word + "'", _pos, word.Length);
             }
+            AddRow(kind, _pos, word.Length, false, skip);
             _pos += word.Length;
-            return JsonValue.Scalar(kind, start, word);
         }
 
-        private JsonValue ReadNumber()
+        private void ReadNumber(bool skip)
         {
-            var start = Here();
+            int start = _pos;
             int p = _pos;
             if (_text[p] == '-') p++;
             if (p >= _text.Length || !IsDigit(_text[p]))
             {
-                throw Fail("invalid number: a digit must follow '-'");
+                throw Fail("invalid number: a digit must follow '-'", start, 1);
             }
             if (_text[p] == '0')
             {
@@ -160,8 +189,7 @@ namespace MatMulFree.Compiler.Json
                 p++;
                 if (p >= _text.Length || !IsDigit(_text[p]))
                 {
-                    _pos = p;
-                    throw Fail("invalid number: a digit must follow '.'");
+                    throw Fail("invalid number: a digit must follow '.'", p, 1);
                 }
                 while (p < _text.Length && IsDigit(_text[p])) p++;
             }
@@ -171,38 +199,33 @@ namespace MatMulFree.Compiler.Json
                 if (p < _text.Length && (_text[p] == '+' || _text[p] == '-')) p++;
                 if (p >= _text.Length || !IsDigit(_text[p]))
                 {
-                    _pos = p;
-                    throw Fail("invalid number: the exponent has no digits");
+                    throw Fail("invalid number: the exponent has no digits", p, 1);
                 }
                 while (p < _text.Length && IsDigit(_text[p])) p++;
             }
-            string literal = _text.Substring(_pos, p - _pos);
+            AddRow(JsonKind.Number, start, p - start, false, skip);
             _pos = p;
-            return JsonValue.Scalar(JsonKind.Number, Extend(start), literal);
         }
 
         private static bool IsDigit(char c) => c >= '0' && c <= '9';
 
-        private string ReadString()
+        /// <summary>Checks a string token and moves past it; true when it has escapes.</summary>
+        private bool ReadString()
         {
-            var opening = Here();
+            int opening = _pos;
             _pos++; // opening quote
-            int runStart = _pos;
-            StringBuilder? sb = null;
+            bool escapes = false;
             while (true)
             {
                 if (_pos >= _text.Length)
                 {
-                    throw Fail("unterminated string (it starts here)", opening);
+                    throw Fail("unterminated string (it starts here)", opening, 1);
                 }
                 char c = _text[_pos];
                 if (c == '"')
                 {
-                    string result = sb == null
-                        ? _text.Substring(runStart, _pos - runStart)
-                        : sb.Append(_text, runStart, _pos - runStart).ToString();
                     _pos++;
-                    return result;
+                    return escapes;
                 }
                 if (c < ' ')
                 {
@@ -213,58 +236,60 @@ namespace MatMulFree.Compiler.Json
                     _pos++;
                     continue;
                 }
-                sb ??= new StringBuilder();
-                sb.Append(_text, runStart, _pos - runStart);
-                var escape = Here(2);
+                escapes = true;
+                int escape = _pos;
                 _pos++;
                 if (_pos >= _text.Length)
                 {
-                    throw Fail("unterminated escape sequence", escape);
+                    throw Fail("unterminated escape sequence", escape, 2);
                 }
                 char e = _text[_pos];
                 switch (e)
                 {
-                    case '"': sb.Append('"'); break;
-                    case '\\': sb.Append('\\'); break;
-                    case '/': sb.Append('/'); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'n': sb.Append('\n'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 't': sb.Append('\t'); break;
+                    case '"':
+                    case '\\':
+                    case '/':
+                    case 'b':
+                    case 'f':
+                    case 'n':
+                    case 'r':
+                    case 't':
+                        break;
                     case 'u':
                         if (_pos + 4 >= _text.Length
-                            || !int.TryParse(_text.Substring(_pos + 1, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
+                            || JsonTree.Hex(_text[_pos + 1]) < 0 || JsonTree.Hex(_text[_pos + 2]) < 0
+                            || JsonTree.Hex(_text[_pos + 3]) < 0 || JsonTree.Hex(_text[_pos + 4]) < 0)
                         {
-                            throw Fail("invalid \\u escape: four hex digits expected", escape);
+                            throw Fail("invalid \\u escape: four hex digits expected", escape, 2);
                         }
-                        sb.Append((char)code);
                         _pos += 4;
                         break;
                     default:
-                        throw Fail("invalid escape sequence '\\" + Printable(e) + "'", escape);
+                        throw Fail("invalid escape sequence '\\" + Printable(e) + "'", escape, 2);
                 }
                 _pos++;
-                runStart = _pos;
             }
         }
 
-        private JsonValue ReadArray(int depth)
+        private void ReadArray(int depth, bool skip)
         {
-            var start = Here();
+            int start = _pos;
             CheckDepth(depth);
+            int row = AddRow(JsonKind.Array, start, 0, false, skip);
             _pos++;
-            var items = new List<JsonValue>();
+            int count = 0;
             SkipWhitespace();
             if (_pos < _text.Length && _text[_pos] == ']')
             {
                 _pos++;
-                return JsonValue.Array(Extend(start), items);
+                Close(row, count);
+                return;
             }
             while (true)
             {
                 SkipWhitespace();
-                items.Add(ReadValue(depth));
+                ReadValue(depth, skip);
+                count++;
                 SkipWhitespace();
                 if (_pos >= _text.Length)
                 {
@@ -273,7 +298,8 @@ namespace MatMulFree.Compiler.Json
                 char c = _text[_pos++];
                 if (c == ']')
                 {
-                    return JsonValue.Array(Extend(start), items);
+                    Close(row, count);
+                    return;
                 }
                 if (c != ',')
                 {
@@ -283,18 +309,29 @@ namespace MatMulFree.Compiler.Json
             }
         }
 
-        private JsonValue ReadObject(int depth)
+        private void Close(int row, int count)
         {
-            var start = Here();
+            if (row >= 0)
+            {
+                _tree.Close(row, _pos, count);
+            }
+        }
+
+        private void ReadObject(int depth, bool skip)
+        {
+            int start = _pos;
             CheckDepth(depth);
+            int row = AddRow(JsonKind.Object, start, 0, false, skip);
+            bool top = row == 0;
             _pos++;
-            var props = new List<JsonProperty>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            int count = 0;
+            var names = skip ? null : new NameSet(_tree);
             SkipWhitespace();
             if (_pos < _text.Length && _text[_pos] == '}')
             {
                 _pos++;
-                return JsonValue.Object(Extend(start), props);
+                Close(row, count);
+                return;
             }
             while (true)
             {
@@ -303,12 +340,20 @@ namespace MatMulFree.Compiler.Json
                 {
                     throw Fail(_pos >= _text.Length ? "unterminated object, '}' expected" : "property name in double quotes expected");
                 }
-                var nameStart = Here();
-                string name = ReadString();
-                var nameSpan = Extend(nameStart);
-                if (!seen.Add(name))
+                int nameStart = _pos;
+                bool escapes = ReadString();
+                if (!skip)
                 {
-                    throw Fail("duplicate property \"" + name + "\"", nameSpan);
+                    // The name is a row even when its value is skipped, so duplicates are still found.
+                    if (_tree.Count >= _options.MaxValues)
+                    {
+                        throw Fail($"more than {_options.MaxValues:N0} JSON values: refused as too large to hold");
+                    }
+                    int nameRow = _tree.Add(JsonKind.String, nameStart, _pos - nameStart, escapes);
+                    if (!names!.Add(nameRow))
+                    {
+                        throw Fail("duplicate property \"" + ShortName(_tree.TextOf(nameRow)) + "\"", nameStart, _pos - nameStart);
+                    }
                 }
                 SkipWhitespace();
                 if (_pos >= _text.Length || _text[_pos] != ':')
@@ -317,7 +362,19 @@ namespace MatMulFree.Compiler.Json
                 }
                 _pos++;
                 SkipWhitespace();
-                props.Add(new JsonProperty(name, nameSpan, ReadValue(depth)));
+                bool skipValue = skip || (top && IsSkipped(nameStart));
+                if (skipValue && !skip)
+                {
+                    // A skipped value keeps one row: its kind and place, no children.
+                    int valueStart = _pos;
+                    ReadValue(depth, skip: true);
+                    _tree.Add(KindAt(valueStart), valueStart, _pos - valueStart, false, skipped: true);
+                }
+                else
+                {
+                    ReadValue(depth, skip);
+                }
+                count++;
                 SkipWhitespace();
                 if (_pos >= _text.Length)
                 {
@@ -326,7 +383,8 @@ namespace MatMulFree.Compiler.Json
                 char c = _text[_pos++];
                 if (c == '}')
                 {
-                    return JsonValue.Object(Extend(start), props);
+                    Close(row, count);
+                    return;
                 }
                 if (c != ',')
                 {
@@ -336,12 +394,79 @@ namespace MatMulFree.Compiler.Json
             }
         }
 
+        private JsonKind KindAt(int start) => _text[start] switch
+        {
+            '{' => JsonKind.Object,
+            '[' => JsonKind.Array,
+            '"' => JsonKind.String,
+            't' => JsonKind.True,
+            'f' => JsonKind.False,
+            'n' => JsonKind.Null,
+            _ => JsonKind.Number,
+        };
+
+        private bool IsSkipped(int nameStart)
+        {
+            if (_options.SkipTopLevel.Count == 0)
+            {
+                return false;
+            }
+            int nameRow = _tree.Count - 1;
+            foreach (var name in _options.SkipTopLevel)
+            {
+                if (_tree.TextEquals(nameRow, name))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>A property name as it is quoted in a message: at most 80 characters.</summary>
+        private static string ShortName(string name) => name.Length <= 80 ? name : name.Substring(0, 77) + "...";
+
         private void CheckDepth(int depth)
         {
             if (depth > MaxDepth)
             {
                 throw Fail($"nesting deeper than {MaxDepth} levels");
             }
+        }
+
+        /// <summary>The names seen in one object, compared by decoded text without making strings.</summary>
+        private sealed class NameSet : IEqualityComparer<int>
+        {
+            private const int LinearLimit = 8;
+            private readonly JsonTree _tree;
+            private readonly List<int> _few = new List<int>();
+            private HashSet<int>? _many;
+
+            public NameSet(JsonTree tree) => _tree = tree;
+
+            public bool Add(int row)
+            {
+                if (_many != null)
+                {
+                    return _many.Add(row);
+                }
+                foreach (int other in _few)
+                {
+                    if (_tree.SameText(other, row))
+                    {
+                        return false;
+                    }
+                }
+                _few.Add(row);
+                if (_few.Count > LinearLimit)
+                {
+                    _many = new HashSet<int>(_few, this);
+                }
+                return true;
+            }
+
+            public bool Equals(int a, int b) => _tree.SameText(a, b);
+
+            public int GetHashCode(int row) => _tree.TextHash(row);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Collections.Generic;
 
 namespace MatMulFree.Compiler.Json
@@ -14,47 +15,59 @@ namespace MatMulFree.Compiler.Json
     }
 
     /// <summary>
-    /// One value of a JSON document with the place it came from. The manifest
-    /// reader needs places for its error messages, which is why the project has
-    /// its own small reader rather than System.Text.Json (also absent from
-    /// netstandard2.0 source generators).
+    /// One value of a parsed JSON document with the place it came from: a small
+    /// view of one row of its <see cref="JsonTree"/>, made when it is asked for, so
+    /// the document costs a row per value rather than an object graph. The manifest
+    /// reader needs places for its error messages, which is why the project has its
+    /// own small reader rather than System.Text.Json (also absent from netstandard2.0
+    /// source generators).
     /// </summary>
     public sealed class JsonValue
     {
-        private JsonValue(JsonKind kind, SourceSpan span)
+        private readonly JsonTree _tree;
+        private readonly int _row;
+
+        internal JsonValue(JsonTree tree, int row)
         {
-            Kind = kind;
-            Span = span;
+            _tree = tree;
+            _row = row;
         }
 
-        public JsonKind Kind { get; }
+        public JsonKind Kind => _tree.KindOf(_row);
 
-        public SourceSpan Span { get; }
+        /// <summary>Where the value is in the text (line and column are found when asked for).</summary>
+        public SourceSpan Span => _tree.SpanOf(_row);
 
-        /// <summary>String content, or a number's literal text.</summary>
-        public string Text { get; private set; } = "";
+        /// <summary>String content (escapes decoded), or a number's or literal's text.</summary>
+        public string Text => _tree.TextOf(_row);
 
-        public IReadOnlyList<JsonValue> Items { get; private set; } = System.Array.Empty<JsonValue>();
+        /// <summary>True when the value is a string without escapes: then its characters are
+        /// <paramref name="length"/> characters of <paramref name="source"/> from <paramref name="start"/>,
+        /// which a caller may read in place (base64 tensor data: no copy of a long string).</summary>
+        public bool TryGetRawString(out string source, out int start, out int length) => _tree.TryGetRaw(_row, out source, out start, out length);
 
-        public IReadOnlyList<JsonProperty> Properties { get; private set; } = System.Array.Empty<JsonProperty>();
+        /// <summary>True for a value the reader was told to skip (checked as JSON, not kept):
+        /// it has no items and no properties.</summary>
+        public bool IsSkipped => _tree.IsSkipped(_row);
 
-        internal static JsonValue Scalar(JsonKind kind, SourceSpan span, string text) =>
-            new JsonValue(kind, span) { Text = text };
+        /// <summary>An array's items (empty for anything else).</summary>
+        public IReadOnlyList<JsonValue> Items => Kind == JsonKind.Array ? new ItemList(_tree, _row) : (IReadOnlyList<JsonValue>)System.Array.Empty<JsonValue>();
 
-        internal static JsonValue Array(SourceSpan span, List<JsonValue> items) =>
-            new JsonValue(JsonKind.Array, span) { Items = items };
-
-        internal static JsonValue Object(SourceSpan span, List<JsonProperty> properties) =>
-            new JsonValue(JsonKind.Object, span) { Properties = properties };
+        /// <summary>An object's members in document order (empty for anything else).</summary>
+        public IReadOnlyList<JsonProperty> Properties => Kind == JsonKind.Object ? new PropertyList(_tree, _row) : (IReadOnlyList<JsonProperty>)System.Array.Empty<JsonProperty>();
 
         /// <summary>The property named <paramref name="name"/>, or null.</summary>
         public JsonProperty? Find(string name)
         {
-            foreach (var p in Properties)
+            if (Kind != JsonKind.Object)
             {
-                if (p.Name == name)
+                return null;
+            }
+            foreach (int nameRow in _tree.Children(_row))
+            {
+                if (_tree.TextEquals(nameRow, name))
                 {
-                    return p;
+                    return new JsonProperty(_tree, nameRow);
                 }
             }
             return null;
@@ -69,20 +82,90 @@ namespace MatMulFree.Compiler.Json
             JsonKind.Null => "null",
             _ => "a boolean",
         };
+
+        private sealed class ItemList : IReadOnlyList<JsonValue>
+        {
+            private readonly JsonTree _tree;
+            private readonly int _row;
+            private int[]? _index;
+
+            public ItemList(JsonTree tree, int row)
+            {
+                _tree = tree;
+                _row = row;
+            }
+
+            public int Count => _tree.ChildCount(_row);
+
+            public JsonValue this[int index]
+            {
+                get
+                {
+                    _index ??= _tree.ChildRows(_row);
+                    return new JsonValue(_tree, _index[index]);
+                }
+            }
+
+            public IEnumerator<JsonValue> GetEnumerator()
+            {
+                foreach (int child in _tree.Children(_row))
+                {
+                    yield return new JsonValue(_tree, child);
+                }
+            }
+
+            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        }
+
+        private sealed class PropertyList : IReadOnlyList<JsonProperty>
+        {
+            private readonly JsonTree _tree;
+            private readonly int _row;
+            private int[]? _index;
+
+            public PropertyList(JsonTree tree, int row)
+            {
+                _tree = tree;
+                _row = row;
+            }
+
+            public int Count => _tree.ChildCount(_row);
+
+            public JsonProperty this[int index]
+            {
+                get
+                {
+                    _index ??= _tree.ChildRows(_row);
+                    return new JsonProperty(_tree, _index[index]);
+                }
+            }
+
+            public IEnumerator<JsonProperty> GetEnumerator()
+            {
+                foreach (int nameRow in _tree.Children(_row))
+                {
+                    yield return new JsonProperty(_tree, nameRow);
+                }
+            }
+
+            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        }
     }
 
     /// <summary>A member of a JSON object: its name, the name's place, its value.</summary>
     public sealed class JsonProperty
     {
-        public JsonProperty(string name, SourceSpan nameSpan, JsonValue value)
+        private readonly JsonTree _tree;
+        private readonly int _nameRow;
+
+        internal JsonProperty(JsonTree tree, int nameRow)
         {
-            Name = name;
-            NameSpan = nameSpan;
-            Value = value;
+            _tree = tree;
+            _nameRow = nameRow;
         }
 
-        public string Name { get; }
-        public SourceSpan NameSpan { get; }
-        public JsonValue Value { get; }
+        public string Name => _tree.TextOf(_nameRow);
+        public SourceSpan NameSpan => _tree.SpanOf(_nameRow);
+        public JsonValue Value => new JsonValue(_tree, _nameRow + 1);
     }
 }

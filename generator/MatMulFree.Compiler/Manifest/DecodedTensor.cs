@@ -32,23 +32,26 @@ namespace MatMulFree.Compiler.Manifest
         /// released checkpoint are 131 MB).</summary>
         public byte[]? Payload { get; }
 
-        /// <summary>Feeds the tensor's data bytes, as stored, to a hash.</summary>
-        public void AppendPayload(System.Security.Cryptography.IncrementalHash hash)
+        /// <summary>SHA-256 of the tensor's data bytes as stored (f32 values as their little-endian bytes).</summary>
+        public byte[] PayloadSha256()
         {
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
             if (Payload != null)
             {
-                hash.AppendData(Payload);
-                return;
+                sha.AppendData(Payload);
+                return sha.GetHashAndReset();
             }
-            var chunk = new byte[System.Math.Min(1 << 16, Values!.Length * 4)];
+            var chunk = new byte[System.Math.Max(4, System.Math.Min(1 << 16, Values!.Length * 4))];
             int perChunk = chunk.Length / 4;
             for (int k = 0; k < Values.Length; k += perChunk)
             {
                 int n = System.Math.Min(perChunk, Values.Length - k);
                 System.Buffer.BlockCopy(Values, 4 * k, chunk, 0, 4 * n);
-                hash.AppendData(chunk, 0, 4 * n);
+                sha.AppendData(chunk, 0, 4 * n);
             }
+            return sha.GetHashAndReset();
         }
+
         /// <summary>Float tensors: the values widened to float32. Null for ternary ones.</summary>
         public float[]? Values { get; }
         /// <summary>Ternary tensors: the scale; 0 for float ones.</summary>

@@ -22,33 +22,43 @@ namespace MatMulFree.Compiler.Manifest
         public string Sha256 { get; }
     }
 
-    /// <summary>Where one tensor's data lies in the external weights file, and its dtype.</summary>
+    /// <summary>Where one tensor's data lies in the external weights file, its dtype, and once
+    /// <see cref="WeightsFileScan"/> has read it, the SHA-256 of those bytes (and of each row, for
+    /// a table read a row at a time): every later read of the range is checked against them, so
+    /// a model does not change when its file changes after it was verified.</summary>
     public sealed class ExternalRange
     {
-        public ExternalRange(long offset, long length, string dtype)
+        public ExternalRange(long offset, long length, string dtype, int rowBytes = 0)
         {
             Offset = offset;
             Length = length;
             Dtype = dtype;
+            RowBytes = rowBytes;
         }
 
         public long Offset { get; }
         public long Length { get; }
         /// <summary>"trit2", "f32", "f16" or "bf16", as in the manifest.</summary>
         public string Dtype { get; }
+        /// <summary>Bytes per row when each row is hashed too (a table read a row at a time), else 0.</summary>
+        public int RowBytes { get; }
+        /// <summary>SHA-256 of the range's bytes as scanned; null until scanned.</summary>
+        public byte[]? Sha256 { get; internal set; }
+        /// <summary>SHA-256 of each row in turn (32 bytes a row) when <see cref="RowBytes"/> is set.</summary>
+        public byte[]? RowSha256 { get; internal set; }
     }
 
-    /// <summary>An opened external weights file (the runtime maps it into memory).</summary>
+    /// <summary>An opened external weights file: positioned reads of a file the reader
+    /// does not trust to stay the same (every read is checked by the caller).</summary>
     public interface IWeightsFile
     {
+        /// <summary>The length when it was opened.</summary>
         long Length { get; }
 
-        /// <summary>SHA-256 of the whole file as 64 lowercase hexadecimal digits.</summary>
-        string ComputeSha256();
-
-        /// <summary>Copies <paramref name="buffer"/>.Length bytes starting at <paramref name="offset"/>
-        /// (the reader has checked that they lie inside the file).</summary>
-        void Read(long offset, byte[] buffer);
+        /// <summary>Copies <paramref name="count"/> bytes starting at <paramref name="offset"/> into
+        /// <paramref name="buffer"/> at <paramref name="index"/>; an <see cref="System.IO.IOException"/>
+        /// when the file no longer has them (it shrank after it was opened).</summary>
+        void Read(long offset, byte[] buffer, int index, int count);
 
         /// <summary>Reads little-endian float32 values straight into <paramref name="values"/>
         /// (f32 tensors need no byte copy of their own).</summary>

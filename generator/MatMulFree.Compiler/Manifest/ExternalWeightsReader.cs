@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using MatMulFree.Compiler.Json;
 
 namespace MatMulFree.Compiler.Manifest
@@ -8,12 +9,16 @@ namespace MatMulFree.Compiler.Manifest
     /// reported once, not again for every tensor that lives in the file).</summary>
     internal sealed class OpenedWeights
     {
-        public OpenedWeights(WeightsFileReference reference, IWeightsFile? file, bool deferred = false)
+        public OpenedWeights(WeightsFileReference reference, JsonValue value, IWeightsFile? file, bool deferred = false)
         {
             Reference = reference;
+            Value = value;
             File = file;
             Deferred = deferred;
         }
+
+        /// <summary>The manifest's "weights" object (for the places of errors).</summary>
+        public JsonValue Value { get; }
 
         public WeightsFileReference Reference { get; }
         public IWeightsFile? File { get; }
@@ -28,8 +33,7 @@ namespace MatMulFree.Compiler.Manifest
     /// </summary>
     internal static class ExternalWeightsReader
     {
-        /// <summary>1 TiB: far above any checkpoint, far below overflow.</summary>
-        public const long MaxWeightsBytes = 1L << 40;
+        public const long MaxWeightsBytes = ManifestLimits.MaxWeightsBytes;
 
         /// <summary>Data of a tensor in the file starts at a multiple of this (cache lines;
         /// lets a runtime map tensors in place).</summary>
@@ -72,34 +76,59 @@ namespace MatMulFree.Compiler.Manifest
                 v.Add(ManifestErrorKind.ExternalWeights,
                     $"the tensors are in the external weights file \"{path}\", which this reader cannot open (it reads manifests with inline data only)",
                     at, value.Span);
-                return new OpenedWeights(reference, null);
+                return new OpenedWeights(reference, value, null);
             }
             if (resolver is DeferExternalWeights)
             {
-                return new OpenedWeights(reference, null, deferred: true);
+                return new OpenedWeights(reference, value, null, deferred: true);
             }
             var file = resolver.Open(reference, out string? problem);
             if (file == null)
             {
                 v.Add(ManifestErrorKind.ExternalWeights, $"weights file \"{path}\": {problem ?? "cannot be opened"}", at + "/path", pathValue!.Span);
-                return new OpenedWeights(reference, null);
+                return new OpenedWeights(reference, value, null);
             }
             if (file.Length != reference.Size)
             {
                 v.Add(ManifestErrorKind.ExternalWeights,
                     $"weights file \"{path}\" has {file.Length:N0} bytes, the manifest says {reference.Size:N0} (wrong or truncated file)",
                     at + "/size", value.Find("size")!.Value.Span);
-                return new OpenedWeights(reference, null);
+                return new OpenedWeights(reference, value, null);
             }
-            string actual = file.ComputeSha256();
-            if (!string.Equals(actual, reference.Sha256, StringComparison.Ordinal))
+            if (!deferExternal)
+            {
+                // Every tensor will be read and hashed on its own; the file is checked first so that
+                // a wrong file is named as such rather than as a tensor that does not match.
+                var opened = new OpenedWeights(reference, value, file);
+                return Verify(opened, Array.Empty<ExternalRange>(), v) ? opened : new OpenedWeights(reference, value, null);
+            }
+            return new OpenedWeights(reference, value, file, deferExternal);
+        }
+
+        /// <summary>One scan of the file: its SHA-256 must be the manifest's, and each range's hash is
+        /// recorded (<see cref="WeightsFileScan"/>). False, with the error added, when it is not so.</summary>
+        public static bool Verify(OpenedWeights weights, IReadOnlyList<ExternalRange> ranges, ManifestValidation v)
+        {
+            const string at = "/weights";
+            string path = ManifestValidation.Shorten(weights.Reference.Path);
+            string actual;
+            try
+            {
+                actual = WeightsFileScan.Run(weights.File!, ranges);
+            }
+            catch (System.IO.IOException e)
+            {
+                v.Add(ManifestErrorKind.ExternalWeights, $"weights file \"{path}\" cannot be read: {e.Message}", at + "/path", weights.Value.Find("path")!.Value.Span);
+                return false;
+            }
+            if (!string.Equals(actual, weights.Reference.Sha256, StringComparison.Ordinal))
             {
                 v.Add(ManifestErrorKind.ExternalWeights,
-                    $"weights file \"{path}\" has sha256 {actual}, the manifest says {reference.Sha256} (the file was altered or belongs to another manifest)",
-                    at + "/sha256", shaValue!.Span);
-                return new OpenedWeights(reference, null);
+                    $"weights file \"{path}\" has sha256 {actual}, the manifest says {weights.Reference.Sha256} (the file was altered or belongs to another manifest)",
+                    at + "/sha256", weights.Value.Find("sha256")!.Value.Span);
+                return false;
             }
-            return new OpenedWeights(reference, file, deferExternal);
+            return true;
         }
 
         /// <summary>Why a path may not be used, or null: it must stay inside the manifest's folder.</summary>
@@ -113,12 +142,9 @@ namespace MatMulFree.Compiler.Manifest
             {
                 return "must be relative to the manifest and use '/' (no drive, no leading '/', no '\\')";
             }
-            foreach (char c in path)
+            if (!Emit.DisplayText.IsInert(path))
             {
-                if (c < ' ')
-                {
-                    return "contains a control character";
-                }
+                return "contains a control, format, separator or unpaired surrogate character";
             }
             foreach (var segment in path.Split('/'))
             {

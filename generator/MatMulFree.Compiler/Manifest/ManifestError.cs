@@ -43,8 +43,12 @@ namespace MatMulFree.Compiler.Manifest
         public string JsonPointer { get; }
         public SourceSpan Span { get; }
 
-        /// <summary>"path(line,col): message at /json/pointer", the compiler's error format.</summary>
+        /// <summary>Longest message and pointer shown: what they quote of the manifest is shortened where it is
+        /// quoted, and this bounds the line whatever a message says.</summary>
+        public const int MaxShown = 1000;
+
+        /// <summary>"path(line,col): message (at /json/pointer)", the compiler's error format, one line of bounded length.</summary>
         public string Format(string path) =>
-            $"{path}({Span.Line},{Span.Column}): {Message}" + (JsonPointer.Length > 0 ? $" (at {JsonPointer})" : "");
+            $"{path}({Span.Line},{Span.Column}): {Emit.DisplayText.Of(Message, MaxShown)}" + (JsonPointer.Length > 0 ? $" (at {Emit.DisplayText.Of(JsonPointer, 200)})" : "");
     }
 }

@@ -11,6 +11,14 @@ namespace MatMulFree.Compiler.Manifest
         public const int MaxHidden = 1 << 16;
         public const int MaxIntermediate = 1 << 18;
         public const int MaxVocab = 1 << 20;
+        /// <summary>A manifest's text is held in memory whole (as UTF-16, with a bounded table of its
+        /// JSON values): 1 GiB at most, read by every entry point (the CLI, the runtime, the source
+        /// generator). Big models keep their tensors in an external weights file instead.</summary>
+        public const long MaxManifestBytes = 1L << 30;
+
+        /// <summary>An external weights file: 1 TiB, far above any checkpoint, far below overflow.</summary>
+        public const long MaxWeightsBytes = 1L << 40;
+
         /// <summary>No single tensor may have more elements than fit a .NET array index.</summary>
         public const long MaxTensorElements = int.MaxValue;
     }

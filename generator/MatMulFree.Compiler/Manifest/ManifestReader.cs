@@ -34,6 +34,9 @@ namespace MatMulFree.Compiler.Manifest
         public const int SupportedVersion = 1;
         public const int MaxErrors = 50;
 
+        /// <summary>"metadata" is free-form: checked as JSON, not kept.</summary>
+        private static readonly JsonReaderOptions JsonOptions = new JsonReaderOptions { SkipTopLevel = new[] { "metadata" } };
+
         private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "kernels", "metadata", "weights" };
         private static readonly string[] ArchitectureFields = { "family", "layers", "hidden", "intermediate", "vocab", "rms_norm_eps", "bos", "eos" };
 
@@ -61,7 +64,7 @@ namespace MatMulFree.Compiler.Manifest
 
         private static ModelDefinition? ReadDocument(string text, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
         {
-            var root = JsonReader.Parse(text, out var syntax);
+            var root = JsonReader.Parse(text, JsonOptions, out var syntax);
             if (root == null)
             {
                 v.Add(ManifestErrorKind.InvalidJson, "invalid JSON: " + syntax!.Message, "", syntax.Span);
@@ -118,26 +121,38 @@ namespace MatMulFree.Compiler.Manifest
             {
                 return null;
             }
-            bool deferred = false;
+            var deferred = new List<ExternalRange>();
             foreach (var t in tensors.Values)
             {
-                deferred |= t.External != null;
+                if (t.External != null)
+                {
+                    deferred.Add(t.External);
+                }
             }
-            // Deferred data is hashed from the file when there is one; without one (the source
-            // generator) it cannot be, and the generated code checks the file's SHA-256 instead.
-            string digest = !deferred ? IntegrityDigest.Compute(tensors)
-                : external?.File != null ? IntegrityDigest.Compute(tensors, external.File)
-                : expectedDigest;
-            if (!string.Equals(digest, expectedDigest, StringComparison.Ordinal))
+            // Data left in the weights file is hashed by one scan of it (which also checks the file's
+            // own SHA-256); every later read of a range is checked against the hash found here.
+            if (deferred.Count > 0 && external?.File != null && !ExternalWeightsReader.Verify(external, deferred, v))
             {
-                var at = integrity!.Find("digest")!.Value;
-                v.Add(ManifestErrorKind.IntegrityMismatch,
-                    $"integrity check failed: the tensors hash to sha256 {digest}, the manifest says {expectedDigest} (the file was altered or truncated)",
-                    "/integrity/digest", at.Span);
                 return null;
             }
-            var model = ModelBuilder.Build(name, architecture, tokenizer, tensors, digest);
+            var records = IntegrityRecords.Of(name, architecture, tokenizer, kernels, tensors);
+            // Without the file (the source generator) the data's hashes are unknown: the generated
+            // code completes the digest from the file when it loads it.
+            if (records.IsComplete)
+            {
+                string digest = records.Digest();
+                if (!string.Equals(digest, expectedDigest, StringComparison.Ordinal))
+                {
+                    var at = integrity!.Find("digest")!.Value;
+                    v.Add(ManifestErrorKind.IntegrityMismatch,
+                        $"integrity check failed: the model hashes to sha256 {digest}, the manifest says {expectedDigest} (the file was altered or truncated, or an older MatMulFree wrote it: docs/manifest.md, \"Integrity digest\")",
+                        "/integrity/digest", at.Span);
+                    return null;
+                }
+            }
+            var model = ModelBuilder.Build(name, architecture, tokenizer, tensors, expectedDigest);
             model.KernelOverrides = kernels;
+            model.IntegrityRecords = records;
             model.ExternalWeights = external?.Reference;
             model.ExternalEmbeddings = tensors["model.embeddings.weight"].External;
             return model;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Model;
 
 namespace MatMulFree.Compiler.Manifest
@@ -29,9 +30,9 @@ namespace MatMulFree.Compiler.Manifest
                 slots[slot.Name] = slot;
             }
             var sb = new StringBuilder();
-            sb.Append("{\n \"format\": ").Append(Quote(ManifestReader.FormatId)).Append(",\n \"version\": ").Append(ManifestReader.SupportedVersion);
-            sb.Append(",\n \"name\": ").Append(Quote(model.Name)).Append(",\n \"architecture\": {");
-            sb.Append($"\"family\": {Quote(a.Family)}, \"layers\": {a.Layers}, \"hidden\": {a.Hidden}, \"intermediate\": {a.Intermediate}, \"vocab\": {a.Vocab}, ");
+            sb.Append("{\n \"format\": ").Append(JsonText.Quote(ManifestReader.FormatId)).Append(",\n \"version\": ").Append(ManifestReader.SupportedVersion);
+            sb.Append(",\n \"name\": ").Append(JsonText.Quote(model.Name)).Append(",\n \"architecture\": {");
+            sb.Append($"\"family\": {JsonText.Quote(a.Family)}, \"layers\": {a.Layers}, \"hidden\": {a.Hidden}, \"intermediate\": {a.Intermediate}, \"vocab\": {a.Vocab}, ");
             sb.Append($"\"rms_norm_eps\": {a.RmsNormEps.ToString("R", c)}, \"bos\": {a.Bos}, \"eos\": {a.Eos}}},\n");
             sb.Append(" \"tokenizer\": ").Append(Tokenizer(model.Tokenizer)).Append(",\n");
             if (model.KernelOverrides.Count > 0)
@@ -40,7 +41,7 @@ namespace MatMulFree.Compiler.Manifest
                 bool first = true;
                 foreach (var k in model.KernelOverrides)
                 {
-                    sb.Append(first ? "" : ", ").Append(Quote(k.Key)).Append(": ").Append(Quote(k.Value));
+                    sb.Append(first ? "" : ", ").Append(JsonText.Quote(k.Key)).Append(": ").Append(JsonText.Quote(k.Value));
                     first = false;
                 }
                 sb.Append("},\n");
@@ -50,7 +51,7 @@ namespace MatMulFree.Compiler.Manifest
             foreach (var t in TensorInventory.Of(model))
             {
                 var slot = slots[t.Name];
-                sb.Append(firstTensor ? "\n  " : ",\n  ").Append(Quote(t.Name)).Append(": {");
+                sb.Append(firstTensor ? "\n  " : ",\n  ").Append(JsonText.Quote(t.Name)).Append(": {");
                 firstTensor = false;
                 string shape = "[" + string.Join(", ", t.Shape) + "]";
                 if (t.Ternary != null)
@@ -78,9 +79,9 @@ namespace MatMulFree.Compiler.Manifest
             if (external != null)
             {
                 var file = external.Finish();
-                sb.Append("\n \"weights\": {\"path\": ").Append(Quote(file.Path)).Append($", \"size\": {file.Size}, \"sha256\": \"{file.Sha256}\"}},");
+                sb.Append("\n \"weights\": {\"path\": ").Append(JsonText.Quote(file.Path)).Append($", \"size\": {file.Size}, \"sha256\": \"{file.Sha256}\"}},");
             }
-            sb.Append("\n \"integrity\": {\"algorithm\": \"sha256\", \"digest\": \"").Append(IntegrityDigest.Compute(tensors)).Append("\"}\n}\n");
+            sb.Append("\n \"integrity\": {\"algorithm\": \"sha256\", \"digest\": \"").Append(IntegrityRecords.Of(model.Name, a, model.Tokenizer, model.KernelOverrides, tensors).Digest()).Append("\"}\n}\n");
             return sb.ToString();
         }
 
@@ -95,7 +96,7 @@ namespace MatMulFree.Compiler.Manifest
 
         private static string Tokenizer(TokenizerSpec t)
         {
-            var sb = new StringBuilder("{\"type\": ").Append(Quote(t.Kind));
+            var sb = new StringBuilder("{\"type\": ").Append(JsonText.Quote(t.Kind));
             if (t.Kind == TokenizerSpec.ByteKind)
             {
                 sb.Append(", \"byte_offset\": ").Append(t.ByteOffset);
@@ -105,49 +106,21 @@ namespace MatMulFree.Compiler.Manifest
                 sb.Append(", \"pieces\": [");
                 for (int k = 0; k < t.Pieces.Count; k++)
                 {
-                    sb.Append(k > 0 ? ", " : "").Append(t.Pieces[k] == null ? "null" : Quote(t.Pieces[k]!));
+                    sb.Append(k > 0 ? ", " : "").Append(t.Pieces[k] == null ? "null" : JsonText.Quote(t.Pieces[k]!));
                 }
                 sb.Append("], \"merges\": [");
                 for (int k = 0; k < t.Merges.Count; k++)
                 {
-                    sb.Append(k > 0 ? ", " : "").Append(Quote(t.Merges[k]));
+                    sb.Append(k > 0 ? ", " : "").Append(JsonText.Quote(t.Merges[k]));
                 }
                 sb.Append("], \"unk\": ").Append(t.Unk);
             }
             sb.Append(", \"special_tokens\": {");
             for (int k = 0; k < t.SpecialTokens.Count; k++)
             {
-                sb.Append(k > 0 ? ", " : "").Append(Quote(t.SpecialTokens[k].Text)).Append(": ").Append(t.SpecialTokens[k].Id);
+                sb.Append(k > 0 ? ", " : "").Append(JsonText.Quote(t.SpecialTokens[k].Text)).Append(": ").Append(t.SpecialTokens[k].Id);
             }
             return sb.Append("}}").ToString();
-        }
-
-        /// <summary>A JSON string literal (RFC 8259 escapes).</summary>
-        public static string Quote(string s)
-        {
-            var sb = new StringBuilder(s.Length + 2).Append('"');
-            foreach (char ch in s)
-            {
-                switch (ch)
-                {
-                    case '"': sb.Append("\\\""); break;
-                    case '\\': sb.Append("\\\\"); break;
-                    case '\n': sb.Append("\\n"); break;
-                    case '\r': sb.Append("\\r"); break;
-                    case '\t': sb.Append("\\t"); break;
-                    default:
-                        if (ch < ' ')
-                        {
-                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
-                        }
-                        else
-                        {
-                            sb.Append(ch);
-                        }
-                        break;
-                }
-            }
-            return sb.Append('"').ToString();
         }
     }
 }

@@ -70,7 +70,7 @@ namespace MatMulFree.Compiler.Manifest
                 v.Add(ManifestErrorKind.UnexpectedProperty, "a tensor has \"data\" or \"file\", not both", ptr + "/file", fileProperty.NameSpan);
                 return null;
             }
-            string? data = fileProperty == null ? v.String(dataValue, ptr + "/data") : null;
+            var data = fileProperty == null ? v.OfKind(dataValue, JsonKind.String, ptr + "/data") : null;
             if (dtype == null || !shapeOk || (data == null && fileProperty == null) || beta < 0f)
             {
                 return null;
@@ -108,9 +108,11 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 if (payload != null && defer)
                 {
+                    // f32 embeddings stay in the file and are read a row per token: each row is hashed.
                     var file = fileProperty.Value;
+                    int rowBytes = slot.Kind == TensorKind.Float && dtype == "f32" ? (int)(4 * slot.Shape[1]) : 0;
                     return new DecodedTensor(slot, dtype, beta, new ExternalRange(
-                        long.Parse(file.Find("offset")!.Value.Text, CultureInfo.InvariantCulture), bytes, dtype));
+                        long.Parse(file.Find("offset")!.Value.Text, CultureInfo.InvariantCulture), bytes, dtype, rowBytes));
                 }
             }
             if (payload == null)
@@ -186,16 +188,24 @@ namespace MatMulFree.Compiler.Manifest
             {
                 return null; // the file could not be used; reported once at /weights
             }
-            if (asFloats)
+            try
             {
-                // Allocated only now that the range is known to lie inside the (checked) file.
-                floats = new float[length.Value / 4];
-                external.File.ReadFloats(offset.Value, floats);
-                return Array.Empty<byte>();
+                if (asFloats)
+                {
+                    // Allocated only now that the range is known to lie inside the (checked) file.
+                    floats = new float[length.Value / 4];
+                    external.File.ReadFloats(offset.Value, floats);
+                    return Array.Empty<byte>();
+                }
+                var payload = new byte[length.Value];
+                external.File.Read(offset.Value, payload, 0, payload.Length);
+                return payload;
             }
-            var payload = new byte[length.Value];
-            external.File.Read(offset.Value, payload);
-            return payload;
+            catch (System.IO.IOException e)
+            {
+                v.Add(ManifestErrorKind.ExternalWeights, $"the weights file cannot be read: {e.Message}", ptr, file.Span);
+                return null;
+            }
         }
 
         private static bool CheckShape(TensorSlot slot, JsonValue? value, string ptr, ManifestValidation v)
@@ -226,36 +236,62 @@ namespace MatMulFree.Compiler.Manifest
         }
 
         /// <summary>Standard padded base64 of exactly <paramref name="bytes"/> bytes, checked
-        /// character by character before anything is allocated.</summary>
-        private static byte[]? DecodeBase64(string data, long bytes, string ptr, SourceSpan span, ManifestValidation v)
+        /// character by character before anything is allocated, and decoded where it lies in
+        /// the manifest's text (a tensor's string is not copied).</summary>
+        private static byte[]? DecodeBase64(JsonValue data, long bytes, string ptr, SourceSpan span, ManifestValidation v)
         {
             long expectedChars = (bytes + 2) / 3 * 4;
-            if (data.Length != expectedChars)
+            bool raw = data.TryGetRawString(out string text, out int start, out int length);
+            if (!raw)
             {
-                long holds = data.Length / 4 * 3;
+                // JSON writers may escape '/' or '+' (System.Text.Json writes \u002B): decoded, then read.
+                text = data.Text;
+                start = 0;
+                length = text.Length;
+            }
+            if (length != expectedChars)
+            {
+                long holds = length / 4 * 3;
                 v.Add(ManifestErrorKind.WrongDataLength,
-                    $"data has {data.Length:N0} base64 characters (about {holds:N0} bytes); the dtype and shape need {bytes:N0} bytes ({expectedChars:N0} characters)",
+                    $"data has {length:N0} base64 characters (about {holds:N0} bytes); the dtype and shape need {bytes:N0} bytes ({expectedChars:N0} characters)",
                     ptr, span);
                 return null;
             }
             int padding = (int)((3 - bytes % 3) % 3);
-            for (int k = 0; k < data.Length; k++)
+            for (int k = 0; k < length; k++)
             {
-                char c = data[k];
-                bool isPad = k >= data.Length - padding;
-                bool ok = isPad ? c == '=' : (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+                char c = text[start + k];
+                bool isPad = k >= length - padding;
+                bool ok = isPad ? c == '=' : Base64Digit(c) >= 0;
                 if (!ok)
                 {
-                    // Point at the character itself (data has no escapes where it is valid base64).
-                    var at = new SourceSpan(span.Start + 1 + k, 1, span.Line, span.Column + 1 + k);
+                    // Point at the character itself when the string has no escapes (then offsets match the text).
+                    var at = raw ? new SourceSpan(span.Start + 1 + k, 1, span.Line, span.Column + 1 + k) : span;
                     v.Add(ManifestErrorKind.InvalidBase64,
                         $"invalid base64 at character {k:N0} of the data: '{(c < ' ' || c > '~' ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString())}'",
                         ptr, at);
                     return null;
                 }
             }
-            return Convert.FromBase64String(data);
+            var payload = new byte[bytes];
+            int o = 0;
+            for (int k = 0; k < length; k += 4)
+            {
+                int a = Base64Digit(text[start + k]), b = Base64Digit(text[start + k + 1]);
+                int c = Base64Digit(text[start + k + 2]), d = Base64Digit(text[start + k + 3]);
+                payload[o++] = (byte)(a << 2 | b >> 4);
+                if (o < payload.Length) payload[o++] = (byte)(b << 4 | c >> 2);
+                if (o < payload.Length) payload[o++] = (byte)(c << 6 | d);
+            }
+            return payload;
         }
+
+        /// <summary>The value of a base64 digit, or -1 ('=' and every other character).</summary>
+        private static int Base64Digit(char c) =>
+            c >= 'A' && c <= 'Z' ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+' ? 62 : c == '/' ? 63 : -1;
 
         private static bool CheckTrits(byte[] payload, TensorSlot slot, string ptr, SourceSpan span, ManifestValidation v)
         {

@@ -38,8 +38,8 @@ namespace MatMulFree.Compiler.Model
         public BitLinearWeights LmHead { get; }
         /// <summary>
         /// The manifest's optional per-layer kernel choices ("kernels": BitLinear name ->
-        /// auto, unrolled or packed): compile-time guidance that does not change the numbers,
-        /// so it is not covered by the integrity hash.
+        /// auto, unrolled or packed): compile-time guidance that does not change the numbers
+        /// but does change the code compilers emit, so the integrity digest covers it.
         /// </summary>
         public IReadOnlyDictionary<string, string> KernelOverrides { get; set; } = new Dictionary<string, string>();
 
@@ -70,9 +70,14 @@ namespace MatMulFree.Compiler.Model
             }
         }
 
-        /// <summary>SHA-256 of the tensors, as checked against the manifest (the manifest's
-        /// own statement, unchecked, when weights were deferred).</summary>
+        /// <summary>The manifest's integrity digest (docs/manifest.md): checked against the model
+        /// whenever every tensor's data was hashed; for data left in a weights file nobody
+        /// opened (the source generator), the manifest's statement, which the generated code
+        /// checks when it loads the file (<see cref="IntegrityRecords"/>).</summary>
         public string IntegrityDigest { get; }
+
+        /// <summary>The hashes the digest is made of; null for a model not read from a manifest.</summary>
+        public Manifest.IntegrityRecords? IntegrityRecords { get; set; }
 
         /// <summary>Every BitLinear of the model in execution order.</summary>
         public IEnumerable<BitLinearWeights> BitLinears()

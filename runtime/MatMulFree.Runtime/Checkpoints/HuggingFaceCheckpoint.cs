@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Json;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Model;
+using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Runtime.Checkpoints
 {
@@ -27,6 +29,24 @@ namespace MatMulFree.Runtime.Checkpoints
         private readonly List<SafetensorsFile> _files;
         private readonly Dictionary<string, SafetensorsFile> _fileOf;
 
+        /// <summary>
+        /// The real folders a checkpoint's files may lie in: the checkpoint's own, and, when it is a
+        /// snapshot of the Hugging Face cache (<c>models--org--name/snapshots/REV/</c>, whose files are
+        /// links into <c>models--org--name/blobs/</c>), that repository's blobs folder. A file that is a
+        /// link to anywhere else is refused, so a downloaded folder cannot make the converter read, or
+        /// name in an error, a file of the user's (docs/security.md).
+        /// </summary>
+        public static string[] AllowedFolders(string folder)
+        {
+            string real = ModelFile.RealPath(folder);
+            string? snapshots = Path.GetDirectoryName(real);
+            if (snapshots != null && Path.GetFileName(snapshots) == "snapshots" && Path.GetDirectoryName(snapshots) is string repository)
+            {
+                return new[] { real, Path.Combine(repository, "blobs") };
+            }
+            return new[] { real };
+        }
+
         private HuggingFaceCheckpoint(string folder, Architecture architecture, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileOf)
         {
             Folder = folder;
@@ -45,10 +65,11 @@ namespace MatMulFree.Runtime.Checkpoints
         {
             if (!Directory.Exists(folder))
             {
-                throw new CheckpointException($"{folder}: not a folder (expected a Hugging Face model folder with {ConfigFile} and {SingleFile})");
+                throw new CheckpointException($"{ModelFile.Display(folder)}: not a folder (expected a Hugging Face model folder with {ConfigFile} and {SingleFile})");
             }
+            var allowed = AllowedFolders(folder);
             string configPath = Path.Combine(folder, ConfigFile);
-            var architecture = HuggingFaceConfig.Read(ReadJsonFile(configPath), configPath);
+            var architecture = HuggingFaceConfig.Read(ReadJsonFile(configPath, allowed), configPath);
             var files = new List<SafetensorsFile>();
             var fileOf = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
             try
@@ -56,7 +77,7 @@ namespace MatMulFree.Runtime.Checkpoints
                 string indexPath = Path.Combine(folder, IndexFile);
                 if (File.Exists(indexPath))
                 {
-                    OpenShards(folder, indexPath, files, fileOf);
+                    OpenShards(folder, indexPath, allowed, files, fileOf);
                 }
                 else
                 {
@@ -64,11 +85,11 @@ namespace MatMulFree.Runtime.Checkpoints
                     if (!File.Exists(single))
                     {
                         bool pickle = File.Exists(Path.Combine(folder, "pytorch_model.bin")) || File.Exists(Path.Combine(folder, "pytorch_model.bin.index.json"));
-                        throw new CheckpointException($"{folder}: neither {SingleFile} nor {IndexFile} is present" + (pickle
+                        throw new CheckpointException($"{ModelFile.Display(folder)}: neither {SingleFile} nor {IndexFile} is present" + (pickle
                             ? " (pytorch_model.bin is a Python pickle, which is not read here: save the model with safe_serialization=True, or convert it with the safetensors tools, first)"
                             : ""));
                     }
-                    var file = SafetensorsFile.Open(single);
+                    var file = SafetensorsFile.Open(single, allowed);
                     files.Add(file);
                     foreach (var name in file.Tensors.Keys)
                     {
@@ -98,7 +119,7 @@ namespace MatMulFree.Runtime.Checkpoints
             {
                 if (!float.IsFinite(values[k]))
                 {
-                    throw new CheckpointException($"{file.Path}: tensor \"{name}\" element {k:N0} is {values[k]}: weights must be finite");
+                    throw new CheckpointException($"{file.Path}: tensor \"{DisplayText.Of(name)}\" element {k:N0} is {values[k]}: weights must be finite");
                 }
             }
             return values;
@@ -125,47 +146,47 @@ namespace MatMulFree.Runtime.Checkpoints
             {
                 if (!expected.Contains(name))
                 {
-                    throw new CheckpointException($"{_fileOf[name].Path}: unexpected tensor \"{name}\": an HGRN-Bit model of this config.json has no such tensor (another architecture?)");
+                    throw new CheckpointException($"{_fileOf[name].Path}: unexpected tensor \"{DisplayText.Of(name)}\": an HGRN-Bit model of this config.json has no such tensor (another architecture?)");
                 }
             }
         }
 
-        private static void OpenShards(string folder, string indexPath, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileOf)
+        private static void OpenShards(string folder, string indexPath, string[] allowed, List<SafetensorsFile> files, Dictionary<string, SafetensorsFile> fileOf)
         {
-            string text = ReadJsonFile(indexPath);
+            string text = ReadJsonFile(indexPath, allowed);
             var root = JsonReader.Parse(text, out var error);
             if (root == null)
             {
-                throw new CheckpointException($"{indexPath}({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");
+                throw new CheckpointException($"{ModelFile.Display(indexPath)}({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");
             }
             var map = root.Kind == JsonKind.Object ? root.Find("weight_map")?.Value : null;
             if (map == null || map.Kind != JsonKind.Object)
             {
-                throw new CheckpointException($"{indexPath}: no \"weight_map\" object (tensor name -> shard file)");
+                throw new CheckpointException($"{ModelFile.Display(indexPath)}: no \"weight_map\" object (tensor name -> shard file)");
             }
             var shards = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
             foreach (var p in map.Properties)
             {
                 var value = p.Value;
-                string where = $"{indexPath}({value.Span.Line},{value.Span.Column})";
+                string where = $"{ModelFile.Display(indexPath)}({value.Span.Line},{value.Span.Column})";
                 if (value.Kind != JsonKind.String || value.Text.Length == 0 || value.Text.IndexOfAny(new[] { '/', '\\', ':' }) >= 0 || value.Text == "." || value.Text == "..")
                 {
-                    throw new CheckpointException($"{where}: the shard of \"{p.Name}\" must be a file name in the model folder");
+                    throw new CheckpointException($"{where}: the shard of \"{DisplayText.Of(p.Name)}\" must be a file name in the model folder");
                 }
                 if (!shards.TryGetValue(value.Text, out var shard))
                 {
                     string shardPath = Path.Combine(folder, value.Text);
                     if (!File.Exists(shardPath))
                     {
-                        throw new CheckpointException($"{where}: shard \"{value.Text}\" (of \"{p.Name}\") is not in {folder}");
+                        throw new CheckpointException($"{where}: shard \"{DisplayText.Of(value.Text)}\" (of \"{DisplayText.Of(p.Name)}\") is not in {ModelFile.Display(folder)}");
                     }
-                    shard = SafetensorsFile.Open(shardPath);
+                    shard = SafetensorsFile.Open(shardPath, allowed);
                     shards.Add(value.Text, shard);
                     files.Add(shard);
                 }
                 if (!shard.Tensors.ContainsKey(p.Name))
                 {
-                    throw new CheckpointException($"{where}: the index puts \"{p.Name}\" in {value.Text}, which does not hold it");
+                    throw new CheckpointException($"{where}: the index puts \"{DisplayText.Of(p.Name)}\" in {DisplayText.Of(value.Text)}, which does not hold it");
                 }
                 fileOf[p.Name] = shard;
             }
@@ -175,36 +196,24 @@ namespace MatMulFree.Runtime.Checkpoints
                 {
                     if (!fileOf.TryGetValue(name, out var owner) || owner != shard)
                     {
-                        throw new CheckpointException($"{shard.Path}: tensor \"{name}\" is not listed for this shard in {IndexFile}");
+                        throw new CheckpointException($"{shard.Path}: tensor \"{DisplayText.Of(name)}\" is not listed for this shard in {IndexFile}");
                     }
                 }
             }
         }
 
-        /// <summary>A checkpoint's JSON file (config, index, tokenizer) as text: at most
-        /// <see cref="MaxJsonBytes"/>, UTF-8, each problem a <see cref="CheckpointException"/>.</summary>
-        public static string ReadJsonFile(string path)
+        /// <summary>A checkpoint's JSON file (config, index, tokenizer) as text: a regular file inside
+        /// <paramref name="allowedFolders"/> (none: anywhere) of at most <see cref="MaxJsonBytes"/>, strict
+        /// UTF-8 (<see cref="ModelFile.ReadText"/>), each problem a <see cref="CheckpointException"/>.</summary>
+        public static string ReadJsonFile(string path, params string[] allowedFolders)
         {
             try
             {
-                var info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    throw new CheckpointException($"{path}: not found");
-                }
-                if (info.Length > MaxJsonBytes)
-                {
-                    throw new CheckpointException($"{path}: {info.Length:N0} bytes, more than the {MaxJsonBytes:N0} a JSON file of a checkpoint may have");
-                }
-                return File.ReadAllText(path, new UTF8Encoding(false, true));
+                return ModelFile.ReadText(path, Path.GetFileName(path), MaxJsonBytes, allowedFolders);
             }
-            catch (DecoderFallbackException)
+            catch (ModelFileException e)
             {
-                throw new CheckpointException($"{path}: not UTF-8 text");
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new CheckpointException($"{path}: cannot be read ({e.Message})");
+                throw new CheckpointException(e.Message);
             }
         }
 

@@ -2,10 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Text;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Json;
 using MatMulFree.Compiler.Numerics;
+using MatMulFree.Runtime.Files;
+using Microsoft.Win32.SafeHandles;
 
 namespace MatMulFree.Runtime.Checkpoints
 {
@@ -43,23 +46,28 @@ namespace MatMulFree.Runtime.Checkpoints
     /// <summary>
     /// Reads a safetensors file (Hugging Face's checkpoint format: a little-endian
     /// u64 header length, a JSON header of name -> dtype, shape, data_offsets, then the
-    /// data), memory-mapped so that nothing is copied until a tensor is read. Hostile
-    /// files are refused with a message: the header length is bounded and checked
-    /// against the file, every offset and size against the data section and the
-    /// dtype and shape, tensors may not overlap.
+    /// data) with positioned reads, a tensor at a time, so that nothing is copied until
+    /// a tensor is read and a file that shrinks meanwhile is reported, not a crash (a
+    /// mapped file would be a SIGBUS). Hostile files are refused with a message: the
+    /// header length is bounded and checked against the file, every offset and size
+    /// against the data section and the dtype and shape (numbers, not strings), tensors
+    /// may not overlap.
     /// </summary>
     public sealed class SafetensorsFile : IDisposable
     {
+        /// <summary>"__metadata__" is free-form text: checked as JSON, not kept.</summary>
+        private static readonly JsonReaderOptions HeaderOptions = new JsonReaderOptions { SkipTopLevel = new[] { "__metadata__" } };
+
         /// <summary>Headers above this are refused (real ones are kilobytes to a few megabytes).</summary>
         public const long MaxHeaderBytes = 100L << 20;
 
-        private readonly MemoryMappedFile? _map;
+        private readonly SafeFileHandle _file;
         private readonly long _dataStart;
 
-        private SafetensorsFile(string path, MemoryMappedFile? map, long dataStart, Dictionary<string, SafetensorsTensor> tensors)
+        private SafetensorsFile(string path, SafeFileHandle file, long dataStart, Dictionary<string, SafetensorsTensor> tensors)
         {
             Path = path;
-            _map = map;
+            _file = file;
             _dataStart = dataStart;
             Tensors = tensors;
         }
@@ -67,46 +75,59 @@ namespace MatMulFree.Runtime.Checkpoints
         public string Path { get; }
         public IReadOnlyDictionary<string, SafetensorsTensor> Tensors { get; }
 
-        public static SafetensorsFile Open(string path)
+        /// <summary>Opens a safetensors file whose real path lies in one of <paramref name="allowedFolders"/> (none: anywhere).</summary>
+        public static SafetensorsFile Open(string path, params string[] allowedFolders)
         {
+            SafeFileHandle file;
             long length;
             try
             {
-                length = new FileInfo(path).Length;
+                file = ModelFile.Open(path, "safetensors file", long.MaxValue, out length, allowedFolders);
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
+            catch (ModelFileException e)
             {
-                throw new CheckpointException($"{path}: cannot be read ({e.Message})");
+                throw new CheckpointException(e.Message);
             }
-            if (length < 8)
+            try
             {
-                throw new CheckpointException($"{path}: {length} bytes, too short for a safetensors header length");
-            }
-            byte[] header;
-            using (var stream = File.OpenRead(path))
-            {
+                if (length < 8)
+                {
+                    throw new CheckpointException($"{ModelFile.Display(path)}: {length} bytes, too short for a safetensors header length");
+                }
                 var lengthBytes = new byte[8];
-                stream.ReadExactly(lengthBytes);
+                Read(file, 0, lengthBytes, path);
                 ulong headerLength = BitConverter.ToUInt64(lengthBytes, 0);
                 if (headerLength > (ulong)MaxHeaderBytes)
                 {
-                    throw new CheckpointException($"{path}: header length {headerLength:N0} bytes is more than the {MaxHeaderBytes:N0} allowed");
+                    throw new CheckpointException($"{ModelFile.Display(path)}: header length {headerLength:N0} bytes is more than the {MaxHeaderBytes:N0} allowed");
                 }
                 if ((long)headerLength > length - 8)
                 {
-                    throw new CheckpointException($"{path}: header length {headerLength:N0} bytes runs past the end of the {length:N0}-byte file");
+                    throw new CheckpointException($"{ModelFile.Display(path)}: header length {headerLength:N0} bytes runs past the end of the {length:N0}-byte file");
                 }
-                header = new byte[headerLength];
-                stream.ReadExactly(header);
+                var header = new byte[headerLength];
+                Read(file, 8, header, path);
+                long dataStart = 8 + header.Length;
+                var tensors = ParseHeader(path, header, length - dataStart);
+                return new SafetensorsFile(path, file, dataStart, tensors);
             }
-            long dataStart = 8 + header.Length;
-            var tensors = ParseHeader(path, header, length - dataStart);
-            if (length == dataStart)
+            catch
             {
-                return new SafetensorsFile(path, null, dataStart, tensors);
+                file.Dispose();
+                throw;
             }
-            var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            return new SafetensorsFile(path, map, dataStart, tensors);
+        }
+
+        private static void Read(SafeFileHandle file, long offset, Span<byte> buffer, string path)
+        {
+            try
+            {
+                ModelFile.ReadExactly(file, offset, buffer, path, "safetensors file");
+            }
+            catch (ModelFileException e)
+            {
+                throw new CheckpointException(e.Message);
+            }
         }
 
         private static Dictionary<string, SafetensorsTensor> ParseHeader(string path, byte[] header, long dataLength)
@@ -118,16 +139,16 @@ namespace MatMulFree.Runtime.Checkpoints
             }
             catch (DecoderFallbackException)
             {
-                throw new CheckpointException($"{path}: the header is not UTF-8");
+                throw new CheckpointException($"{ModelFile.Display(path)}: the header is not UTF-8");
             }
-            var root = JsonReader.Parse(text, out var error);
+            var root = JsonReader.Parse(text, HeaderOptions, out var error);
             if (root == null)
             {
-                throw new CheckpointException($"{path}: header ({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");
+                throw new CheckpointException($"{ModelFile.Display(path)}: header ({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");
             }
             if (root.Kind != JsonKind.Object)
             {
-                throw new CheckpointException($"{path}: the header must be a JSON object");
+                throw new CheckpointException($"{ModelFile.Display(path)}: the header must be a JSON object");
             }
             var tensors = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
             var ranges = new List<(long Begin, long End, string Name)>();
@@ -137,7 +158,7 @@ namespace MatMulFree.Runtime.Checkpoints
                 {
                     continue;
                 }
-                string where = $"{path}: tensor \"{p.Name}\"";
+                string where = $"{ModelFile.Display(path)}: tensor \"{DisplayText.Of(p.Name)}\"";
                 var e = p.Value;
                 if (e.Kind != JsonKind.Object)
                 {
@@ -160,9 +181,10 @@ namespace MatMulFree.Runtime.Checkpoints
                 long elements = 1;
                 for (int k = 0; k < shape.Length; k++)
                 {
-                    if (!long.TryParse(shapeValue.Items[k].Text, NumberStyles.None, CultureInfo.InvariantCulture, out shape[k]) || shape[k] > int.MaxValue)
+                    var dim = shapeValue.Items[k];
+                    if (dim.Kind != JsonKind.Number || !long.TryParse(dim.Text, NumberStyles.None, CultureInfo.InvariantCulture, out shape[k]) || shape[k] > int.MaxValue)
                     {
-                        throw new CheckpointException($"{where}: dimension {k} (\"{shapeValue.Items[k].Text}\") is not a size");
+                        throw new CheckpointException($"{where}: dimension {k} ({DisplayText.Of(dim.Kind == JsonKind.Number ? dim.Text : dim.KindName, 40)}) is not a size");
                     }
                     elements *= shape[k];
                     if (elements > int.MaxValue)
@@ -172,6 +194,7 @@ namespace MatMulFree.Runtime.Checkpoints
                 }
                 var offsets = e.Find("data_offsets")?.Value;
                 if (offsets == null || offsets.Kind != JsonKind.Array || offsets.Items.Count != 2
+                    || offsets.Items[0].Kind != JsonKind.Number || offsets.Items[1].Kind != JsonKind.Number
                     || !long.TryParse(offsets.Items[0].Text, NumberStyles.None, CultureInfo.InvariantCulture, out long begin)
                     || !long.TryParse(offsets.Items[1].Text, NumberStyles.None, CultureInfo.InvariantCulture, out long end))
                 {
@@ -193,7 +216,7 @@ namespace MatMulFree.Runtime.Checkpoints
             {
                 if (ranges[k].Begin < ranges[k - 1].End)
                 {
-                    throw new CheckpointException($"{path}: tensors \"{ranges[k - 1].Name}\" and \"{ranges[k].Name}\" overlap");
+                    throw new CheckpointException($"{ModelFile.Display(path)}: tensors \"{DisplayText.Of(ranges[k - 1].Name)}\" and \"{DisplayText.Of(ranges[k].Name)}\" overlap");
                 }
             }
             return tensors;
@@ -217,17 +240,16 @@ namespace MatMulFree.Runtime.Checkpoints
             {
                 return values;
             }
-            using var view = _map!.CreateViewAccessor(_dataStart + t.Begin, t.End - t.Begin, MemoryMappedFileAccess.Read);
             if (t.Dtype == "F32")
             {
-                view.ReadArray(0, values, 0, values.Length);
+                Read(_file, _dataStart + t.Begin, MemoryMarshal.AsBytes(values.AsSpan()), Path);
                 return values;
             }
             var bits = new ushort[Math.Min(values.Length, 1 << 20)];
             for (long done = 0; done < values.LongLength; done += bits.Length)
             {
                 int n = (int)Math.Min(bits.Length, values.LongLength - done);
-                view.ReadArray(2 * done, bits, 0, n);
+                Read(_file, _dataStart + t.Begin + 2 * done, MemoryMarshal.AsBytes(bits.AsSpan(0, n)), Path);
                 for (int k = 0; k < n; k++)
                 {
                     values[done + k] = t.Dtype == "F16" ? HalfConversion.HalfToSingle(bits[k]) : HalfConversion.BFloat16ToSingle(bits[k]);
@@ -238,7 +260,7 @@ namespace MatMulFree.Runtime.Checkpoints
 
         public void Dispose()
         {
-            _map?.Dispose();
+            _file.Dispose();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Json;
 using MatMulFree.Compiler.Model;
 
@@ -67,7 +68,7 @@ namespace MatMulFree.Runtime.Tokenization
             var type = Member(model, "type", JsonKind.String, path);
             if (type.Text != "BPE")
             {
-                throw Fail(path, type.Span, $"model type \"{type.Text}\" is not supported: a BPE model (the Llama tokenizer) is expected");
+                throw Fail(path, type.Span, $"model type \"{DisplayText.Of(type.Text)}\" is not supported: a BPE model (the Llama tokenizer) is expected");
             }
             var vocab = Member(model, "vocab", JsonKind.Object, path);
             if (vocab.Properties.Count > MaxVocab)
@@ -78,14 +79,19 @@ namespace MatMulFree.Runtime.Tokenization
             int maxId = -1;
             foreach (var p in vocab.Properties)
             {
-                int id = Id(p.Value, path, $"vocabulary entry \"{p.Name}\"");
+                if (p.Name.Length == 0)
+                {
+                    throw Fail(path, p.NameSpan, "a vocabulary entry has an empty text (no merge can make it, and a manifest cannot hold it)");
+                }
+                int id = Id(p.Value, path, $"vocabulary entry \"{DisplayText.Of(p.Name)}\"");
                 if (!byId.TryAdd(id, p.Name))
                 {
-                    throw Fail(path, p.Value.Span, $"id {id} is given to both \"{byId[id]}\" and \"{p.Name}\"");
+                    throw Fail(path, p.Value.Span, $"id {id} is given to both \"{DisplayText.Of(byId[id])}\" and \"{DisplayText.Of(p.Name)}\"");
                 }
                 maxId = Math.Max(maxId, id);
             }
             var special = new HashSet<int>();
+            var specialIds = new Dictionary<string, int>(StringComparer.Ordinal);
             var addedTokens = root.Find("added_tokens")?.Value;
             if (addedTokens != null)
             {
@@ -103,12 +109,21 @@ namespace MatMulFree.Runtime.Tokenization
                     string content = Member(token, "content", JsonKind.String, path).Text;
                     if (byId.TryGetValue(id, out var existing) && existing != content)
                     {
-                        throw Fail(path, token.Span, $"added token \"{content}\" has id {id}, which the vocabulary gives to \"{existing}\"");
+                        throw Fail(path, token.Span, $"added token \"{DisplayText.Of(content)}\" has id {id}, which the vocabulary gives to \"{DisplayText.Of(existing)}\"");
                     }
                     byId[id] = content;
                     maxId = Math.Max(maxId, id);
+                    if (content.Length == 0)
+                    {
+                        throw Fail(path, token.Span, $"added token {id} has an empty \"content\"");
+                    }
                     if (token.Find("special")?.Value.Kind == JsonKind.True)
                     {
+                        if (specialIds.TryGetValue(content, out int other) && other != id)
+                        {
+                            throw Fail(path, token.Span, $"special token \"{DisplayText.Of(content)}\" is given ids {other} and {id}: a special token's text must name one id");
+                        }
+                        specialIds[content] = id;
                         special.Add(id);
                     }
                 }
@@ -138,7 +153,7 @@ namespace MatMulFree.Runtime.Tokenization
                     int space = m.Text.IndexOf(' ');
                     if (space <= 0 || space == m.Text.Length - 1 || m.Text.IndexOf(' ', space + 1) >= 0)
                     {
-                        throw Fail(path, m.Span, $"merge \"{m.Text}\" is not two pieces separated by one space");
+                        throw Fail(path, m.Span, $"merge \"{DisplayText.Of(m.Text)}\" is not two pieces separated by one space");
                     }
                     pair = (m.Text.Substring(0, space), m.Text.Substring(space + 1));
                 }
@@ -152,7 +167,7 @@ namespace MatMulFree.Runtime.Tokenization
                 }
                 if (!ids.ContainsKey(pair.Item1 + pair.Item2))
                 {
-                    throw Fail(path, m.Span, $"merge \"{pair.Item1}\" + \"{pair.Item2}\" makes \"{pair.Item1 + pair.Item2}\", which is not in the vocabulary");
+                    throw Fail(path, m.Span, $"merge \"{DisplayText.Of(pair.Item1)}\" + \"{DisplayText.Of(pair.Item2)}\" makes \"{DisplayText.Of(pair.Item1 + pair.Item2)}\", which is not in the vocabulary");
                 }
                 merges.Add(pair);
             }
@@ -195,12 +210,12 @@ namespace MatMulFree.Runtime.Tokenization
         {
             if (value.Kind != JsonKind.Number || !int.TryParse(value.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= MaxVocab)
             {
-                throw Fail(path, value.Span, $"{what}: \"{value.Text}\" is not an id from 0 to {MaxVocab - 1:N0}");
+                throw Fail(path, value.Span, $"{what}: \"{DisplayText.Of(value.Text)}\" is not an id from 0 to {MaxVocab - 1:N0}");
             }
             return id;
         }
 
         private static TokenizerFileException Fail(string path, SourceSpan at, string message) =>
-            new TokenizerFileException($"{path}({at.Line},{at.Column}): {message}");
+            new TokenizerFileException($"{Files.ModelFile.Display(path)}({at.Line},{at.Column}): {message}");
     }
 }

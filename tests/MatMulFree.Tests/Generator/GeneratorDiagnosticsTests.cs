@@ -27,10 +27,14 @@ namespace MatMulFree.Tests.Generator
             return d;
         }
 
-        private static string EditManifest(Action<JsonObject> change)
+        private static string EditManifest(Action<JsonObject> change, bool redigest = false)
         {
             var root = JsonNode.Parse(Micro)!.AsObject();
             change(root);
+            if (redigest)
+            {
+                root["integrity"]!["digest"] = IndependentDigest.Of(root);
+            }
             return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         }
 
@@ -187,7 +191,7 @@ namespace MatMulFree.Tests.Generator
         [Fact]
         public void Per_layer_kernels_in_the_manifest_win_over_the_project_setting()
         {
-            string manifest = EditManifest(r => r["kernels"] = new JsonObject { ["model.layers.0.mlp.down_proj"] = "unrolled", ["model.layers.0.attn.i_proj"] = "packed" });
+            string manifest = EditManifest(r => r["kernels"] = new JsonObject { ["model.layers.0.mlp.down_proj"] = "unrolled", ["model.layers.0.attn.i_proj"] = "packed" }, redigest: true);
             var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
                 new[] { GeneratorHarness.Manifest(ManifestPath, manifest) }, new Dictionary<string, string> { ["MatMulFreeKernel"] = "packed" });
             Assert.Empty(result.Diagnostics);

@@ -67,6 +67,10 @@ namespace MatMulFree.Tests.Generator
             string consumer = Path.Combine(_dir, "consumer");
             Directory.CreateDirectory(Path.Combine(consumer, "models"));
             File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", "micro.mmf.json"));
+            // A manifest whose file name is shell syntax, matched by the wildcard below: the HLS build
+            // target must pass it to mmf as a name, never run it (docs/security.md).
+            const string hostile = "x$(touch A)`touch B`;'q\"";
+            File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", hostile + ".mmf.json"));
             File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
@@ -88,7 +92,7 @@ namespace MatMulFree.Tests.Generator
                   <ItemGroup>
                     <PackageReference Include="MatMulFree.Runtime" Version="{Version}" />
                     <PackageReference Include="MatMulFree.Generator" Version="{Version}" />
-                    <MatMulFreeModel Include="models/micro.mmf.json" />
+                    <MatMulFreeModel Include="models/*.mmf.json" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -127,6 +131,8 @@ namespace MatMulFree.Tests.Generator
             var (code, output) = Hls.HlsHarness.BuildAndRun(hls, "micro_l2_h16");
             Assert.True(code == 0, output);
             Assert.Contains("PASS", output);
+            Assert.True(File.Exists(Path.Combine(consumer, "hls", hostile, "report.json")), "no HLS project for the manifest named " + hostile);
+            Assert.False(File.Exists(Path.Combine(consumer, "A")) || File.Exists(Path.Combine(consumer, "B")), "a manifest's file name ran as a command");
             _out.WriteLine($"consumer built from {Directory.GetFiles(packages).Length} packages and matched the generic runtime on {tokens.Length} steps");
         }
     }

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace MatMulFree.Compiler.Emit
+{
+    /// <summary>
+    /// The one JSON string quoter (manifests, reports, benchmark files): RFC 8259
+    /// escapes, plus <c>\uXXXX</c> for U+2028 and U+2029 (line terminators to
+    /// JavaScript) and for lone surrogates, which UTF-8 cannot carry: every string
+    /// reads back exactly as it was.
+    /// </summary>
+    public static class JsonText
+    {
+        public static string Quote(string s)
+        {
+            var sb = new StringBuilder(s.Length + 2).Append('"');
+            for (int k = 0; k < s.Length; k++)
+            {
+                char ch = s[k];
+                switch (ch)
+                {
+                    case '"': sb.Append("\\\""); break;
+                    case '\\': sb.Append("\\\\"); break;
+                    case '\n': sb.Append("\\n"); break;
+                    case '\r': sb.Append("\\r"); break;
+                    case '\t': sb.Append("\\t"); break;
+                    default:
+                        bool pair = char.IsHighSurrogate(ch) && k + 1 < s.Length && char.IsLowSurrogate(s[k + 1]);
+                        if (pair)
+                        {
+                            sb.Append(ch).Append(s[++k]);
+                        }
+                        else if (ch < ' ' || ch == '\u2028' || ch == '\u2029' || char.IsSurrogate(ch))
+                        {
+                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            sb.Append(ch);
+                        }
+                        break;
+                }
+            }
+            return sb.Append('"').ToString();
+        }
+    }
+}
