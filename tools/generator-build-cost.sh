@@ -18,7 +18,7 @@ for manifest in "$@"; do
     cat > "$work/Cost.csproj" <<PROJ
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework>
-    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles><MatMulFreeUnrollLimit>100000000</MatMulFreeUnrollLimit><MatMulFreeKernel>${KERNEL:-unrolled}</MatMulFreeKernel></PropertyGroup>
+    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles><MatMulFreeUnrollLimit>100000000</MatMulFreeUnrollLimit><MatMulFreeSourceLimit>1000000000</MatMulFreeSourceLimit><MatMulFreeKernel>${KERNEL:-unrolled}</MatMulFreeKernel></PropertyGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.props" />
   <ItemGroup>
     <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />

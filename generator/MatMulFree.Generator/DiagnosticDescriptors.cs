@@ -51,6 +51,8 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor InvalidOption = Warning("MMF0025",
             "Invalid MatMulFree build property", "The build property {0} = '{1}' is not valid ({2}); the default {3} is used");
         public static readonly DiagnosticDescriptor ExternalWeights = Error("MMF0026", "External weights file not usable", "{0}");
+        public static readonly DiagnosticDescriptor TooLargeToGenerate = Error("MMF0027",
+            "Model too large to compile into source", "Model '{0}' would be about {1} characters of C#, more than MatMulFreeSourceLimit ({2}): keep its weights and embeddings in an external weights file (mmf convert --weights external), which the generated code reads instead of carrying them as constants, or raise <MatMulFreeSourceLimit> (compile time and memory grow with it; docs/generator.md)");
 
         public static DiagnosticDescriptor ForManifestError(ManifestErrorKind kind) => ByKind[kind];
 
@@ -78,7 +80,7 @@ namespace MatMulFree.Generator
 
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new List<DiagnosticDescriptor>(ByKind.Values)
         {
-            ManifestNotFound, NotPartial, UnsupportedTarget, DuplicateManifest, TooLargeToUnroll, EmptyManifestPath, InvalidOption,
+            ManifestNotFound, NotPartial, UnsupportedTarget, DuplicateManifest, TooLargeToUnroll, EmptyManifestPath, InvalidOption, TooLargeToGenerate,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Manifest;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
@@ -24,6 +25,7 @@ namespace MatMulFree.Generator
         {
             public const string UnrollLimitProperty = "MatMulFreeUnrollLimit";
             public const string KernelProperty = "MatMulFreeKernel";
+            public const string SourceLimitProperty = "MatMulFreeSourceLimit";
 
             public static ModelTarget ParseTarget(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
             {
@@ -140,7 +142,9 @@ namespace MatMulFree.Generator
                     int length = Math.Min(Math.Max(0, error.Span.Length), text.Length - start);
                     var span = new TextSpan(start, length);
                     var location = new LocationInfo(file.Path, span, text.Lines.GetLinePositionSpan(span));
-                    string message = error.Message + (error.JsonPointer.Length > 0 ? $" (at {error.JsonPointer})" : "");
+                    // One bounded line of inert text: a key cannot forge another diagnostic line in the build output.
+                    string message = DisplayText.Of(error.Message, ManifestError.MaxShown)
+                        + (error.JsonPointer.Length > 0 ? $" (at {DisplayText.Of(error.JsonPointer, 200)})" : "");
                     errors.Add(new ManifestDiagnostic(DiagnosticDescriptors.ForManifestError(error.Kind).Id, message, location));
                 }
                 return new ParsedManifest(file.Path, digest, errors.ToEquatableArray(), result.Model);
@@ -187,7 +191,20 @@ namespace MatMulFree.Generator
                             break;
                     }
                 }
-                return new GeneratorOptions(limit, kernel, problem);
+                long sourceLimit = GeneratorOptions.DefaultSourceLimit;
+                if (options.TryGetValue("build_property." + SourceLimitProperty, out var rawSource) && !string.IsNullOrWhiteSpace(rawSource))
+                {
+                    if (long.TryParse(rawSource.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out long parsed) && parsed > 0)
+                    {
+                        sourceLimit = parsed;
+                    }
+                    else
+                    {
+                        problem ??= DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, SourceLimitProperty, rawSource,
+                            "a positive whole number of characters is expected", GeneratorOptions.DefaultSourceLimit.ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+                return new GeneratorOptions(limit, kernel, problem, sourceLimit);
             }
 
             /// <summary>The manifest a target names, if it is among the additional files.</summary>
@@ -217,8 +234,9 @@ namespace MatMulFree.Generator
                     return null;
                 }
                 var plan = ModelPlan.Create(manifest.Model, options.Kernel, ct);
-                bool fits = plan.UnrolledTerms <= options.UnrollLimit;
-                return new GenerationSpec(target, manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms);
+                long source = GeneratedSourceSize.Estimate(plan);
+                bool fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
+                return new GenerationSpec(target, manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source);
             }
 
             public static EquatableArray<DiagnosticInfo> CollectDiagnostics(ImmutableArray<ModelTarget> targets,
@@ -276,8 +294,16 @@ namespace MatMulFree.Generator
                     if (spec != null && spec.Plan == null)
                     {
                         var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));
-                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToUnroll, target?.AttributeLocation, spec.Target.FullName,
-                            spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                        if (spec.UnrolledTerms > spec.Options.UnrollLimit)
+                        {
+                            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToUnroll, target?.AttributeLocation, spec.Target.FullName,
+                                spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                        }
+                        else
+                        {
+                            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToGenerate, target?.AttributeLocation, spec.Target.FullName,
+                                spec.SourceSize.ToString("N0", CultureInfo.InvariantCulture), spec.Options.SourceLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                        }
                     }
                 }
                 return list.ToEquatableArray();

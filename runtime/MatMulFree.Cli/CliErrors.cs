@@ -10,12 +10,12 @@ namespace MatMulFree.Cli
     /// <summary>Runs a command body and turns its failures into a message on
     /// stderr and the documented exit code, never a stack trace. Messages quote model
     /// files (names, paths, keys): every line goes through <see cref="WriteLine"/>.</summary>
-    internal static class CliErrors
+    public static class CliErrors
     {
         /// <summary>Longest line of a message: a hostile key or path cannot make it larger.</summary>
         public const int MaxLine = 2000;
 
-        public static int Guard(TextWriter stderr, Func<int> body)
+        internal static int Guard(TextWriter stderr, Func<int> body)
         {
             try
             {

@@ -60,7 +60,7 @@ namespace MatMulFree.Cli
                 // The folder's own tokenizer.json may not be a link out of the folder; one named on the command line may be anywhere.
                 var spec = ReadTokenizer(tokenizerPath, a, tokenizerOption == null ? HuggingFaceCheckpoint.AllowedFolders(dir) : Array.Empty<string>());
                 string modelName = parse.GetValue(name) ?? new DirectoryInfo(Path.GetFullPath(dir)).Name;
-                stdout.WriteLine($"{dir}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {tokenizerPath} ({spec.Pieces.Count:N0} pieces, {spec.Merges.Count:N0} merges)");
+                stdout.WriteLine($"{ModelFile.Display(dir)}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {ModelFile.Display(tokenizerPath)} ({spec.Pieces.Count:N0} pieces, {spec.Merges.Count:N0} merges)");
 
                 var bar = new ProgressBar(stderr, "converting", redraw: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
                 var model = CheckpointConverter.Convert(checkpoint, modelName, spec, bar.Report);
@@ -75,9 +75,16 @@ namespace MatMulFree.Cli
                 }
                 string mode = parse.GetValue(weights)!;
                 bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
+                if (external && !Path.GetFileName(outPath).EndsWith(ManifestSuffix, StringComparison.Ordinal))
+                {
+                    // NAME.mmf.json and NAME.mmfw go together, one to one (and so the build targets find the file):
+                    // another name could make two manifests share, and overwrite, one weights file.
+                    throw new UsageException($"-o {ModelFile.Display(outPath)}: a model whose tensors go to an external weights file is written as NAME{ManifestSuffix}, with NAME.mmfw beside it" +
+                        (mode == "auto" ? $" (its tensors are more than {AutoExternalBytes >> 20} MiB; --weights inline keeps them in the manifest)" : ""));
+                }
                 string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, WeightsFileName(outPath));
                 string digest = Write(model, outPath, external ? weightsPath : null);
-                stdout.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {weightsPath} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
+                stdout.WriteLine($"wrote {ModelFile.Display(outPath)} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {ModelFile.Display(weightsPath)} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
                 stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {digest}; {clock.Elapsed.TotalSeconds:F1} s");
                 return MmfCommand.Ok;
             }));
@@ -123,8 +130,16 @@ namespace MatMulFree.Cli
                 {
                     throw new CheckpointException($"the converted model does not read back as a valid manifest, so nothing was written ({e.Errors.Count} problem(s)):\n{e.Message}");
                 }
-                weights?.Commit();
-                manifest.Commit();
+                if (weights != null)
+                {
+                    // The weights file first, the manifest last; the previous weights file is kept aside until
+                    // the manifest is in place (and put back if that fails).
+                    AtomicFile.CommitPair(weights, manifest);
+                }
+                else
+                {
+                    manifest.Commit();
+                }
                 return digest;
             }
             catch (Exception e) when (e is IOException && !(e is ModelFileException) || e is UnauthorizedAccessException)
@@ -167,19 +182,14 @@ namespace MatMulFree.Cli
             return spec;
         }
 
-        /// <summary>"out/model.mmf.json" -> "model.mmfw", beside the manifest.</summary>
+        /// <summary>What the name of a manifest with an external weights file ends with.</summary>
+        public const string ManifestSuffix = ".mmf.json";
+
+        /// <summary>"out/model.mmf.json" -> "model.mmfw", beside the manifest (one weights file per manifest name).</summary>
         public static string WeightsFileName(string manifestPath)
         {
             string file = Path.GetFileName(manifestPath);
-            foreach (var suffix in new[] { ".mmf.json", ".json" })
-            {
-                if (file.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && file.Length > suffix.Length)
-                {
-                    file = file.Substring(0, file.Length - suffix.Length);
-                    break;
-                }
-            }
-            return file + ".mmfw";
+            return (file.EndsWith(ManifestSuffix, StringComparison.Ordinal) ? file.Substring(0, file.Length - ManifestSuffix.Length) : file) + ".mmfw";
         }
 
         private static long EncodedBytes(ModelDefinition model)

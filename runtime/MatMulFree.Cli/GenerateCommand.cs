@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Generation;
 using MatMulFree.Runtime.Sampling;
@@ -54,9 +55,12 @@ namespace MatMulFree.Cli
                 session.FeedText(text);
                 double prefillSeconds = clock.Elapsed.TotalSeconds;
                 long promptTokens = session.State.Position;
+                // On a terminal, what a model file's tokenizer produces cannot make escape sequences;
+                // to a file or a pipe the text goes exactly as generated.
+                bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
                 if (parse.GetValue(echo))
                 {
-                    stdout.Write(text);
+                    stdout.Write(terminal ? DisplayText.WithoutControls(text) : text);
                 }
                 clock.Restart();
                 int generated = 0;
@@ -66,14 +70,14 @@ namespace MatMulFree.Cli
                     {
                         generated++;
                     }
-                    stdout.Write(token.Text);
+                    stdout.Write(terminal ? DisplayText.WithoutControls(token.Text) : token.Text);
                     stdout.Flush();
                 }
                 double seconds = clock.Elapsed.TotalSeconds;
                 stdout.WriteLine();
                 stderr.WriteLine(string.Format(CultureInfo.InvariantCulture,
                     "[{0}: {1} prompt tokens in {2:F3} s, {3} generated in {4:F3} s ({5:F1} tokens/s), stopped: {6}]",
-                    model.Name, promptTokens, prefillSeconds, generated, seconds,
+                    DisplayText.Of(model.Name), promptTokens, prefillSeconds, generated, seconds,
                     generated / Math.Max(seconds, 1e-9), Describe(session.LastStopReason)));
                 return MmfCommand.Ok;
             }));

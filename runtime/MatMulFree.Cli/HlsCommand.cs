@@ -85,7 +85,7 @@ namespace MatMulFree.Cli
                 Write(project, dir);
                 stdout.Write(project.Report.ToMarkdown());
                 stdout.WriteLine();
-                stdout.WriteLine($"wrote {project.Files.Count} files to {dir}; C simulation: see {Path.Combine(dir, "README.md")}");
+                stdout.WriteLine($"wrote {project.Files.Count} files to {ModelFile.Display(dir)}; C simulation: see {ModelFile.Display(Path.Combine(dir, "README.md"))}");
                 return MmfCommand.Ok;
             }));
             return command;

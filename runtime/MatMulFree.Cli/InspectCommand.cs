@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
@@ -50,7 +51,7 @@ namespace MatMulFree.Cli
                 }
             }
             var tok = m.Tokenizer;
-            o.WriteLine(string.Format(c, "model          {0}", m.Name));
+            o.WriteLine(string.Format(c, "model          {0}", DisplayText.Of(m.Name)));
             o.WriteLine(string.Format(c, "architecture   {0}: {1} layers, hidden {2}, intermediate {3}, vocab {4}, rms_norm_eps {5:R}",
                 a.Family, a.Layers, a.Hidden, a.Intermediate, a.Vocab, a.RmsNormEps));
             string layout = tok.Kind == TokenizerSpec.BpeKind
@@ -58,7 +59,7 @@ namespace MatMulFree.Cli
                 : string.Format(c, "bytes at ids {0}..{1}", tok.ByteOffset, tok.ByteOffset + 255);
             o.WriteLine(string.Format(c, "tokenizer      {0}: {1}; bos {2}, eos {3}; special {4}",
                 tok.Kind, layout, a.Bos, a.Eos,
-                string.Join(" ", tok.SpecialTokens.Select(s => s.Text + "=" + s.Id.ToString(c)))));
+                string.Join(" ", tok.SpecialTokens.Select(s => DisplayText.Of(s.Text, 40) + "=" + s.Id.ToString(c)))));
             o.WriteLine(string.Format(c, "integrity      sha256 {0} (verified)", m.IntegrityDigest));
             o.WriteLine(string.Format(c, "parameters     {0:N0}: ternary {1:N0} ({2:N0} non-zero, {3:P1} zeros), full precision {4:N0}",
                 ternary + full, ternary, nonZero, ternary == 0 ? 0 : 1.0 - (double)nonZero / ternary, full));

@@ -134,6 +134,8 @@ namespace MatMulFree.Runtime
 
         public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors, ModelIntegrity integrity)
         {
+            // The name is the manifest's: messages show it escaped and shortened.
+            model = Compiler.Emit.DisplayText.Of(model);
             using var resource = assembly.GetManifestResourceStream(fileName);
             string beside = Path.Combine(AppContext.BaseDirectory, fileName);
             string source;

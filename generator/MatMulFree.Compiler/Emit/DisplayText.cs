@@ -26,9 +26,18 @@ namespace MatMulFree.Compiler.Emit
                     break;
                 }
                 char c = text[k];
-                if (char.IsHighSurrogate(c) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]))
+                if (IsPair(text, k))
                 {
-                    sb.Append(c).Append(text[++k]);
+                    if (IsInertCategory(CharUnicodeInfo.GetUnicodeCategory(text, k)))
+                    {
+                        sb.Append(c).Append(text[k + 1]);
+                    }
+                    else
+                    {
+                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture))
+                          .Append("\\u").Append(((int)text[k + 1]).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    k++;
                 }
                 else if (IsInert(c))
                 {
@@ -42,17 +51,49 @@ namespace MatMulFree.Compiler.Emit
             return sb.ToString();
         }
 
-        /// <summary>True when every character of <paramref name="text"/> only shows itself (surrogate pairs included).</summary>
+        private static bool IsPair(string text, int k) => char.IsHighSurrogate(text[k]) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]);
+
+        /// <summary>
+        /// Text a model generated, for a terminal: only the characters that make escape
+        /// sequences or move the cursor (C0 controls but tab and line feed, DEL, C1 controls) are
+        /// written as <c>\uXXXX</c>; everything else, bidi text included, is the model's own.
+        /// (Written to a file or a pipe, generated text is left exactly as it is.)
+        /// </summary>
+        public static string WithoutControls(string text)
+        {
+            StringBuilder? sb = null;
+            for (int k = 0; k < text.Length; k++)
+            {
+                char c = text[k];
+                bool control = (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || (c >= 0x80 && c <= 0x9f);
+                if (control)
+                {
+                    sb ??= new StringBuilder(text, 0, k, text.Length + 8);
+                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    sb?.Append(c);
+                }
+            }
+            return sb?.ToString() ?? text;
+        }
+
+        /// <summary>True when every character of <paramref name="text"/> only shows itself (a surrogate pair
+        /// by the category of the code point it makes: tag and other invisible characters outside the BMP are not).</summary>
         public static bool IsInert(string text)
         {
             for (int k = 0; k < text.Length; k++)
             {
-                char c = text[k];
-                if (char.IsHighSurrogate(c) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]))
+                if (IsPair(text, k))
                 {
+                    if (!IsInertCategory(CharUnicodeInfo.GetUnicodeCategory(text, k)))
+                    {
+                        return false;
+                    }
                     k++;
                 }
-                else if (!IsInert(c))
+                else if (!IsInert(text[k]))
                 {
                     return false;
                 }
@@ -67,10 +108,13 @@ namespace MatMulFree.Compiler.Emit
             {
                 return false;
             }
-            var category = CharUnicodeInfo.GetUnicodeCategory(c);
-            return category != UnicodeCategory.Format && category != UnicodeCategory.LineSeparator
-                && category != UnicodeCategory.ParagraphSeparator && category != UnicodeCategory.Control
-                && category != UnicodeCategory.PrivateUse && category != UnicodeCategory.OtherNotAssigned;
+            return IsInertCategory(CharUnicodeInfo.GetUnicodeCategory(c));
         }
+
+        private static bool IsInertCategory(UnicodeCategory category) =>
+            category != UnicodeCategory.Format && category != UnicodeCategory.LineSeparator
+            && category != UnicodeCategory.ParagraphSeparator && category != UnicodeCategory.Control
+            && category != UnicodeCategory.PrivateUse && category != UnicodeCategory.OtherNotAssigned
+            && category != UnicodeCategory.Surrogate;
     }
 }

@@ -5,9 +5,10 @@ namespace MatMulFree.Compiler.Emit
 {
     /// <summary>
     /// The one JSON string quoter (manifests, reports, benchmark files): RFC 8259
-    /// escapes, plus <c>\uXXXX</c> for U+2028 and U+2029 (line terminators to
-    /// JavaScript) and for lone surrogates, which UTF-8 cannot carry: every string
-    /// reads back exactly as it was.
+    /// escapes, plus <c>\uXXXX</c> for every character that is not inert
+    /// (<see cref="DisplayText.IsInert"/>: line and paragraph separators, bidi and other
+    /// format characters, C1 controls, lone surrogates, which UTF-8 cannot carry), so a
+    /// viewer shows the text as it is and every string reads back exactly as it was.
     /// </summary>
     public static class JsonText
     {
@@ -26,11 +27,16 @@ namespace MatMulFree.Compiler.Emit
                     case '\t': sb.Append("\\t"); break;
                     default:
                         bool pair = char.IsHighSurrogate(ch) && k + 1 < s.Length && char.IsLowSurrogate(s[k + 1]);
-                        if (pair)
+                        if (pair && DisplayText.IsInert(s.Substring(k, 2)))
                         {
                             sb.Append(ch).Append(s[++k]);
                         }
-                        else if (ch < ' ' || ch == '\u2028' || ch == '\u2029' || char.IsSurrogate(ch))
+                        else if (pair)
+                        {
+                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture))
+                              .Append("\\u").Append(((int)s[++k]).ToString("x4", CultureInfo.InvariantCulture));
+                        }
+                        else if (!DisplayText.IsInert(ch))
                         {
                             sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
                         }

@@ -17,7 +17,7 @@ namespace MatMulFree.Compiler.Hls
     /// <summary>The knobs of an emitted HLS project (docs/hls.md).</summary>
     public sealed class HlsOptions
     {
-        /// <summary>Name of the top function; empty: derived from the model's name.</summary>
+        /// <summary>Name of the top function; empty: the model's name and "_step" (<see cref="HlsNames.Top"/>).</summary>
         public string Top { get; set; } = "";
 
         /// <summary>FPGA part for Vitis HLS (default: the Alveo U280's).</summary>

@@ -178,7 +178,7 @@ namespace MatMulFree.Compiler.Hls
             var o = Plan.Options;
             var sb = new StringBuilder();
             sb.Append($"# Estimated resources and latency: {Plan.Top}\n\n");
-            sb.Append($"Model \"{MarkdownText.Inline(Plan.Model.Name)}\", part {o.Part}, clock {o.ClockNs.ToString("0.###", c)} ns. ");
+            sb.Append($"Model {MarkdownText.Code(Plan.Model.Name)}, part {o.Part}, clock {o.ClockNs.ToString("0.###", c)} ns. ");
             sb.Append("An analytic estimate (MatMulFree docs/hls.md), not a synthesis result: run `vitis_hls -f build.tcl` for csynth's figures.\n\n");
             sb.Append("| part | form | shape | non-zeros | additions plain | additions | ROM bits | LUT | FF | BRAM18 | DSP | cycles |\n");
             sb.Append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");

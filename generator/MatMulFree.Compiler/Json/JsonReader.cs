@@ -20,9 +20,10 @@ namespace MatMulFree.Compiler.Json
     /// <summary>What a reader keeps of a document.</summary>
     public sealed class JsonReaderOptions
     {
-        /// <summary>Default <see cref="MaxValues"/>: 16 Mi rows, 256 MiB of table. A manifest of the
-        /// largest released checkpoint has about 100,000 values (pieces, merges, tensor entries).</summary>
-        public const int DefaultMaxValues = 1 << 24;
+        /// <summary>Default <see cref="MaxValues"/>: 4 Mi rows, 64 MiB of table. A manifest of the
+        /// largest released checkpoint has about 100,000 values (pieces, merges, tensor entries); one with
+        /// a vocabulary of the 1,048,576 allowed and 2 Mi merges, about 3.1 Mi.</summary>
+        public const int DefaultMaxValues = 1 << 22;
 
         /// <summary>Values (and property names) a document may have beyond those skipped; more is an
         /// error, so that the table stays bounded whatever the text (a value costs 16 bytes).</summary>
@@ -31,6 +32,11 @@ namespace MatMulFree.Compiler.Json
         /// <summary>Properties of the top-level object whose values are checked as JSON but not kept
         /// (free-form metadata): they cost no rows and have no items or properties.</summary>
         public IReadOnlyCollection<string> SkipTopLevel { get; set; } = Array.Empty<string>();
+
+        /// <summary>When set, the only properties of the top-level object whose values are kept: every
+        /// other one is skipped as with <see cref="SkipTopLevel"/> (its name is kept, for the reader to
+        /// refuse or ignore).</summary>
+        public IReadOnlyCollection<string>? KeepTopLevel { get; set; }
     }
 
     /// <summary>
@@ -352,7 +358,7 @@ namespace MatMulFree.Compiler.Json
                     int nameRow = _tree.Add(JsonKind.String, nameStart, _pos - nameStart, escapes);
                     if (!names!.Add(nameRow))
                     {
-                        throw Fail("duplicate property \"" + ShortName(_tree.TextOf(nameRow)) + "\"", nameStart, _pos - nameStart);
+                        throw Fail("duplicate property \"" + Emit.DisplayText.Of(_tree.TextPrefix(nameRow, 81), 80) + "\"", nameStart, _pos - nameStart);
                     }
                 }
                 SkipWhitespace();
@@ -407,11 +413,18 @@ namespace MatMulFree.Compiler.Json
 
         private bool IsSkipped(int nameStart)
         {
-            if (_options.SkipTopLevel.Count == 0)
-            {
-                return false;
-            }
             int nameRow = _tree.Count - 1;
+            if (_options.KeepTopLevel != null)
+            {
+                foreach (var name in _options.KeepTopLevel)
+                {
+                    if (_tree.TextEquals(nameRow, name))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }
             foreach (var name in _options.SkipTopLevel)
             {
                 if (_tree.TextEquals(nameRow, name))
@@ -421,9 +434,6 @@ namespace MatMulFree.Compiler.Json
             }
             return false;
         }
-
-        /// <summary>A property name as it is quoted in a message: at most 80 characters.</summary>
-        private static string ShortName(string name) => name.Length <= 80 ? name : name.Substring(0, 77) + "...";
 
         private void CheckDepth(int depth)
         {

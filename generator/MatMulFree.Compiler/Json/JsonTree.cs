@@ -169,6 +169,29 @@ namespace MatMulFree.Compiler.Json
             return sb.ToString();
         }
 
+        /// <summary>A string row's length in the text without its quotes (at least its decoded length).</summary>
+        public int RawLength(int row) => _rows[row].Length - 2;
+
+        /// <summary>At most the first <paramref name="max"/> characters of a string row's decoded text.</summary>
+        public string TextPrefix(int row, int max)
+        {
+            var r = _rows[row];
+            if ((r.Info & EscapesFlag) == 0)
+            {
+                return _text.Substring(r.Start + 1, Math.Min(max, r.Length - 2));
+            }
+            var sb = new StringBuilder(max);
+            foreach (char c in Decoded(r))
+            {
+                if (sb.Length == max)
+                {
+                    break;
+                }
+                sb.Append(c);
+            }
+            return sb.ToString();
+        }
+
         public bool TryGetRaw(int row, out string source, out int start, out int length)
         {
             var r = _rows[row];

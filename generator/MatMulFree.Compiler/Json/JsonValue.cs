@@ -166,6 +166,17 @@ namespace MatMulFree.Compiler.Json
 
         public string Name => _tree.TextOf(_nameRow);
         public SourceSpan NameSpan => _tree.SpanOf(_nameRow);
+
+        /// <summary>The name when it has at most <paramref name="max"/> characters, else null: a lookup of
+        /// a hostile key of a gigabyte costs nothing.</summary>
+        public string? NameUpTo(int max) => _tree.RawLength(_nameRow) <= max ? Name : null;
+
+        /// <summary>Does the name equal <paramref name="name"/>? Makes no string.</summary>
+        public bool NameIs(string name) => _tree.TextEquals(_nameRow, name);
+
+        /// <summary>The name as a message shows it (<see cref="Emit.DisplayText"/>, at most 80 characters),
+        /// made from its first characters only.</summary>
+        public string ShortName => Emit.DisplayText.Of(_tree.TextPrefix(_nameRow, 81), 80);
         public JsonValue Value => new JsonValue(_tree, _nameRow + 1);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using MatMulFree.Compiler.Json;
 using MatMulFree.Compiler.Model;
 using MatMulFree.Compiler.Numerics;
@@ -34,10 +35,11 @@ namespace MatMulFree.Compiler.Manifest
         public const int SupportedVersion = 1;
         public const int MaxErrors = 50;
 
-        /// <summary>"metadata" is free-form: checked as JSON, not kept.</summary>
-        private static readonly JsonReaderOptions JsonOptions = new JsonReaderOptions { SkipTopLevel = new[] { "metadata" } };
-
         private static readonly string[] TopLevel = { "format", "version", "name", "architecture", "tokenizer", "tensors", "integrity", "kernels", "metadata", "weights" };
+
+        /// <summary>"metadata" is free-form, and other top-level properties are errors: both are checked as
+        /// JSON and their values not kept, whatever their size.</summary>
+        private static readonly JsonReaderOptions JsonOptions = new JsonReaderOptions { KeepTopLevel = TopLevel.Where(p => p != "metadata").ToArray() };
         private static readonly string[] ArchitectureFields = { "family", "layers", "hidden", "intermediate", "vocab", "rms_norm_eps", "bos", "eos" };
 
         /// <summary>Reads a manifest. Tensors kept in an external weights file (a
@@ -94,7 +96,7 @@ namespace MatMulFree.Compiler.Manifest
             }
             if (version.Kind != JsonKind.Number || version.Text != SupportedVersion.ToString(CultureInfo.InvariantCulture))
             {
-                v.Add(ManifestErrorKind.UnsupportedFormat, $"unsupported manifest version {version.Text}: this compiler reads version {SupportedVersion}", "/version", version.Span);
+                v.Add(ManifestErrorKind.UnsupportedFormat, $"unsupported manifest version {ManifestValidation.Shorten(version.Text)}: this compiler reads version {SupportedVersion}", "/version", version.Span);
                 return null;
             }
             v.NoOtherProperties(root, TopLevel, "");
@@ -239,7 +241,7 @@ namespace MatMulFree.Compiler.Manifest
             }
             foreach (var p in specialsObj.Properties)
             {
-                string ptr = at + "/special_tokens/" + ManifestValidation.Escape(p.Name);
+                string ptr = ManifestValidation.Pointer(at + "/special_tokens", p);
                 int? id = v.Int(p.Value, ptr, 0, a.Vocab - 1);
                 if (id == null)
                 {
@@ -251,7 +253,7 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 else if (id.Value >= offset.Value && id.Value < offset.Value + 256)
                 {
-                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.Name}\" has id {id}, which belongs to the byte range [{offset}, {offset + 255}]", ptr, p.Value.Span);
+                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.ShortName}\" has id {id}, which belongs to the byte range [{offset}, {offset + 255}]", ptr, p.Value.Span);
                 }
                 else if (!ids.Add(id.Value))
                 {
@@ -311,7 +313,7 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 if (!known.Contains(item.Text.Remove(space, 1)))
                 {
-                    v.Add(ManifestErrorKind.InvalidValue, $"merge \"{item.Text}\" makes a piece that is not in \"pieces\"", at + "/merges/" + k, item.Span);
+                    v.Add(ManifestErrorKind.InvalidValue, $"merge \"{ManifestValidation.Shorten(item.Text)}\" makes a piece that is not in \"pieces\"", at + "/merges/" + k, item.Span);
                     return null;
                 }
                 merges.Add(item.Text);
@@ -319,7 +321,7 @@ namespace MatMulFree.Compiler.Manifest
             var specials = new List<SpecialToken>();
             foreach (var p in specialsValue.Properties)
             {
-                string ptr = at + "/special_tokens/" + ManifestValidation.Escape(p.Name);
+                string ptr = ManifestValidation.Pointer(at + "/special_tokens", p);
                 int? id = v.Int(p.Value, ptr, 0, a.Vocab - 1);
                 if (id == null)
                 {
@@ -327,7 +329,7 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 if (pieces[id.Value] != p.Name)
                 {
-                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.Name}\" has id {id}, whose piece is \"{pieces[id.Value]}\"", ptr, p.Value.Span);
+                    v.Add(ManifestErrorKind.InvalidValue, $"special token \"{p.ShortName}\" has id {id}, whose piece is \"{ManifestValidation.Shorten(pieces[id.Value] ?? "null")}\"", ptr, p.Value.Span);
                     return null;
                 }
                 specials.Add(new SpecialToken(p.Name, id.Value));
@@ -398,10 +400,11 @@ namespace MatMulFree.Compiler.Manifest
             }
             foreach (var p in value.Properties)
             {
-                string ptr = "/kernels/" + ManifestValidation.Escape(p.Name);
-                if (!layers.Contains(p.Name))
+                string ptr = ManifestValidation.Pointer("/kernels", p);
+                string? layer = p.NameUpTo(128);
+                if (layer == null || !layers.Contains(layer))
                 {
-                    v.Add(ManifestErrorKind.InvalidValue, $"\"{p.Name}\" is not a BitLinear of this model (e.g. model.layers.0.attn.i_proj, lm_head)", ptr, p.NameSpan);
+                    v.Add(ManifestErrorKind.InvalidValue, $"\"{p.ShortName}\" is not a BitLinear of this model (e.g. model.layers.0.attn.i_proj, lm_head)", ptr, p.NameSpan);
                     continue;
                 }
                 string? form = v.String(p.Value, ptr);
@@ -411,10 +414,10 @@ namespace MatMulFree.Compiler.Manifest
                 }
                 if (form != "auto" && form != "unrolled" && form != "packed")
                 {
-                    v.Add(ManifestErrorKind.InvalidValue, $"kernel \"{form}\" is not auto, unrolled or packed", ptr, p.Value.Span);
+                    v.Add(ManifestErrorKind.InvalidValue, $"kernel \"{ManifestValidation.Shorten(form)}\" is not auto, unrolled or packed", ptr, p.Value.Span);
                     continue;
                 }
-                result[p.Name] = form;
+                result[layer] = form;
             }
             return result;
         }
@@ -442,16 +445,17 @@ namespace MatMulFree.Compiler.Manifest
             var result = new Dictionary<string, DecodedTensor>(StringComparer.Ordinal);
             foreach (var p in obj.Properties)
             {
-                string ptr = "/tensors/" + ManifestValidation.Escape(p.Name);
-                if (!byName.TryGetValue(p.Name, out var slot))
+                string ptr = ManifestValidation.Pointer("/tensors", p);
+                string? name = p.NameUpTo(256);
+                if (name == null || !byName.TryGetValue(name, out var slot))
                 {
-                    v.Add(ManifestErrorKind.UnexpectedTensor, $"unexpected tensor \"{p.Name}\": a {a.Layers}-layer hgrn-bit model has no such tensor", ptr, p.NameSpan);
+                    v.Add(ManifestErrorKind.UnexpectedTensor, $"unexpected tensor \"{p.ShortName}\": a {a.Layers}-layer hgrn-bit model has no such tensor", ptr, p.NameSpan);
                     continue;
                 }
                 var decoded = TensorDecoder.Decode(slot, p.Value, ptr, external, v);
                 if (decoded != null)
                 {
-                    result[p.Name] = decoded;
+                    result[name] = decoded;
                 }
             }
             foreach (var s in slots)

@@ -30,6 +30,9 @@ namespace MatMulFree.Compiler.Manifest
         /// <summary>JSON Pointer escaping of one reference token (RFC 6901).</summary>
         public static string Escape(string token) => token.Replace("~", "~0").Replace("/", "~1");
 
+        /// <summary>A property's pointer as messages show it: its name shortened (<see cref="JsonProperty.ShortName"/>), then escaped.</summary>
+        public static string Pointer(string parent, JsonProperty p) => parent + "/" + Escape(p.ShortName);
+
         public JsonValue? Required(JsonValue obj, string name, string pointer)
         {
             var p = obj.Find(name);
@@ -45,11 +48,16 @@ namespace MatMulFree.Compiler.Manifest
         {
             foreach (var p in obj.Properties)
             {
-                if (Array.IndexOf(allowed, p.Name) < 0)
+                bool known = false;
+                foreach (var name in allowed)
+                {
+                    known |= p.NameIs(name);
+                }
+                if (!known)
                 {
                     Add(ManifestErrorKind.UnexpectedProperty,
-                        $"unexpected property \"{p.Name}\" (expected one of: {string.Join(", ", allowed)})",
-                        pointer + "/" + Escape(p.Name), p.NameSpan);
+                        $"unexpected property \"{p.ShortName}\" (expected one of: {string.Join(", ", allowed)})",
+                        Pointer(pointer, p), p.NameSpan);
                 }
             }
         }
@@ -124,6 +132,7 @@ namespace MatMulFree.Compiler.Manifest
             return f;
         }
 
-        public static string Shorten(string text) => text.Length <= 40 ? text : text.Substring(0, 37) + "...";
+        /// <summary>Text of the manifest as a message quotes it: escaped for display, at most 40 characters.</summary>
+        public static string Shorten(string text) => Emit.DisplayText.Of(text, 40);
     }
 }

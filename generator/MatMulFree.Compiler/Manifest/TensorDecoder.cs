@@ -35,8 +35,8 @@ namespace MatMulFree.Compiler.Manifest
                 {
                     v.Add(ManifestErrorKind.InvalidDtype,
                         ternary
-                            ? $"dtype \"{dtype}\" is not allowed for a ternary weight: expected \"{TernaryDtype}\" (2-bit trits)"
-                            : $"dtype \"{dtype}\" is not allowed for a full-precision tensor: expected f32, f16 or bf16",
+                            ? $"dtype \"{ManifestValidation.Shorten(dtype)}\" is not allowed for a ternary weight: expected \"{TernaryDtype}\" (2-bit trits)"
+                            : $"dtype \"{ManifestValidation.Shorten(dtype)}\" is not allowed for a full-precision tensor: expected f32, f16 or bf16",
                         ptr + "/dtype", dtypeValue!.Span);
                     dtype = null;
                 }

@@ -46,9 +46,12 @@ namespace MatMulFree.Generator.Model
     }
 
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
-    internal sealed record GeneratorOptions(long UnrollLimit, MatMulFree.Compiler.Planning.KernelChoice Kernel, DiagnosticInfo? Problem)
+    internal sealed record GeneratorOptions(long UnrollLimit, MatMulFree.Compiler.Planning.KernelChoice Kernel, DiagnosticInfo? Problem, long SourceLimit = GeneratorOptions.DefaultSourceLimit)
     {
         public const long DefaultUnrollLimit = 1_000_000;
+
+        /// <summary>Characters of generated C# a model may become (docs/generator.md, "Size limits").</summary>
+        public const long DefaultSourceLimit = 16_000_000;
     }
 
     /// <summary>
@@ -58,8 +61,9 @@ namespace MatMulFree.Generator.Model
     /// </summary>
     internal sealed class GenerationSpec : IEquatable<GenerationSpec>
     {
-        public GenerationSpec(TargetIdentity target, string manifestPath, string manifestDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms)
+        public GenerationSpec(TargetIdentity target, string manifestPath, string manifestDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize)
         {
+            SourceSize = sourceSize;
             Target = target;
             ManifestPath = manifestPath;
             ManifestDigest = manifestDigest;
@@ -72,13 +76,15 @@ namespace MatMulFree.Generator.Model
         public string ManifestPath { get; }
         public string ManifestDigest { get; }
         public GeneratorOptions Options { get; }
-        /// <summary>Null when the model is over the unroll limit.</summary>
+        /// <summary>Null when the model is over the unroll limit or the source limit.</summary>
         public ModelPlan? Plan { get; }
         public long UnrolledTerms { get; }
+        /// <summary>Characters of C# the plan would become (<see cref="GeneratedSourceSize"/>).</summary>
+        public long SourceSize { get; }
 
         public bool Equals(GenerationSpec? other) =>
             other != null && Target.Equals(other.Target) && ManifestPath == other.ManifestPath
-            && ManifestDigest == other.ManifestDigest && Options.Equals(other.Options) && UnrolledTerms == other.UnrolledTerms;
+            && ManifestDigest == other.ManifestDigest && Options.Equals(other.Options) && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize;
 
         public override bool Equals(object? obj) => Equals(obj as GenerationSpec);
 

@@ -71,7 +71,7 @@ namespace MatMulFree.Cli.Bench
                     model.StepBatch(batchTokens, states, batchLogits);
                 }
                 double batched = rounds * sessions / clock.Elapsed.TotalSeconds;
-                results.Add(new ModelResult(definition.Name, name, steps, steps / seconds, prefill, batched, PeakResidentBytes()));
+                results.Add(new ModelResult(MatMulFree.Compiler.Emit.DisplayText.Of(definition.Name), name, steps, steps / seconds, prefill, batched, PeakResidentBytes()));
             }
             return results;
         }

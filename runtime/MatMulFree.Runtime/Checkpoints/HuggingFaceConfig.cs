@@ -15,9 +15,21 @@ namespace MatMulFree.Runtime.Checkpoints
     /// </summary>
     public static class HuggingFaceConfig
     {
+        /// <summary>The fields read; a config.json has many more (architectures, torch_dtype, ...), which are
+        /// checked as JSON and not kept, whatever their size.</summary>
+        private static readonly JsonReaderOptions Fields = new JsonReaderOptions
+        {
+            KeepTopLevel = new[]
+            {
+                "model_type", "num_heads", "expand_ratio", "use_short_conv", "use_lower_bound", "tie_word_embeddings", "use_moe",
+                "hidden_act", "num_hidden_layers", "hidden_size", "vocab_size", "hidden_ratio", "intermediate_size", "bos_token_id",
+                "eos_token_id", "rms_norm_eps",
+            },
+        };
+
         public static Architecture Read(string text, string path)
         {
-            var root = JsonReader.Parse(text, out var error);
+            var root = JsonReader.Parse(text, Fields, out var error);
             if (root == null)
             {
                 throw new CheckpointException($"{path}({error!.Span.Line},{error.Span.Column}): invalid JSON: {error.Message}");

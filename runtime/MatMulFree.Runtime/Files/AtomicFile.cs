@@ -11,7 +11,7 @@ namespace MatMulFree.Runtime.Files
     /// <see cref="Staged.Commit"/> the old file is untouched; a failure, a kill or a
     /// full disk leaves at most a temporary file named <c>.NAME.tmp-XXXXXXXX</c>.
     /// Two files that belong together (a manifest and its weights file) are staged
-    /// both, checked, and committed in order.
+    /// both, checked, and committed in order (<see cref="CommitPair"/>).
     /// </summary>
     public static class AtomicFile
     {
@@ -57,6 +57,40 @@ namespace MatMulFree.Runtime.Files
             {
                 TryDelete(temporary);
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// Puts two staged files in place, <paramref name="first"/> then <paramref name="last"/> (a weights file,
+        /// then the manifest that names it). The file <paramref name="first"/> replaces is moved aside to
+        /// <c>.NAME.old-XXXXXXXX</c> first, and deleted only once <paramref name="last"/> is in place: if putting
+        /// <paramref name="last"/> in place fails, it is moved back, so the previous pair is as it was; if the
+        /// process is killed between the renames, it is still there to be renamed back by hand.
+        /// </summary>
+        public static void CommitPair(Staged first, Staged last)
+        {
+            string? aside = null;
+            if (File.Exists(first.Path))
+            {
+                aside = Path.Combine(Path.GetDirectoryName(first.Path) ?? ".", "." + Path.GetFileName(first.Path) + ".old-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+                File.Move(first.Path, aside);
+            }
+            try
+            {
+                first.Commit();
+                last.Commit();
+            }
+            catch
+            {
+                if (aside != null)
+                {
+                    File.Move(aside, first.Path, overwrite: true);
+                }
+                throw;
+            }
+            if (aside != null)
+            {
+                TryDelete(aside);
             }
         }
 

@@ -21,9 +21,12 @@ namespace MatMulFree.Runtime.Files
     /// manifest's folder, a shard in its checkpoint's) and be a regular, non-empty file.
     /// Devices, pipes and sockets report a size of 0 and are refused before they are
     /// opened, so that nothing blocks on a FIFO or reads /dev/zero without end. The size
-    /// used is the opened file's, never the link's.
+    /// used is the opened file's, never the link's. On Linux the file is opened without
+    /// blocking and then checked to be the very file whose path was checked (its
+    /// /proc/self/fd link), so a file swapped for a FIFO or a link in between is refused,
+    /// not waited on or followed.
     /// </summary>
-    public static class ModelFile
+    public static unsafe class ModelFile
     {
         /// <summary>Links followed in one path at most (Linux's own limit).</summary>
         public const int MaxLinks = 40;
@@ -140,18 +143,21 @@ namespace MatMulFree.Runtime.Files
                 // Regular files report their size; devices, pipes and sockets report 0.
                 throw new ModelFileException($"{Display(path)}: the {what} is empty or not a regular file");
             }
-            SafeFileHandle handle;
+            // The flags below have these values on Linux for x64 and Arm64.
+            bool linux = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+                is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+            SafeFileHandle handle = linux ? OpenChecked(real, path, what) : OpenByPath(real, path, what);
             try
             {
-                handle = File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new ModelFileException($"{Display(path)}: the {what} cannot be opened ({e.Message})");
-            }
-            try
-            {
-                length = RandomAccess.GetLength(handle);
+                try
+                {
+                    length = RandomAccess.GetLength(handle);
+                }
+                catch (NotSupportedException)
+                {
+                    // A handle that cannot seek: a pipe or a socket swapped in after the checks above.
+                    length = 0;
+                }
                 if (length == 0)
                 {
                     throw new ModelFileException($"{Display(path)}: the {what} is empty or not a regular file");
@@ -168,6 +174,56 @@ namespace MatMulFree.Runtime.Files
                 throw;
             }
         }
+
+        private static SafeFileHandle OpenByPath(string real, string path, string what)
+        {
+            try
+            {
+                return File.OpenHandle(real, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new ModelFileException($"{Display(path)}: the {what} cannot be opened ({e.Message})");
+            }
+        }
+
+        private const int ReadOnly = 0, NonBlocking = 0x800, CloseOnExec = 0x80000;
+
+        /// <summary>Opens without blocking (a FIFO swapped in opens at once, and is then refused by its size),
+        /// then checks that the descriptor is the file checked (a link swapped in leads elsewhere).</summary>
+        private static SafeFileHandle OpenChecked(string real, string path, string what)
+        {
+            int fd;
+            var bytes = System.Text.Encoding.UTF8.GetBytes(real + "\0");
+            fixed (byte* name = bytes)
+            {
+                fd = OpenFile(name, ReadOnly | NonBlocking | CloseOnExec);
+            }
+            if (fd < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                throw new ModelFileException($"{Display(path)}: the {what} cannot be opened (errno {errno})");
+            }
+            var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            string? opened;
+            try
+            {
+                opened = new FileInfo("/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture)).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                opened = null;
+            }
+            if (opened != null && !string.Equals(opened, real, StringComparison.Ordinal))
+            {
+                handle.Dispose();
+                throw new ModelFileException($"{Display(path)}: the {what} changed while it was being opened");
+            }
+            return handle;
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        private static extern int OpenFile(byte* path, int flags);
 
         /// <summary>Reads a whole file opened by <see cref="Open"/>; a file that is shorter than it was is an error.</summary>
         public static byte[] ReadAll(SafeFileHandle handle, long length, string path, string what)
@@ -188,7 +244,7 @@ namespace MatMulFree.Runtime.Files
                 {
                     read = RandomAccess.Read(handle, buffer.Slice(done), offset + done);
                 }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is NotSupportedException)
                 {
                     throw new ModelFileException($"{Display(path)}: the {what} cannot be read ({e.Message})");
                 }

@@ -59,7 +59,8 @@ namespace MatMulFree.Runtime.Tokenization
 
         private static Parsed Read(string text, string path)
         {
-            var root = JsonReader.Parse(text, out var error);
+            // A vocabulary object of 1 Mi entries (a row for each key and each id) and 2 Mi merges.
+            var root = JsonReader.Parse(text, new JsonReaderOptions { MaxValues = 2 * MaxVocab + MaxMerges + (1 << 20) }, out var error);
             if (root == null)
             {
                 throw Fail(path, error!.Span, "invalid JSON: " + error.Message);

@@ -23,6 +23,22 @@ namespace MatMulFree.Tests.Generator
             return result;
         }
 
+        [Theory]
+        [InlineData("micro-l2-h16", "auto")]
+        [InlineData("tiny-l2-h64", "auto")]
+        [InlineData("tiny-l2-h64", "unrolled")]
+        [InlineData("tiny-l3-h96", "packed")]
+        [InlineData("brown-l4-h128", "auto")]
+        public void The_source_size_estimate_errs_high_but_not_by_much(string name, string kernel)
+        {
+            // MMF0027 refuses a model by this estimate before anything is written: it must not let a
+            // larger model through, nor refuse a smaller one for long.
+            var manifest = MatMulFree.Runtime.ManifestLoader.Parse(TestData.ModelText(name), TestData.Model(name));
+            long estimate = GeneratedSourceSize.Estimate(ModelPlan.Create(manifest, Enum.Parse<KernelChoice>(kernel, ignoreCase: true)));
+            long actual = Assert.Single(Generate(name, kernel).Sources).Length;
+            Assert.InRange(estimate, actual, actual * 13 / 10);
+        }
+
         [Fact]
         public void Generated_code_of_the_smallest_model_matches_its_baseline()
         {

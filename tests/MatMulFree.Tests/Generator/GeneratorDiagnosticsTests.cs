@@ -141,6 +141,37 @@ namespace MatMulFree.Tests.Generator
         }
 
         [Fact]
+        public void MMF0027_model_over_the_source_limit_names_the_limit_and_the_property()
+        {
+            var props = new Dictionary<string, string> { ["MatMulFreeSourceLimit"] = "100000" };
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, Micro) }, props);
+            var d = Single("MMF0027", result.Diagnostics);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Contains("MatMulFreeSourceLimit", d.GetMessage());
+            Assert.Contains("100,000", d.GetMessage());
+            Assert.Contains("external weights file", d.GetMessage());
+            Assert.Empty(result.Sources);
+            // The same model within the limit compiles; a bad value warns and keeps the default.
+            props["MatMulFreeSourceLimit"] = "big";
+            result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new[] { GeneratorHarness.Manifest(ManifestPath, Micro) }, props);
+            Assert.Equal("MMF0025", Assert.Single(result.Diagnostics).Id);
+            Assert.Single(result.Sources);
+        }
+
+        [Fact]
+        public void MMF0008_a_manifest_over_the_size_every_reader_accepts_is_refused_unread()
+        {
+            // The text reports its length and fails the test if anything reads it.
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
+                new AdditionalText[] { new HugeAdditionalText(GeneratorHarness.ProjectDir + "/" + ManifestPath) });
+            var d = Single("MMF0008", result.Diagnostics);
+            Assert.Contains("more than the 1,073,741,824 bytes", d.GetMessage());
+            Assert.Empty(result.Sources);
+        }
+
+        [Fact]
         public void MMF0024_empty_manifest_path()
         {
             Single("MMF0024", Diagnose(GeneratorHarness.ModelClass("M", " "), Micro));
@@ -169,7 +200,7 @@ namespace MatMulFree.Tests.Generator
                 .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
                 .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
                 .ToList();
-            Assert.Equal(25, ids.Count);
+            Assert.Equal(26, ids.Count);
             foreach (var id in ids)
             {
                 Assert.Contains("## " + id, documented);

@@ -30,6 +30,42 @@ namespace MatMulFree.Tests.Generator
         public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 
+    /// <summary>A manifest file as the compiler decodes it: the text and the encoding it was read with
+    /// (UTF-8 when it decodes strictly; else the byte order mark's encoding or the compiler's fallback).</summary>
+    internal sealed class EncodedAdditionalText : AdditionalText
+    {
+        private readonly SourceText _text;
+
+        public EncodedAdditionalText(string path, string text, System.Text.Encoding encoding)
+        {
+            Path = path;
+            _text = SourceText.From(text, encoding);
+        }
+
+        public override string Path { get; }
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+    }
+
+    /// <summary>A manifest larger than any reader accepts: its length is all it tells; reading it fails the test.</summary>
+    internal sealed class HugeAdditionalText : AdditionalText
+    {
+        public HugeAdditionalText(string path) => Path = path;
+
+        public override string Path { get; }
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => new HugeText();
+
+        private sealed class HugeText : SourceText
+        {
+            public override char this[int position] => throw new InvalidOperationException("the generator read a manifest it should have refused by its length");
+            public override int Length => (int)MatMulFree.Compiler.Manifest.ManifestLimits.MaxManifestBytes + 1;
+            public override System.Text.Encoding? Encoding => System.Text.Encoding.UTF8;
+            public override void CopyTo(int sourceIndex, char[] destination, int destinationIndex, int count) =>
+                throw new InvalidOperationException("the generator read a manifest it should have refused by its length");
+        }
+    }
+
     internal sealed class TestOptionsProvider : AnalyzerConfigOptionsProvider
     {
         private readonly TestOptions _global;

@@ -128,7 +128,7 @@ namespace MatMulFree.Tests.Generator
             // <MatMulFreeHlsOutput> wrote an HLS project at build time; its testbench passes.
             string hls = Path.Combine(consumer, "hls", "micro");
             Assert.True(File.Exists(Path.Combine(hls, "report.json")), "no HLS project at " + hls);
-            var (code, output) = Hls.HlsHarness.BuildAndRun(hls, "micro_l2_h16");
+            var (code, output) = Hls.HlsHarness.BuildAndRun(hls, "micro_l2_h16_step");
             Assert.True(code == 0, output);
             Assert.Contains("PASS", output);
             Assert.True(File.Exists(Path.Combine(consumer, "hls", hostile, "report.json")), "no HLS project for the manifest named " + hostile);

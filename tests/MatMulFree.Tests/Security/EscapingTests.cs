@@ -28,7 +28,7 @@ namespace MatMulFree.Tests.Security
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
         public static readonly string[] Texts = HostileTextTests.Pieces
-            .Concat(new[] { "", " ", "plain", "\ud800", "\udfff", "a\ud83d", "\U0001F600", "\u00e9t\u00e9", "a\\\"b\\\\\"", "\\", "a b\tc", "\"\"", "-x", "@file" })
+            .Concat(new[] { "", " ", "plain", "\ud800", "\udfff", "a\ud83d", "\U0001F600", "\U000E0069", "\U0001D173", "\u00e9t\u00e9", "a\\\"b\\\\\"", "\\", "a b\tc", "\"\"", "-x", "@file", "https://evil.example www.evil.example", "a|b" })
             .Append(string.Concat(HostileTextTests.Pieces))
             .ToArray();
 
@@ -106,19 +106,14 @@ namespace MatMulFree.Tests.Security
                 string shown = DisplayText.Of(text);
                 Assert.True(DisplayText.IsInert(shown), shown);
                 Assert.DoesNotContain('\u001b', shown);
-                string md = MarkdownText.Inline(text);
+                // Markdown: a code span (where nothing is a link, HTML or emphasis) on one line and in one table cell.
+                string md = MarkdownText.Code(text + "`x``");
                 Assert.True(DisplayText.IsInert(md), md);
-                for (int k = 0; k < md.Length; k++)
-                {
-                    if ("`*_[]<>|~&$".IndexOf(md[k]) >= 0)
-                    {
-                        Assert.True(k > 0 && md[k - 1] == '\\', $"unescaped '{md[k]}' in {md}");
-                    }
-                    if (md[k] == '\\')
-                    {
-                        k++; // an escape and what it escapes
-                    }
-                }
+                Assert.DoesNotContain('|', md);
+                int fence = md.TakeWhile(c => c == '`').Count();
+                Assert.True(md.EndsWith(new string('`', fence), StringComparison.Ordinal) && md.Length >= 2 * fence, md);
+                Assert.DoesNotContain(new string('`', fence), md.Substring(fence, md.Length - 2 * fence));
+                Assert.True(DisplayText.IsInert(JsonText.Quote(text)), JsonText.Quote(text));
             }
             Assert.Equal(123, DisplayText.Of(new string('x', 1_000_000), 120).Length);
         }

@@ -133,6 +133,23 @@ namespace MatMulFree.Tests.Security
         }
 
         [Fact]
+        public void A_hostile_key_cannot_forge_a_line_of_build_output()
+        {
+            // A key that would print "/etc/passwd(1,1): error CS9999: ..." as a line of its own in dotnet build.
+            string key = "x\n/etc/passwd(1,1): error CS9999: forged diagnostic\u2028\u001b]0;title\u0007" + new string('k', 100_000);
+            string manifest = TestData.ModelText("micro-l2-h16");
+            manifest = manifest.Insert(manifest.IndexOf('{') + 1, JsonText.Quote(key) + ": 1,");
+            const string path = "models/m.mmf.json";
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", path)), new[] { GeneratorHarness.Manifest(path, manifest) });
+            var d = Assert.Single(result.Diagnostics);
+            Assert.Equal("MMF0005", d.Id);
+            string message = d.GetMessage();
+            Assert.True(DisplayText.IsInert(message), message);
+            Assert.True(message.Length < 2000, $"{message.Length} characters");
+            Assert.Contains("\\u000a/etc/passwd(1,1)", message);
+        }
+
+        [Fact]
         public void A_hostile_manifest_file_name_is_only_data_in_generated_csharp()
         {
             string manifest = TestData.ModelText("micro-l2-h16");
@@ -212,18 +229,22 @@ namespace MatMulFree.Tests.Security
         [Fact]
         public void Top_names_made_from_hostile_or_reserved_model_names_are_usable_c()
         {
-            foreach (var name in new[] { "int", "main", "parameters", "Parameters", "block0", "mmf_x", "weights_norms", "2x", "", "__x", Injection, "\u00e9t\u00e9" })
+            foreach (var name in new[] { "int", "main", "parameters", "Parameters", "block0", "mmf_x", "weights_norms", "2x", "", "__x", Injection, "\u00e9t\u00e9",
+                "printf", "memcpy", "size_t", "uint8_t", "INT32_MAX", "step", "expected", "mismatches", "_X" })
             {
                 string top = HlsNames.Top(name);
                 Assert.Null(HlsNames.TopProblem(top));
             }
-            // One of them built and run: "main" becomes model_main, whose testbench still has its own main.
-            var definition = ManifestLoader.Parse(Micro(r => r["name"] = "main"), TestData.Model("micro-l2-h16"));
-            var project = HlsProject.Create(definition, new HlsOptions(), Vectors(definition));
-            Assert.Equal("model_main", project.Plan.Top);
-            string dir = HlsHarness.Write(project, Path.Combine(_dir, "main"));
-            var (code, output) = HlsHarness.BuildAndRun(dir, "model_main");
-            Assert.True(code == 0, output);
+            // Built and run: names of the C library, its macros, the testbench's own variables and the entry point.
+            foreach (var name in new[] { "main", "printf", "INT32_MAX", "uint8_t", "mismatches", "2x" })
+            {
+                var definition = ManifestLoader.Parse(Micro(r => r["name"] = name), TestData.Model("micro-l2-h16"));
+                var project = HlsProject.Create(definition, new HlsOptions(), Vectors(definition));
+                Assert.EndsWith("_step", project.Plan.Top);
+                string dir = HlsHarness.Write(project, Path.Combine(_dir, "top-" + name));
+                var (code, output) = HlsHarness.BuildAndRun(dir, project.Plan.Top);
+                Assert.True(code == 0, output);
+            }
         }
 
         private static HlsTestVectors Vectors(MatMulFree.Compiler.Model.ModelDefinition definition)
