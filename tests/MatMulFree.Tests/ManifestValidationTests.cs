@@ -292,7 +292,7 @@ namespace MatMulFree.Tests
             int accepted = 0;
             for (int n = 0; n < 1000; n++)
             {
-                string mutated = ManifestMutator.Mutate(text, random);
+                string mutated = MatMulFree.Fuzz.Mutations.Text(text, random);
                 var result = ManifestReader.Read(mutated);
                 if (result.Succeeded)
                 {

@@ -60,6 +60,8 @@ namespace MatMulFree.Tests
         [InlineData("{\"a\": ", 0, "invalid JSON")]
         [InlineData("[]", 0, "must be a JSON object")]
         [InlineData("{\"a\": {\"dtype\": \"F32\", \"shape\": [65536, 65536], \"data_offsets\": [0, 8]}}", 8, "more than")]
+        [InlineData("{\"a\": {\"dtype\": \"F32\", \"shape\": [\"2\"], \"data_offsets\": [0, 8]}}", 8, "is not a size")]
+        [InlineData("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [\"0\", \"8\"]}}", 8, "data_offsets")]
         public void Damaged_headers_are_refused_with_the_reason(string header, int dataBytes, string message)
         {
             string path = Write(header, new byte[dataBytes]);
@@ -88,7 +90,7 @@ namespace MatMulFree.Tests
             var random = new Random(3);
             for (int n = 0; n < 300; n++)
             {
-                string path = Write(ManifestMutator.Mutate(header, random), data);
+                string path = Write(MatMulFree.Fuzz.Mutations.Text(header, random), data);
                 try
                 {
                     using var file = SafetensorsFile.Open(path);

@@ -66,7 +66,7 @@ namespace MatMulFree.Tests
             var random = new Random(5);
             for (int n = 0; n < 300; n++)
             {
-                string damaged = ManifestMutator.Mutate(text, random);
+                string damaged = MatMulFree.Fuzz.Mutations.Text(text, random);
                 try
                 {
                     TokenizerJson.Parse(damaged, "tok.json");

@@ -41,16 +41,20 @@ namespace MatMulFree.Fuzz
     {
         public static string Root { get; } = Find();
 
+        /// <summary>The first folder with Compiler.sln above the program, or above the current folder.</summary>
         private static string Find()
         {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
             {
-                if (File.Exists(Path.Combine(d.FullName, "Compiler.sln")))
+                for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
                 {
-                    return d.FullName;
+                    if (File.Exists(Path.Combine(d.FullName, "Compiler.sln")))
+                    {
+                        return d.FullName;
+                    }
                 }
             }
-            throw new DirectoryNotFoundException("the repository (Compiler.sln) is not above " + AppContext.BaseDirectory);
+            throw new DirectoryNotFoundException("the repository (Compiler.sln) is not above " + AppContext.BaseDirectory + " or the current folder");
         }
 
         public static string Model(string name) =>

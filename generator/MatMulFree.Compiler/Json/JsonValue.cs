@@ -51,10 +51,14 @@ namespace MatMulFree.Compiler.Json
         public bool IsSkipped => _tree.IsSkipped(_row);
 
         /// <summary>An array's items (empty for anything else).</summary>
-        public IReadOnlyList<JsonValue> Items => Kind == JsonKind.Array ? new ItemList(_tree, _row) : (IReadOnlyList<JsonValue>)System.Array.Empty<JsonValue>();
+        public IReadOnlyList<JsonValue> Items => Kind == JsonKind.Array
+            ? new RowList<JsonValue>(_tree, _row, (t, r) => new JsonValue(t, r))
+            : (IReadOnlyList<JsonValue>)System.Array.Empty<JsonValue>();
 
         /// <summary>An object's members in document order (empty for anything else).</summary>
-        public IReadOnlyList<JsonProperty> Properties => Kind == JsonKind.Object ? new PropertyList(_tree, _row) : (IReadOnlyList<JsonProperty>)System.Array.Empty<JsonProperty>();
+        public IReadOnlyList<JsonProperty> Properties => Kind == JsonKind.Object
+            ? new RowList<JsonProperty>(_tree, _row, (t, r) => new JsonProperty(t, r))
+            : (IReadOnlyList<JsonProperty>)System.Array.Empty<JsonProperty>();
 
         /// <summary>The property named <paramref name="name"/>, or null.</summary>
         public JsonProperty? Find(string name)
@@ -83,68 +87,37 @@ namespace MatMulFree.Compiler.Json
             _ => "a boolean",
         };
 
-        private sealed class ItemList : IReadOnlyList<JsonValue>
+        /// <summary>A container's children as a list, each made when it is asked for.</summary>
+        private sealed class RowList<T> : IReadOnlyList<T>
         {
             private readonly JsonTree _tree;
             private readonly int _row;
+            private readonly System.Func<JsonTree, int, T> _make;
             private int[]? _index;
 
-            public ItemList(JsonTree tree, int row)
+            public RowList(JsonTree tree, int row, System.Func<JsonTree, int, T> make)
             {
                 _tree = tree;
                 _row = row;
+                _make = make;
             }
 
             public int Count => _tree.ChildCount(_row);
 
-            public JsonValue this[int index]
+            public T this[int index]
             {
                 get
                 {
                     _index ??= _tree.ChildRows(_row);
-                    return new JsonValue(_tree, _index[index]);
+                    return _make(_tree, _index[index]);
                 }
             }
 
-            public IEnumerator<JsonValue> GetEnumerator()
+            public IEnumerator<T> GetEnumerator()
             {
                 foreach (int child in _tree.Children(_row))
                 {
-                    yield return new JsonValue(_tree, child);
-                }
-            }
-
-            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-        }
-
-        private sealed class PropertyList : IReadOnlyList<JsonProperty>
-        {
-            private readonly JsonTree _tree;
-            private readonly int _row;
-            private int[]? _index;
-
-            public PropertyList(JsonTree tree, int row)
-            {
-                _tree = tree;
-                _row = row;
-            }
-
-            public int Count => _tree.ChildCount(_row);
-
-            public JsonProperty this[int index]
-            {
-                get
-                {
-                    _index ??= _tree.ChildRows(_row);
-                    return new JsonProperty(_tree, _index[index]);
-                }
-            }
-
-            public IEnumerator<JsonProperty> GetEnumerator()
-            {
-                foreach (int nameRow in _tree.Children(_row))
-                {
-                    yield return new JsonProperty(_tree, nameRow);
+                    yield return _make(_tree, child);
                 }
             }
 

@@ -20,7 +20,7 @@ namespace MatMulFree.Tests.Generator
             int withDiagnostics = 0, generated = 0;
             for (int n = 0; n < 1000; n++)
             {
-                var next = GeneratorHarness.Manifest(path, ManifestMutator.Mutate(text, random));
+                var next = GeneratorHarness.Manifest(path, MatMulFree.Fuzz.Mutations.Text(text, random));
                 driver = driver.ReplaceAdditionalText(current, next).RunGenerators(compilation);
                 current = next;
                 var run = driver.GetRunResult();

@@ -47,6 +47,39 @@ namespace MatMulFree.Tests.Hls
         }
 
         [Fact]
+        public void One_layer_models_and_all_zero_layers_build_under_werror()
+        {
+            // A one-layer model has no lower-bounded layer (no unused kernel may be left for -Wall to
+            // refuse); a layer whose weights are all zero reads no input (no unused parameter either).
+            var root = System.Text.Json.Nodes.JsonNode.Parse(TestData.ModelText("micro-l2-h16"))!.AsObject();
+            var zero = root["tensors"]!["model.layers.0.attn.f_proj.weight"]!;
+            zero["data"] = Convert.ToBase64String(new byte[Convert.FromBase64String((string)zero["data"]!).Length]);
+            root["integrity"]!["digest"] = IndependentDigest.Of(root);
+            var zeros = MatMulFree.Runtime.ManifestLoader.Parse(root.ToJsonString(), TestData.Model("micro-l2-h16"));
+            string converted = Path.Combine(_dir, "one-layer.mmf.json");
+            var r = CliTests.Mmf("convert", Path.Combine(TestData.Root, "tests", "data", "hf", "micro-f16"), "-o", converted);
+            Assert.True(r.Code == 0, r.Err);
+            var oneLayer = MatMulFree.Runtime.ManifestLoader.Load(converted);
+            Assert.Equal(1, oneLayer.Architecture.Layers);
+            foreach (var (definition, form) in new[] { (zeros, HlsForm.Unrolled), (oneLayer, HlsForm.Unrolled), (oneLayer, HlsForm.Folded) })
+            {
+                var model = new MatMulFree.Runtime.GenericModel(definition);
+                var tokens = new[] { 1, 5, 9 };
+                var logits = new float[tokens.Length * model.Architecture.Vocab];
+                var state = model.CreateState();
+                for (int t = 0; t < tokens.Length; t++)
+                {
+                    model.Step(tokens[t], state, logits.AsSpan(t * model.Architecture.Vocab, model.Architecture.Vocab));
+                }
+                var project = HlsProject.Create(definition, new HlsOptions { Form = form, Pe = 4, Simd = 8 }, new HlsTestVectors(tokens, logits));
+                string dir = HlsHarness.Write(project, Path.Combine(_dir, definition.Name + form));
+                var (code, output) = HlsHarness.BuildAndRun(dir, project.Plan.Top);
+                Assert.True(code == 0, output);
+                Assert.Contains("PASS: 3 steps", output);
+            }
+        }
+
+        [Fact]
         public void Testbench_fails_on_a_single_wrong_bit()
         {
             var project = HlsHarness.Emit("micro-l2-h16", new HlsOptions(), steps: 16);

@@ -104,23 +104,10 @@ namespace MatMulFree.Tests.Security
             Assert.Equal(ManifestReader.Read(TestData.ModelText("tiny-l2-h64")).Model!.IntegrityDigest, result.Model!.IntegrityDigest);
         }
 
-        private (string Manifest, string Weights) External(string name = "ext")
-        {
-            var model = ManifestLoader.Load(TestData.Model("tiny-l2-h64"));
-            string manifest = Path.Combine(_dir, name + ".mmf.json");
-            string weights = Path.Combine(_dir, name + ".mmfw");
-            using (var stream = new FileStream(weights, FileMode.Create))
-            using (var writer = new ExternalWeightsWriter(name + ".mmfw", stream, inlineLimitBytes: 0))
-            {
-                File.WriteAllText(manifest, ManifestWriter.Write(model, writer));
-            }
-            return (manifest, weights);
-        }
-
         [Fact]
         public void Where_the_weights_file_is_is_not_covered()
         {
-            var (manifest, weights) = External();
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(_dir);
             string digest = ManifestLoader.Load(manifest).IntegrityDigest;
             File.Move(weights, Path.Combine(_dir, "moved.mmfw"));
             var root = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
@@ -134,7 +121,7 @@ namespace MatMulFree.Tests.Security
         {
             // The generator cannot check a manifest whose tensors are in a file it does not read: a
             // renamed model with the old digest compiles, and the first use of the model refuses it.
-            var (manifest, weights) = External();
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(_dir);
             var root = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
             root["architecture"]!["rms_norm_eps"] = 0.5;
             const string path = "models/ext.mmf.json";
@@ -154,7 +141,7 @@ namespace MatMulFree.Tests.Security
         [Fact]
         public void A_weights_file_changed_after_it_was_verified_is_refused_not_used()
         {
-            var (manifest, weights) = External();
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(_dir);
             var definition = ManifestLoader.LoadDeferred(manifest, out var file);
             using ((IDisposable)file!)
             {
@@ -175,7 +162,7 @@ namespace MatMulFree.Tests.Security
         [Fact]
         public void A_weights_file_cut_short_while_a_model_loads_is_an_error_not_a_crash()
         {
-            var (manifest, weights) = External();
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(_dir);
             var definition = ManifestLoader.LoadDeferred(manifest, out var file);
             using ((IDisposable)file!)
             {
@@ -198,7 +185,7 @@ namespace MatMulFree.Tests.Security
         [Fact]
         public void Embeddings_changed_in_the_file_while_a_model_runs_are_refused_not_used()
         {
-            var (manifest, weights) = External();
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(_dir);
             var model = GenericModel.Load(manifest);
             var logits = new float[model.Architecture.Vocab];
             var state = model.CreateState();

@@ -39,29 +39,6 @@ namespace MatMulFree.Tests.Security
             return task.Result;
         }
 
-        private string Fifo(string name)
-        {
-            string path = Path.Combine(_dir, name);
-            var p = Process.Start(new ProcessStartInfo("mkfifo", path) { RedirectStandardError = true })!;
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
-            return path;
-        }
-
-        private (string Manifest, string Weights) External(string folder, string name = "ext")
-        {
-            Directory.CreateDirectory(folder);
-            var model = ManifestLoader.Load(TestData.Model("tiny-l2-h64"));
-            string manifest = Path.Combine(folder, name + ".mmf.json");
-            string weights = Path.Combine(folder, name + ".mmfw");
-            using (var stream = new FileStream(weights, FileMode.Create))
-            using (var writer = new ExternalWeightsWriter(name + ".mmfw", stream, inlineLimitBytes: 0))
-            {
-                File.WriteAllText(manifest, ManifestWriter.Write(model, writer));
-            }
-            return (manifest, weights);
-        }
-
         private static void SetWeightsPath(string manifest, string path)
         {
             var root = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
@@ -73,7 +50,7 @@ namespace MatMulFree.Tests.Security
         public void Special_files_as_a_manifest_fail_at_once()
         {
             if (!OperatingSystem.IsLinux()) return;
-            foreach (var path in new[] { "/dev/zero", "/dev/null", "/proc/self/status", Fifo("m.fifo"), _dir })
+            foreach (var path in new[] { "/dev/zero", "/dev/null", "/proc/self/status", MatMulFree.Fuzz.Fixtures.Fifo(Path.Combine(_dir, "m.fifo")), _dir })
             {
                 var r = Within(() => Mmf("inspect", path));
                 Assert.Equal(MmfCommand.InputError, r.Code);
@@ -85,9 +62,9 @@ namespace MatMulFree.Tests.Security
         public void Special_files_as_a_weights_file_config_or_tokenizer_fail_at_once()
         {
             if (!OperatingSystem.IsLinux()) return;
-            var (manifest, weights) = External(Path.Combine(_dir, "w"));
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(Path.Combine(_dir, "w"));
             File.Delete(weights);
-            Fifo(Path.Combine("w", "ext.mmfw.fifo"));
+            MatMulFree.Fuzz.Fixtures.Fifo(Path.Combine(_dir, "w", "ext.mmfw.fifo"));
             File.Move(Path.Combine(_dir, "w", "ext.mmfw.fifo"), weights);
             var errors = Within(() => Assert.Throws<ManifestException>(() => GenericModel.Load(manifest)).Errors);
             Assert.Contains(errors, e => e.Kind == ManifestErrorKind.ExternalWeights && e.Message.Contains("not a regular file"));
@@ -103,7 +80,7 @@ namespace MatMulFree.Tests.Security
             {
                 string saved = Path.Combine(_dir, name + ".saved");
                 File.Move(Path.Combine(hf, name), saved);
-                Fifo(Path.Combine("hf", name + ".fifo"));
+                MatMulFree.Fuzz.Fixtures.Fifo(Path.Combine(_dir, "hf", name + ".fifo"));
                 File.Move(Path.Combine(hf, name + ".fifo"), Path.Combine(hf, name));
                 var r = Within(() => Mmf("convert", hf, "-o", Path.Combine(_dir, "out.mmf.json")));
                 Assert.Equal(MmfCommand.InputError, r.Code);
@@ -117,7 +94,7 @@ namespace MatMulFree.Tests.Security
         public void A_weights_path_through_a_link_out_of_the_folder_is_refused_and_nothing_of_the_target_is_told()
         {
             if (!OperatingSystem.IsLinux()) return;
-            var (manifest, weights) = External(Path.Combine(_dir, "m"));
+            var (manifest, weights) = MatMulFree.Fuzz.Fixtures.External(Path.Combine(_dir, "m"));
             // The file is moved out of the folder and reached through a directory link to '/'.
             string outside = Path.Combine(_dir, "outside");
             Directory.CreateDirectory(outside);
