@@ -49,7 +49,17 @@ namespace MatMulFree.Build
                         break;
                     }
                 }
-                var arguments = new List<string> { "exec", "--roll-forward", "Major", ToolPath, "hls", manifest, "-o", Path.Combine(OutputRoot, name) };
+                // The name is a stranger's (a wildcard found the file): it must name one folder inside the root.
+                string root = Path.GetFullPath(OutputRoot).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+                string output = Path.GetFullPath(Path.Combine(root, name));
+                if (name.Length == 0 || name == "." || name == ".." || name.IndexOfAny(new[] { '/', '\\' }) >= 0
+                    || !string.Equals(Path.GetDirectoryName(output), root, StringComparison.Ordinal))
+                {
+                    Log.LogError(null, "MMF0100", null, manifest, 0, 0, 0, 0,
+                        "the manifest's file name \"{0}\" does not make a folder name under {1}: rename the file", name, OutputRoot);
+                    continue;
+                }
+                var arguments = new List<string> { "exec", "--roll-forward", "Major", ToolPath, "hls", manifest, "-o", output };
                 arguments.AddRange(Arguments);
                 if (!Run(arguments, manifest))
                 {

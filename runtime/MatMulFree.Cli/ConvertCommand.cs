@@ -52,6 +52,11 @@ namespace MatMulFree.Cli
             {
                 string dir = parse.GetValue(folder)!;
                 string outPath = parse.GetValue(output)!;
+                string mode = parse.GetValue(weights)!;
+                if (mode == "external")
+                {
+                    RequireManifestName(outPath, mode);
+                }
                 var clock = Stopwatch.StartNew();
                 using var checkpoint = HuggingFaceCheckpoint.Open(dir);
                 var a = checkpoint.Architecture;
@@ -73,14 +78,10 @@ namespace MatMulFree.Cli
                         nonZero += t.Ternary.CountNonZero();
                     }
                 }
-                string mode = parse.GetValue(weights)!;
                 bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
-                if (external && !Path.GetFileName(outPath).EndsWith(ManifestSuffix, StringComparison.Ordinal))
+                if (external)
                 {
-                    // NAME.mmf.json and NAME.mmfw go together, one to one (and so the build targets find the file):
-                    // another name could make two manifests share, and overwrite, one weights file.
-                    throw new UsageException($"-o {ModelFile.Display(outPath)}: a model whose tensors go to an external weights file is written as NAME{ManifestSuffix}, with NAME.mmfw beside it" +
-                        (mode == "auto" ? $" (its tensors are more than {AutoExternalBytes >> 20} MiB; --weights inline keeps them in the manifest)" : ""));
+                    RequireManifestName(outPath, mode);
                 }
                 string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, WeightsFileName(outPath));
                 string digest = Write(model, outPath, external ? weightsPath : null);
@@ -180,6 +181,17 @@ namespace MatMulFree.Cli
                 spec = new TokenizerSpec(spec.Kind, spec.ByteOffset, spec.SpecialTokens, pieces, spec.Merges, spec.Unk);
             }
             return spec;
+        }
+
+        /// <summary>NAME.mmf.json and NAME.mmfw go together, one to one (and so the build targets find the file):
+        /// another name could make two manifests share, and overwrite, one weights file.</summary>
+        private static void RequireManifestName(string outPath, string mode)
+        {
+            if (!Path.GetFileName(outPath).EndsWith(ManifestSuffix, StringComparison.Ordinal))
+            {
+                throw new UsageException($"-o {ModelFile.Display(outPath)}: a model whose tensors go to an external weights file is written as NAME{ManifestSuffix}, with NAME.mmfw beside it" +
+                    (mode == "auto" ? $" (its tensors are more than {AutoExternalBytes >> 20} MiB; --weights inline keeps them in the manifest)" : ""));
+            }
         }
 
         /// <summary>What the name of a manifest with an external weights file ends with.</summary>

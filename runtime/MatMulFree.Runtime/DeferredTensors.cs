@@ -42,7 +42,7 @@ namespace MatMulFree.Runtime
             }
             if (range.Dtype == "f32" && _file is WeightsFile opened && range.RowSha256 != null)
             {
-                return EmbeddingTable.FromFile(opened.Path, range.Offset, a.Vocab, a.Hidden, range.RowSha256);
+                return EmbeddingTable.FromFile(opened.Path, range.Offset, a.Vocab, a.Hidden, range.RowSha256, opened.AllowedFolders);
             }
             var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
             return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, range, _definition.Name, Source), a.Vocab, a.Hidden);

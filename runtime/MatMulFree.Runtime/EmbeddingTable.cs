@@ -74,10 +74,11 @@ namespace MatMulFree.Runtime
 
         /// <summary>The little-endian f32 table at <paramref name="offset"/> of <paramref name="path"/>, read row by row,
         /// each row checked against its SHA-256 in <paramref name="rowSha256"/> (32 bytes a row, from the scan that verified the file).</summary>
-        public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden, byte[] rowSha256)
+        /// <param name="allowedFolders">The folders the file must lie in (<see cref="Files.ModelFile.Open"/>), as when it was verified.</param>
+        public static EmbeddingTable FromFile(string path, long offset, int vocab, int hidden, byte[] rowSha256, params string[] allowedFolders)
         {
             RequireLittleEndian();
-            var file = Files.ModelFile.Open(path, "weights file", long.MaxValue, out _);
+            var file = Files.ModelFile.Open(path, "weights file", long.MaxValue, out _, allowedFolders);
             return new EmbeddingTable(vocab, hidden, null, file, null, offset, path, rowSha256);
         }
 

@@ -150,7 +150,7 @@ namespace MatMulFree.Runtime
             else if (File.Exists(beside))
             {
                 source = beside;
-                var opened = WeightsFile.Open(beside);
+                var opened = WeightsFile.Open(beside, ModelFile.RealPath(AppContext.BaseDirectory));
                 owned = opened;
                 file = opened;
             }
@@ -216,7 +216,7 @@ namespace MatMulFree.Runtime
             }
             if (t.Dtype == "f32" && embedded == null)
             {
-                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns, range.RowSha256!);
+                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns, range.RowSha256!, ModelFile.RealPath(AppContext.BaseDirectory));
             }
             return EmbeddingTable.FromArray(ReadFloatTensor(file, t, range, model, source), t.Rows, t.Columns);
         }

@@ -9,8 +9,10 @@ tensor in order of name); strings are their UTF-16 code-unit count (uint32) and 
 integers int32, floats float32 bits, little-endian.
 """
 import base64
+import decimal
 import hashlib
 import json
+import math
 import os
 import struct
 import sys
@@ -28,7 +30,21 @@ def _int(v):
 
 
 def _float(v):
-    return struct.pack("<f", v)
+    """The float32 a JSON number reads as, rounded once from its decimal text (as C# float.Parse
+    does; a Python float would round it twice: to double, then to float32), ties to even."""
+    d = decimal.Decimal(v) if not isinstance(v, float) else decimal.Decimal(repr(v))
+    near = struct.unpack("<I", struct.pack("<f", float(d)))[0]
+    best = None
+    for bits in (near - 1, near, near + 1):
+        if not 0 <= bits <= 0xFFFFFFFF:
+            continue
+        f = struct.unpack("<f", struct.pack("<I", bits))[0]
+        if not math.isfinite(f) or (f < 0) != (d < 0) and f != 0:
+            continue
+        key = (abs(decimal.Decimal(f) - d), bits & 1)
+        if best is None or key < best[0]:
+            best = (key, bits)
+    return struct.pack("<I", best[1])
 
 
 def model_record(doc):
@@ -101,7 +117,7 @@ def main(argv):
     for path in (a for a in argv if a != "--write"):
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        doc = json.loads(text)
+        doc = json.loads(text, parse_float=decimal.Decimal)
         actual = digest(doc, payloads_of(doc, os.path.dirname(os.path.abspath(path))))
         stated = doc["integrity"]["digest"]
         if actual == stated:

@@ -91,8 +91,9 @@ namespace MatMulFree.Compiler.Emit
                     return false;
                 }
             }
-            if (s[0] == '_' && s.Length > 1 && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z')))
+            if (s[0] == '_' && s.Length > 1 && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z')) || s.Contains("__"))
             {
+                // C reserves _X... and __...; C++ any name with "__" in it.
                 return false;
             }
             return !Keywords.Contains(s);
@@ -120,7 +121,7 @@ namespace MatMulFree.Compiler.Emit
             {
                 return "is a C or C++ keyword or a name every C program has";
             }
-            return IsIdentifier(s) ? null : "is reserved to the C implementation (it starts with '__' or '_' and a capital)";
+            return IsIdentifier(s) ? null : "is reserved to the C or C++ implementation (it starts with '_' and a capital, or has '__')";
         }
 
         /// <summary>The characters of <paramref name="text"/> that may stay in an identifier, others as '_',

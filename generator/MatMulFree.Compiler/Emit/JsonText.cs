@@ -8,7 +8,9 @@ namespace MatMulFree.Compiler.Emit
     /// escapes, plus <c>\uXXXX</c> for every character that is not inert
     /// (<see cref="DisplayText.IsInert"/>: line and paragraph separators, bidi and other
     /// format characters, C1 controls, lone surrogates, which UTF-8 cannot carry), so a
-    /// viewer shows the text as it is and every string reads back exactly as it was.
+    /// viewer shows the text as it is and every string reads back exactly as it was; and
+    /// U+FFFD, which readers refuse in a manifest's text (it is what bytes that are not
+    /// UTF-8 become when the compiler reads a file leniently).
     /// </summary>
     public static class JsonText
     {
@@ -36,7 +38,7 @@ namespace MatMulFree.Compiler.Emit
                             sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture))
                               .Append("\\u").Append(((int)s[++k]).ToString("x4", CultureInfo.InvariantCulture));
                         }
-                        else if (!DisplayText.IsInert(ch))
+                        else if (!DisplayText.IsInert(ch) || ch == '\uFFFD')
                         {
                             sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
                         }

@@ -36,8 +36,9 @@ namespace MatMulFree.Compiler.Hls
         /// starts with a digit or a reserved prefix. "sample-l4-h128" gives sample_l4_h128_step.</summary>
         public static string Top(string modelName)
         {
-            string id = CText.Sanitize(modelName, MaxDerivedTop) + TopSuffix;
-            return TopProblem(id) == null ? id : "model_" + id.TrimStart('_');
+            string name = CText.Sanitize(modelName, MaxDerivedTop);
+            string id = (name.Length == 0 ? "model" : name) + TopSuffix;
+            return TopProblem(id) == null ? id : "model_" + id;
         }
 
         /// <summary>Why <paramref name="top"/> cannot name the top function, or null.</summary>

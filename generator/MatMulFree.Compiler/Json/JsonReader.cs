@@ -51,6 +51,11 @@ namespace MatMulFree.Compiler.Json
     {
         public const int MaxDepth = 64;
 
+        /// <summary>Rows a tree can count its children in (26 bits): <see cref="JsonReaderOptions.MaxValues"/> is held under it.</summary>
+        public const int MaxRows = (1 << 25) - 1;
+
+        private int MaxValues => Math.Min(_options.MaxValues, MaxRows);
+
         private readonly string _text;
         private readonly JsonTree _tree;
         private readonly JsonReaderOptions _options;
@@ -153,9 +158,9 @@ namespace MatMulFree.Compiler.Json
             {
                 return -1;
             }
-            if (_tree.Count >= _options.MaxValues)
+            if (_tree.Count >= MaxValues)
             {
-                throw Fail($"more than {_options.MaxValues:N0} JSON values: refused as too large to hold");
+                throw Fail($"more than {MaxValues:N0} JSON values: refused as too large to hold");
             }
             return _tree.Add(kind, start, length, escapes);
         }
@@ -351,9 +356,9 @@ namespace MatMulFree.Compiler.Json
                 if (!skip)
                 {
                     // The name is a row even when its value is skipped, so duplicates are still found.
-                    if (_tree.Count >= _options.MaxValues)
+                    if (_tree.Count >= MaxValues)
                     {
-                        throw Fail($"more than {_options.MaxValues:N0} JSON values: refused as too large to hold");
+                        throw Fail($"more than {MaxValues:N0} JSON values: refused as too large to hold");
                     }
                     int nameRow = _tree.Add(JsonKind.String, nameStart, _pos - nameStart, escapes);
                     if (!names!.Add(nameRow))

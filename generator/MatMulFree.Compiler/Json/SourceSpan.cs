@@ -30,5 +30,20 @@ namespace MatMulFree.Compiler.Json
         public override int GetHashCode() => Start * 31 + Length;
 
         public override string ToString() => $"({Line},{Column})";
+
+        /// <summary>The place of one character of <paramref name="text"/> (its line and column counted).</summary>
+        public static SourceSpan At(string text, int offset)
+        {
+            int line = 1, lineStart = 0;
+            for (int k = 0; k < offset; k++)
+            {
+                if (text[k] == '\n')
+                {
+                    line++;
+                    lineStart = k + 1;
+                }
+            }
+            return new SourceSpan(offset, 1, line, offset - lineStart + 1);
+        }
     }
 }

@@ -66,6 +66,17 @@ namespace MatMulFree.Compiler.Manifest
 
         private static ModelDefinition? ReadDocument(string text, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
         {
+            // The compiler reads additional files as UTF-8 leniently: bytes that are not UTF-8 arrive as
+            // U+FFFD. Every reader refuses the character, so all agree that such a file is not a manifest
+            // (a manifest may still hold it, escaped: writers escape it).
+            int replacement = text.IndexOf('\uFFFD');
+            if (replacement >= 0)
+            {
+                v.Add(ManifestErrorKind.InvalidJson,
+                    "the manifest holds U+FFFD, the replacement character: its bytes were not UTF-8 where this was read, or the character is there (write it as \\ufffd)",
+                    "", SourceSpan.At(text, replacement));
+                return null;
+            }
             var root = JsonReader.Parse(text, JsonOptions, out var syntax);
             if (root == null)
             {

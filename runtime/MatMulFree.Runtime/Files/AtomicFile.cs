@@ -84,7 +84,14 @@ namespace MatMulFree.Runtime.Files
             {
                 if (aside != null)
                 {
-                    File.Move(aside, first.Path, overwrite: true);
+                    try
+                    {
+                        File.Move(aside, first.Path, overwrite: true);
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        // The failure to report is the first one; the previous file stays aside, under its name.
+                    }
                 }
                 throw;
             }

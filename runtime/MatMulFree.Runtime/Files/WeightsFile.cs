@@ -18,12 +18,16 @@ namespace MatMulFree.Runtime.Files
     {
         private readonly SafeFileHandle _handle;
 
-        private WeightsFile(string path, SafeFileHandle handle, long length)
+        private WeightsFile(string path, SafeFileHandle handle, long length, string[] allowedFolders)
         {
             Path = path;
             _handle = handle;
             Length = length;
+            AllowedFolders = allowedFolders;
         }
+
+        /// <summary>The folders the file had to lie in; whoever opens it again opens it under the same rule.</summary>
+        public string[] AllowedFolders { get; }
 
         /// <summary>The file's real path (symbolic links resolved).</summary>
         public string Path { get; }
@@ -35,7 +39,7 @@ namespace MatMulFree.Runtime.Files
         public static WeightsFile Open(string path, params string[] allowedFolders)
         {
             var handle = ModelFile.Open(path, "weights file", ManifestLimits.MaxWeightsBytes, out long length, allowedFolders);
-            return new WeightsFile(ModelFile.RealPath(path), handle, length);
+            return new WeightsFile(ModelFile.RealPath(path), handle, length, allowedFolders);
         }
 
         public void Read(long offset, byte[] buffer, int index, int count) =>

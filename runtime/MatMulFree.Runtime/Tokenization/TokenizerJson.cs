@@ -59,8 +59,9 @@ namespace MatMulFree.Runtime.Tokenization
 
         private static Parsed Read(string text, string path)
         {
-            // A vocabulary object of 1 Mi entries (a row for each key and each id) and 2 Mi merges.
-            var root = JsonReader.Parse(text, new JsonReaderOptions { MaxValues = 2 * MaxVocab + MaxMerges + (1 << 20) }, out var error);
+            // A vocabulary object of 1 Mi entries (a row for each key and each id) and 2 Mi merges (three rows
+            // each when written as ["a", "b"]), and room for the rest.
+            var root = JsonReader.Parse(text, new JsonReaderOptions { MaxValues = 2 * MaxVocab + 3 * MaxMerges + (1 << 20) }, out var error);
             if (root == null)
             {
                 throw Fail(path, error!.Span, "invalid JSON: " + error.Message);

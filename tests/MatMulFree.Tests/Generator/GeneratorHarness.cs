@@ -47,6 +47,22 @@ namespace MatMulFree.Tests.Generator
         public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 
+    /// <summary>A manifest as some decoding of its bytes gave it.</summary>
+    internal sealed class SourceAdditionalText : AdditionalText
+    {
+        private readonly SourceText _text;
+
+        public SourceAdditionalText(string path, SourceText text)
+        {
+            Path = path;
+            _text = text;
+        }
+
+        public override string Path { get; }
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+    }
+
     /// <summary>A manifest larger than any reader accepts: its length is all it tells; reading it fails the test.</summary>
     internal sealed class HugeAdditionalText : AdditionalText
     {

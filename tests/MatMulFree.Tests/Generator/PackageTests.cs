@@ -27,6 +27,13 @@ namespace MatMulFree.Tests.Generator
 
         private string Dotnet(string arguments, string workingDirectory)
         {
+            var (code, output) = TryDotnet(arguments, workingDirectory);
+            Assert.True(code == 0, $"dotnet {arguments} failed ({code}):\n{output}");
+            return output;
+        }
+
+        private (int Code, string Output) TryDotnet(string arguments, string workingDirectory)
+        {
             var psi = new ProcessStartInfo("dotnet", arguments)
             {
                 WorkingDirectory = workingDirectory,
@@ -40,8 +47,7 @@ namespace MatMulFree.Tests.Generator
             var stderr = p.StandardError.ReadToEndAsync();
             string stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
-            Assert.True(p.ExitCode == 0, $"dotnet {arguments} failed ({p.ExitCode}):\n{stdout}\n{stderr.Result}");
-            return stdout;
+            return (p.ExitCode, p.ExitCode == 0 ? stdout : stdout + "\n" + stderr.Result);
         }
 
         [Fact]
@@ -131,8 +137,27 @@ namespace MatMulFree.Tests.Generator
             var (code, output) = Hls.HlsHarness.BuildAndRun(hls, "micro_l2_h16_step");
             Assert.True(code == 0, output);
             Assert.Contains("PASS", output);
-            Assert.True(File.Exists(Path.Combine(consumer, "hls", hostile, "report.json")), "no HLS project for the manifest named " + hostile);
+            (code, output) = Hls.HlsHarness.BuildAndRun(Path.Combine(consumer, "hls", hostile), "micro_l2_h16_step");
+            Assert.True(code == 0, output);
             Assert.False(File.Exists(Path.Combine(consumer, "A")) || File.Exists(Path.Combine(consumer, "B")), "a manifest's file name ran as a command");
+
+            // Names that would make no folder of their own under hls/ ("...mmf.json" is ".." without its
+            // suffix: the project would go into the consumer's folder) are refused, and nothing is written.
+            foreach (var name in new[] { "..mmf.json", "...mmf.json" })
+            {
+                File.Delete(Path.Combine(consumer, "models", hostile + ".mmf.json"));
+                foreach (var other in Directory.GetFiles(Path.Combine(consumer, "models"), "*.mmf.json").Where(f => Path.GetFileName(f).StartsWith(".", StringComparison.Ordinal)))
+                {
+                    File.Delete(other);
+                }
+                File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", name));
+                // Newer than the stamp of the last run, so that the incremental target runs again.
+                File.SetLastWriteTimeUtc(Path.Combine(consumer, "models", name), DateTime.UtcNow);
+                var (failed, log) = TryDotnet("build -c Release", consumer);
+                Assert.True(failed != 0, log);
+                Assert.Contains("MMF0100", log);
+                Assert.False(File.Exists(Path.Combine(consumer, "README.md")) || File.Exists(Path.Combine(consumer, "hls", "README.md")), "an HLS project was written outside its folder");
+            }
             _out.WriteLine($"consumer built from {Directory.GetFiles(packages).Length} packages and matched the generic runtime on {tokens.Length} steps");
         }
     }

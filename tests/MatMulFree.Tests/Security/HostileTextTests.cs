@@ -234,7 +234,14 @@ namespace MatMulFree.Tests.Security
             {
                 string top = HlsNames.Top(name);
                 Assert.Null(HlsNames.TopProblem(top));
+                Assert.EndsWith("_step", top);
+                Assert.False(top.StartsWith("_", StringComparison.Ordinal), top);
             }
+            Assert.Equal("model_step", HlsNames.Top(""));
+            Assert.Equal("model_step", HlsNames.Top("---"));
+            Assert.Equal("model_step", HlsNames.Top("\u65e5\u672c"));
+            Assert.Equal("sample_l4_h128_step", HlsNames.Top("sample-l4-h128"));
+            Assert.Equal("model_mmf_x_step", HlsNames.Top("mmf_x"));
             // Built and run: names of the C library, its macros, the testbench's own variables and the entry point.
             foreach (var name in new[] { "main", "printf", "INT32_MAX", "uint8_t", "mismatches", "2x" })
             {

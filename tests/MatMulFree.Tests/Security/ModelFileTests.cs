@@ -170,6 +170,21 @@ namespace MatMulFree.Tests.Security
             Assert.Equal(MmfCommand.InputError, r.Code);
             Assert.Contains("not valid UTF-8", r.Err);
 
+            // A valid UTF-8 file holding U+FFFD itself is refused by every reader (next: why).
+            string replacement = Path.Combine(_dir, "fffd.mmf.json");
+            File.WriteAllText(replacement, text.Replace("\"name\": \"micro-l2-h16\"", "\"name\": \"micro\ufffd\""), new UTF8Encoding(false));
+            r = Mmf("inspect", replacement);
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains("U+FFFD", r.Err);
+
+            // The compiler reads an additional file as UTF-8 leniently: bytes that are not UTF-8 become
+            // U+FFFD (as csc does; seen with a real build), and the generator refuses the manifest.
+            var lenient = Microsoft.CodeAnalysis.Text.SourceText.From(File.ReadAllBytes(invalid), File.ReadAllBytes(invalid).Length, new UTF8Encoding(false, false));
+            var lenientResult = Generator.GeneratorHarness.Run(Generator.GeneratorHarness.Compilation(Generator.GeneratorHarness.ModelClass("M", "models/m.mmf.json")),
+                new[] { new Generator.SourceAdditionalText("/project/models/m.mmf.json", lenient) });
+            Assert.Equal("MMF0002", Assert.Single(lenientResult.Diagnostics).Id);
+            Assert.Contains("U+FFFD", Assert.Single(lenientResult.Diagnostics).GetMessage());
+
             // The generator sees the compiler's decoding: anything but UTF-8 is refused too.
             var manifest = new Generator.EncodedAdditionalText("/project/models/m.mmf.json", text, new UnicodeEncoding(false, true));
             var result = Generator.GeneratorHarness.Run(Generator.GeneratorHarness.Compilation(Generator.GeneratorHarness.ModelClass("M", "models/m.mmf.json")), new[] { manifest });

@@ -46,7 +46,8 @@ namespace MatMulFree.Fuzz
             if (random.Next(3) == 0) args.AddRange(new[] { "--form", new[] { "auto", "unrolled", "folded", "sideways" }[random.Next(4)] });
             if (random.Next(4) == 0) args.AddRange(new[] { "--tokens", Tokens[random.Next(Tokens.Length)] });
             var run = Cli.Mmf(args.ToArray());
-            var result = Cli.Judge(run, 1);
+            // A bad option is a usage error (1); a name the manifest may not have (the empty one) an input error (2).
+            var result = Cli.Judge(run, new[] { 1, 2 });
             if (result.Outcome != Outcome.Accepted)
             {
                 return result;
