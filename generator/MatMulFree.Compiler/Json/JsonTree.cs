@@ -88,20 +88,25 @@ namespace MatMulFree.Compiler.Json
             }
         }
 
-        /// <summary>Child rows by position; direct for a container of scalars, else indexed once.</summary>
-        public int[] ChildRows(int row)
+        /// <summary>The row of a container's child at <paramref name="index"/>: computed for a container
+        /// of scalars, else looked up in the container's index (made once).</summary>
+        public int ChildAt(int row, int index)
         {
-            int n = ChildCount(row);
+            if ((uint)index >= (uint)ChildCount(row))
+            {
+                throw new ArgumentOutOfRangeException(nameof(index));
+            }
             if ((_rows[row].Info & FlatFlag) != 0)
             {
-                int step = KindOf(row) == JsonKind.Object ? 2 : 1;
-                var direct = new int[n];
-                for (int k = 0; k < n; k++)
-                {
-                    direct[k] = row + 1 + k * step;
-                }
-                return direct;
+                return row + 1 + index * (KindOf(row) == JsonKind.Object ? 2 : 1);
             }
+            return ChildRows(row)[index];
+        }
+
+        /// <summary>The rows of a container's children, indexed once per container.</summary>
+        private int[] ChildRows(int row)
+        {
+            int n = ChildCount(row);
             lock (this)
             {
                 _childIndex ??= new Dictionary<int, int[]>();

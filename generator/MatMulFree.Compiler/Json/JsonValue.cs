@@ -93,7 +93,6 @@ namespace MatMulFree.Compiler.Json
             private readonly JsonTree _tree;
             private readonly int _row;
             private readonly System.Func<JsonTree, int, T> _make;
-            private int[]? _index;
 
             public RowList(JsonTree tree, int row, System.Func<JsonTree, int, T> make)
             {
@@ -104,14 +103,7 @@ namespace MatMulFree.Compiler.Json
 
             public int Count => _tree.ChildCount(_row);
 
-            public T this[int index]
-            {
-                get
-                {
-                    _index ??= _tree.ChildRows(_row);
-                    return _make(_tree, _index[index]);
-                }
-            }
+            public T this[int index] => _make(_tree, _tree.ChildAt(_row, index));
 
             public IEnumerator<T> GetEnumerator()
             {

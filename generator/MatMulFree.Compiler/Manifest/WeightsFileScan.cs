@@ -37,7 +37,12 @@ namespace MatMulFree.Compiler.Manifest
             {
                 int count = (int)Math.Min(chunk.Length, file.Length - at);
                 file.Read(at, chunk, 0, count);
-                whole.AppendData(chunk, 0, count);
+                // The whole file's hash on another core while this one hashes the ranges and rows of the same bytes.
+                var wholeTask = states.Count > 0 ? System.Threading.Tasks.Task.Run(() => whole.AppendData(chunk, 0, count)) : null;
+                if (wholeTask == null)
+                {
+                    whole.AppendData(chunk, 0, count);
+                }
                 for (int k = first; k < states.Count; k++)
                 {
                     var s = states[k];
@@ -51,6 +56,7 @@ namespace MatMulFree.Compiler.Manifest
                         first++;
                     }
                 }
+                wholeTask?.Wait();
             }
             foreach (var s in states)
             {

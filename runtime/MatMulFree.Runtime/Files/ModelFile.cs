@@ -202,7 +202,14 @@ namespace MatMulFree.Runtime.Files
             if (fd < 0)
             {
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                throw new ModelFileException($"{Display(path)}: the {what} cannot be opened (errno {errno})");
+                string why = errno switch
+                {
+                    2 => "it is gone",
+                    13 => "permission denied",
+                    40 => "too many levels of symbolic links",
+                    _ => "errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                throw new ModelFileException($"{Display(path)}: the {what} cannot be opened ({why})");
             }
             var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
             string? opened;
