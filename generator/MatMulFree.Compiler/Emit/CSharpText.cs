@@ -34,7 +34,7 @@ namespace MatMulFree.Compiler.Emit
                         }
                         else
                         {
-                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                            sb.AppendUnicodeEscape(c);
                         }
                         break;
                 }
@@ -61,7 +61,7 @@ namespace MatMulFree.Compiler.Emit
                         }
                         else
                         {
-                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                            sb.AppendUnicodeEscape(c);
                         }
                         break;
                 }

@@ -51,7 +51,7 @@ namespace MatMulFree.Compiler.Emit
                 }
                 else
                 {
-                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    sb.AppendUnicodeEscape(c);
                 }
             }
             return sb.ToString();

@@ -34,8 +34,8 @@ namespace MatMulFree.Compiler.Emit
                     }
                     else
                     {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture))
-                          .Append("\\u").Append(((int)text[k + 1]).ToString("x4", CultureInfo.InvariantCulture));
+                        sb.AppendUnicodeEscape(c)
+                          .AppendUnicodeEscape(text[k + 1]);
                     }
                     k++;
                 }
@@ -45,7 +45,7 @@ namespace MatMulFree.Compiler.Emit
                 }
                 else
                 {
-                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    sb.AppendUnicodeEscape(c);
                 }
             }
             return sb.ToString();
@@ -69,7 +69,7 @@ namespace MatMulFree.Compiler.Emit
                 if (control)
                 {
                     sb ??= new StringBuilder(text, 0, k, text.Length + 8);
-                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    sb.AppendUnicodeEscape(c);
                 }
                 else
                 {

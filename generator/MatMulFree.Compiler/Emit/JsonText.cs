@@ -35,12 +35,12 @@ namespace MatMulFree.Compiler.Emit
                         }
                         else if (pair)
                         {
-                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture))
-                              .Append("\\u").Append(((int)s[++k]).ToString("x4", CultureInfo.InvariantCulture));
+                            sb.AppendUnicodeEscape(ch)
+                              .AppendUnicodeEscape(s[++k]);
                         }
                         else if (!DisplayText.IsInert(ch) || ch == '\uFFFD')
                         {
-                            sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                            sb.AppendUnicodeEscape(ch);
                         }
                         else
                         {

@@ -33,7 +33,7 @@ namespace MatMulFree.Compiler.Emit
                 }
                 else
                 {
-                    body.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    body.AppendUnicodeEscape(c);
                 }
             }
             string fence = new string('`', longest + 1);
