@@ -79,8 +79,9 @@ namespace MatMulFree.Cli
                     }
                 }
                 bool external = mode == "external" || (mode == "auto" && EncodedBytes(model) > AutoExternalBytes);
-                if (external)
+                if (external && mode == "auto")
                 {
+                    // (--weights external was checked before the conversion.)
                     RequireManifestName(outPath, mode);
                 }
                 string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, WeightsFileName(outPath));

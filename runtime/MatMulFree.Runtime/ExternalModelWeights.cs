@@ -195,7 +195,7 @@ namespace MatMulFree.Runtime
                     }
                     else
                     {
-                        embeddings[k] = Embeddings(file, embedded, beside, t, ranges[k], model, source);
+                        embeddings[k] = Embeddings(file, embedded, t, ranges[k], model, source);
                     }
                 }
                 return new ExternalModelWeights(source, ternary, embeddings);
@@ -204,7 +204,7 @@ namespace MatMulFree.Runtime
 
         /// <summary>The embeddings: f32 rows read as needed from the resource's memory or the file beside the
         /// application, each row checked against its scanned hash; other dtypes widened to a float32 array.</summary>
-        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, string beside, ExternalTensor t, ExternalRange range, string model, string source)
+        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, ExternalTensor t, ExternalRange range, string model, string source)
         {
             if (t.Length != 4L * t.Rows * t.Columns && t.Dtype == "f32" || t.Length != 2L * t.Rows * t.Columns && t.Dtype != "f32")
             {
@@ -214,9 +214,9 @@ namespace MatMulFree.Runtime
             {
                 return EmbeddingTable.FromMemory(embedded.Memory + t.Offset, t.Rows, t.Columns, source, range.RowSha256!);
             }
-            if (t.Dtype == "f32" && embedded == null)
+            if (t.Dtype == "f32" && file is WeightsFile opened)
             {
-                return EmbeddingTable.FromFile(beside, t.Offset, t.Rows, t.Columns, range.RowSha256!, ModelFile.RealPath(AppContext.BaseDirectory));
+                return EmbeddingTable.FromFile(opened.Path, t.Offset, t.Rows, t.Columns, range.RowSha256!, opened.AllowedFolders);
             }
             return EmbeddingTable.FromArray(ReadFloatTensor(file, t, range, model, source), t.Rows, t.Columns);
         }

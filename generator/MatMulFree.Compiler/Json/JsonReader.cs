@@ -373,7 +373,7 @@ namespace MatMulFree.Compiler.Json
                 }
                 _pos++;
                 SkipWhitespace();
-                bool skipValue = skip || (top && IsSkipped(nameStart));
+                bool skipValue = skip || (top && IsSkipped());
                 if (skipValue && !skip)
                 {
                     // A skipped value keeps one row: its kind and place, no children.
@@ -416,7 +416,8 @@ namespace MatMulFree.Compiler.Json
             _ => JsonKind.Number,
         };
 
-        private bool IsSkipped(int nameStart)
+        /// <summary>Is the value of the top-level property whose name was just read to be skipped?</summary>
+        private bool IsSkipped()
         {
             int nameRow = _tree.Count - 1;
             if (_options.KeepTopLevel != null)

@@ -33,8 +33,6 @@ namespace MatMulFree.Compiler.Manifest
     /// </summary>
     internal static class ExternalWeightsReader
     {
-        public const long MaxWeightsBytes = ManifestLimits.MaxWeightsBytes;
-
         /// <summary>Data of a tensor in the file starts at a multiple of this (cache lines;
         /// lets a runtime map tensors in place).</summary>
         public const int Alignment = 64;
@@ -49,7 +47,7 @@ namespace MatMulFree.Compiler.Manifest
             v.NoOtherProperties(value, new[] { "path", "size", "sha256" }, at);
             var pathValue = v.Required(value, "path", at);
             string? path = v.String(pathValue, at + "/path");
-            long? size = v.Long(v.Required(value, "size", at), at + "/size", MaxWeightsBytes);
+            long? size = v.Long(v.Required(value, "size", at), at + "/size", ManifestLimits.MaxWeightsBytes);
             var shaValue = v.Required(value, "sha256", at);
             string? sha = v.String(shaValue, at + "/sha256");
             if (sha != null && (sha.Length != 64 || !ManifestReader.IsLowerHex(sha)))

@@ -147,8 +147,8 @@ namespace MatMulFree.Compiler.Manifest
                 return null;
             }
             v.NoOtherProperties(file, new[] { "offset", "length" }, ptr);
-            long? offset = v.Long(v.Required(file, "offset", ptr), ptr + "/offset", ExternalWeightsReader.MaxWeightsBytes);
-            long? length = v.Long(v.Required(file, "length", ptr), ptr + "/length", ExternalWeightsReader.MaxWeightsBytes);
+            long? offset = v.Long(v.Required(file, "offset", ptr), ptr + "/offset", ManifestLimits.MaxWeightsBytes);
+            long? length = v.Long(v.Required(file, "length", ptr), ptr + "/length", ManifestLimits.MaxWeightsBytes);
             if (offset == null || length == null)
             {
                 return null;

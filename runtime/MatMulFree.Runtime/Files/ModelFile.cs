@@ -118,9 +118,13 @@ namespace MatMulFree.Runtime.Files
         /// </summary>
         /// <param name="what">What the file is, for messages ("manifest", "weights file").</param>
         /// <exception cref="ModelFileException">Missing, outside, special, empty or too large.</exception>
-        public static SafeFileHandle Open(string path, string what, long maxBytes, out long length, params string[] allowedFolders)
+        public static SafeFileHandle Open(string path, string what, long maxBytes, out long length, params string[] allowedFolders) =>
+            Open(path, what, maxBytes, out length, out _, allowedFolders);
+
+        /// <summary><see cref="Open(string, string, long, out long, string[])"/>, also giving the real path it checked and opened.</summary>
+        public static SafeFileHandle Open(string path, string what, long maxBytes, out long length, out string real, params string[] allowedFolders)
         {
-            string real = RealPath(path);
+            real = RealPath(path);
             if (allowedFolders.Length > 0)
             {
                 bool inside = false;

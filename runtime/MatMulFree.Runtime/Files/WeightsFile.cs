@@ -38,8 +38,8 @@ namespace MatMulFree.Runtime.Files
         /// lies inside one of <paramref name="allowedFolders"/> (none: anywhere).</summary>
         public static WeightsFile Open(string path, params string[] allowedFolders)
         {
-            var handle = ModelFile.Open(path, "weights file", ManifestLimits.MaxWeightsBytes, out long length, allowedFolders);
-            return new WeightsFile(ModelFile.RealPath(path), handle, length, allowedFolders);
+            var handle = ModelFile.Open(path, "weights file", ManifestLimits.MaxWeightsBytes, out long length, out string real, allowedFolders);
+            return new WeightsFile(real, handle, length, allowedFolders);
         }
 
         public void Read(long offset, byte[] buffer, int index, int count) =>
