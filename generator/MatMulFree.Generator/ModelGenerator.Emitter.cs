@@ -56,8 +56,8 @@ namespace MatMulFree.Generator
                 }
                 w.Doc("remarks",
                     $"HGRN-Bit model \"{m.Name}\" compiled at build time: {a.Layers} layers, hidden {a.Hidden}, intermediate {a.Intermediate}, vocabulary {a.Vocab}.",
-                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == KernelForm.Unrolled)} unrolled into integer additions and subtractions",
-                    $"(with adder sharing), {plan.Layers.Count(l => l.Form == KernelForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
+                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == ProductForm.Unrolled)} unrolled into integer additions and subtractions",
+                    $"(with adder sharing), {plan.Layers.Count(l => l.Form == ProductForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
                     m.HasDeferredWeights
                         ? $"Norms and lower bounds are constant data; the ternary weights and embeddings of the external weights file {m.ExternalWeights!.Path} are read once, when the model is first used (ExternalModelWeights)."
                         : "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
@@ -71,7 +71,7 @@ namespace MatMulFree.Generator
                 EmitStep(w, m);
                 foreach (var block in m.Blocks)
                 {
-                    EmitBlock(w, block, a);
+                    EmitBlock(w, m, block);
                 }
                 foreach (var layer in plan.Layers)
                 {
@@ -119,20 +119,13 @@ namespace MatMulFree.Generator
                 w.Line();
             }
 
-            /// <summary>The tensors read from the external weights file, by name, numbered in load order.</summary>
+            /// <summary>The tensors read from the external weights file, by name, numbered in the plan's load order.</summary>
             private static Dictionary<string, int> ExternalTensors(ModelPlan plan)
             {
                 var result = new Dictionary<string, int>(StringComparer.Ordinal);
-                if (plan.Model.ExternalEmbeddings != null)
+                foreach (var name in plan.ExternalTensors)
                 {
-                    result.Add("model.embeddings.weight", result.Count);
-                }
-                foreach (var layer in plan.Layers)
-                {
-                    if (layer.Weights.Weight.External != null)
-                    {
-                        result.Add(layer.Weights.Name + ".weight", result.Count);
-                    }
+                    result.Add(name, result.Count);
                 }
                 return result;
             }
@@ -152,14 +145,14 @@ namespace MatMulFree.Generator
                 w.Line("    {");
                 foreach (var entry in external.OrderBy(e => e.Value))
                 {
-                    if (entry.Key == "model.embeddings.weight")
+                    if (entry.Key == TensorNames.Embeddings)
                     {
                         var r = m.ExternalEmbeddings!;
                         w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {r.Offset}, length: {r.Length}, {Literal(r.Dtype)}, rows: {m.Architecture.Vocab}, columns: {m.Architecture.Hidden}, beta: 0f),");
                     }
                     else
                     {
-                        var t = m.BitLinears().First(b => b.Name + ".weight" == entry.Key).Weight;
+                        var t = m.BitLinears().First(b => TensorNames.Weight(b.Name) == entry.Key).Weight;
                         w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {t.External!.Offset}, length: {t.External.Length}, \"trit2\", rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)}),");
                     }
                 }
@@ -177,73 +170,143 @@ namespace MatMulFree.Generator
 
             private static void EmitStep(CodeWriter w, ModelDefinition m)
             {
+                var program = m.Step;
                 w.Doc("summary", "Feeds one token, advances the recurrent state by one step and writes the next-token logits.");
                 w.Open("public void Step(int token, RecurrentState state, Span<float> logits)");
                 w.Line("StepContract.Validate(s_architecture, token, state, logits);");
                 w.Line("StepScratch scratch = state.Scratch;");
-                w.Line("Span<float> x = scratch.Residual;");
-                w.Line("Span<float> normed = scratch.Normed;");
-                w.Line("// The token's embedding row starts the residual stream (full precision, not quantized).");
-                w.Line(m.ExternalEmbeddings != null ? "Embeddings.CopyRow(token, x);" : "Embeddings.Slice(token * Hidden, Hidden).CopyTo(x);");
-                w.Line("// The blocks, each an MLGRU token mixer and a GLU channel mixer with residuals.");
-                foreach (var b in m.Blocks)
+                Locals(w, program.OfBlock(-1));
+                bool blocks = false;
+                foreach (var op in program.Operations)
                 {
-                    w.Line($"Block{b.Index}(x, state.Hidden({b.Index}), scratch);");
+                    if (op.Block < 0)
+                    {
+                        EmitOperation(w, m, op);
+                    }
+                    else if (!blocks)
+                    {
+                        blocks = true;
+                        w.Line("// The blocks, each an MLGRU token mixer and a GLU channel mixer with residuals.");
+                        foreach (var b in m.Blocks)
+                        {
+                            w.Line($"Block{b.Index}(x, state.Hidden({b.Index}), scratch);");
+                        }
+                    }
                 }
-                w.Line("// Final RMSNorm, then lm_head, a BitLinear with its own RMSNorm: the state is normed twice.");
-                w.Line("RmsNorm.Apply(x, RmsNorm.InverseRms(x, Eps), FinalNorm, normed);");
-                w.Line($"{MethodName(m.LmHead)}(normed, RmsNorm.InverseRms(normed, Eps), scratch, logits.Slice(0, Vocab));");
                 w.Line("state.Advance();");
                 w.Close();
                 w.Line();
             }
 
-            private static void EmitBlock(CodeWriter w, BlockWeights b, Architecture a)
+            private static void EmitBlock(CodeWriter w, ModelDefinition m, BlockWeights b)
             {
                 int l = b.Index;
-                var g = b.Mlgru;
                 w.Doc("summary", $"Block {l}: x += MLGRU(RMSNorm(x)), then x += GLU(RMSNorm(x)); h is this layer's recurrent state.");
                 w.Open($"private static void Block{l}(Span<float> x, Span<float> h, StepScratch scratch)");
-                w.Line("Span<float> normed = scratch.Normed;");
-                w.Line("Span<float> mixed = scratch.Mixed;");
-                w.Line("Span<float> i = scratch.Input;");
-                w.Line("Span<float> f = scratch.Forget;");
-                w.Line("Span<float> g = scratch.Gate;");
-                w.Line("// MLGRU: i, f and g are three BitLinear projections of one normed input; they share its inverse RMS.");
-                w.Line($"RmsNorm.Apply(x, RmsNorm.InverseRms(x, Eps), Layer{l}AttnNorm, normed);");
-                w.Line("float r = RmsNorm.InverseRms(normed, Eps);");
-                w.Line($"{MethodName(g.Input)}(normed, r, scratch, i);");
-                w.Line($"{MethodName(g.Forget)}(normed, r, scratch, f);");
-                w.Line($"{MethodName(g.Gate)}(normed, r, scratch, g);");
-                if (g.LowerBound == null)
+                Locals(w, m.Step.OfBlock(l), parameter: StepVector.Residual);
+                foreach (var op in m.Step.OfBlock(l))
                 {
-                    w.Line("// h = f * h + silu(i) * (1 - f) with f = sigmoid(f); layer 0 has no forget-gate lower bound.");
-                    w.Line("MlgruCell.UpdateState(i, f, ReadOnlySpan<float>.Empty, h);");
+                    EmitOperation(w, m, op);
                 }
-                else
-                {
-                    w.Line("// h = f * h + silu(i) * (1 - f) with f = lb + (1 - lb) * sigmoid(f).");
-                    w.Line($"MlgruCell.UpdateState(i, f, Layer{l}LowerBound, h);");
-                }
-                w.Line("// o = RMSNorm(g) * swish(h), written over i, then the output projection.");
-                w.Line($"MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, Eps), Layer{l}GNorm, h, i);");
-                w.Line($"{MethodName(g.Output)}(i, RmsNorm.InverseRms(i, Eps), scratch, mixed);");
-                w.Line("Residual.Add(x, mixed);");
-                w.Line("// GLU: gate and up projections in one BitLinear, silu(gate) * up, the down projection.");
-                w.Line("Span<float> z = scratch.Wide;");
-                w.Line("Span<float> u = scratch.Glu;");
-                w.Line($"RmsNorm.Apply(x, RmsNorm.InverseRms(x, Eps), Layer{l}MlpNorm, normed);");
-                w.Line($"{MethodName(b.Glu.GateUp)}(normed, RmsNorm.InverseRms(normed, Eps), scratch, z);");
-                w.Line("GluCell.Combine(z, u);");
-                w.Line($"{MethodName(b.Glu.Down)}(u, RmsNorm.InverseRms(u, Eps), scratch, mixed);");
-                w.Line("Residual.Add(x, mixed);");
                 w.Close();
                 w.Line();
             }
 
-            private static void EmitBitLinear(CodeWriter w, BitLinearPlan layer, Dictionary<string, int> external)
+            /// <summary>The locals for the scratch vectors <paramref name="ops"/> use, but for the state (a block's
+            /// parameter h), the logits (the step's parameter) and <paramref name="parameter"/>.</summary>
+            private static void Locals(CodeWriter w, IEnumerable<StepOp> ops, StepVector parameter = StepVector.State)
             {
-                if (layer.Form == KernelForm.Packed)
+                var used = new SortedSet<StepVector>();
+                foreach (var op in ops)
+                {
+                    foreach (var v in op.Inputs) used.Add(v);
+                    used.Add(op.Output);
+                }
+                foreach (var v in used)
+                {
+                    if (v != StepVector.State && v != StepVector.Logits && v != parameter)
+                    {
+                        w.Line($"Span<float> {Vector(v)} = scratch.{v};");
+                    }
+                }
+            }
+
+            /// <summary>The local that holds a vector of the step.</summary>
+            private static string Vector(StepVector v)
+            {
+                switch (v)
+                {
+                    case StepVector.Residual: return "x";
+                    case StepVector.Normed: return "normed";
+                    case StepVector.Input: return "i";
+                    case StepVector.Forget: return "f";
+                    case StepVector.Gate: return "g";
+                    case StepVector.Mixed: return "mixed";
+                    case StepVector.Wide: return "z";
+                    case StepVector.Glu: return "u";
+                    case StepVector.State: return "h";
+                    default: return "logits.Slice(0, Vocab)";
+                }
+            }
+
+            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op)
+            {
+                if (op.Note != null)
+                {
+                    w.Line("// " + op.Note);
+                }
+                string In(int k) => Vector(op.Inputs[k]);
+                string output = Vector(op.Output);
+                switch (op.Kind)
+                {
+                    case StepOperation.Embed:
+                        w.Line(m.ExternalEmbeddings != null ? $"Embeddings.CopyRow(token, {output});" : $"Embeddings.Slice(token * Hidden, Hidden).CopyTo({output});");
+                        break;
+                    case StepOperation.Norm:
+                        w.Line($"RmsNorm.Apply({In(0)}, RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {output});");
+                        break;
+                    case StepOperation.InverseRms:
+                        w.Line($"float r = RmsNorm.InverseRms({In(0)}, Eps);");
+                        break;
+                    case StepOperation.BitLinear:
+                        w.Line($"{MethodName(op.Linear!)}({In(0)}, {(op.SharesInverseRms ? "r" : $"RmsNorm.InverseRms({In(0)}, Eps)")}, scratch, {output});");
+                        break;
+                    case StepOperation.MlgruUpdate:
+                        w.Line($"MlgruCell.UpdateState({In(0)}, {In(1)}, {(op.Values == null ? "ReadOnlySpan<float>.Empty" : Constant(op))}, {output});");
+                        break;
+                    case StepOperation.MlgruGateOutput:
+                        w.Line($"MlgruCell.GateOutput({In(0)}, RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {In(1)}, {output});");
+                        break;
+                    case StepOperation.GluCombine:
+                        w.Line($"GluCell.Combine({In(0)}, {output});");
+                        break;
+                    case StepOperation.Residual:
+                        w.Line($"Residual.Add({output}, {In(0)});");
+                        break;
+                    default:
+                        // Unreachable while every operation has a case above; a compile error, not an exception, if not.
+                        w.Line($"#error MatMulFree.Generator has no C# for the step operation {op.Kind}");
+                        break;
+                }
+            }
+
+            /// <summary>The constant data an operation reads.</summary>
+            private static string Constant(StepOp op)
+            {
+                switch (op.Constant)
+                {
+                    case StepConstant.AttentionNorm: return $"Layer{op.Block}AttnNorm";
+                    case StepConstant.GateNorm: return $"Layer{op.Block}GNorm";
+                    case StepConstant.LowerBound: return $"Layer{op.Block}LowerBound";
+                    case StepConstant.MlpNorm: return $"Layer{op.Block}MlpNorm";
+                    case StepConstant.FinalNorm: return "FinalNorm";
+                    default: return "ReadOnlySpan<float>.Empty";
+                }
+            }
+
+            private static void EmitBitLinear(CodeWriter w, LayerPlan layer, Dictionary<string, int> external)
+            {
+                if (layer.Form == ProductForm.Packed)
                 {
                     EmitPackedBitLinear(w, layer, external);
                     return;
@@ -322,7 +385,7 @@ namespace MatMulFree.Generator
                 }
             }
 
-            private static void EmitPackedBitLinear(CodeWriter w, BitLinearPlan layer, Dictionary<string, int> external)
+            private static void EmitPackedBitLinear(CodeWriter w, LayerPlan layer, Dictionary<string, int> external)
             {
                 var weights = layer.Weights;
                 var t = weights.Weight;
@@ -340,7 +403,7 @@ namespace MatMulFree.Generator
                     w.Doc("remarks",
                         $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
                         $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit pair codes",
-                        $"({TernaryMatrix.PairCodeLength(t.Rows, t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
+                        $"({PairCodes.Length(t.Rows, t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
                         "in tables built with additions from the activations.");
                 }
                 w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
@@ -360,11 +423,11 @@ namespace MatMulFree.Generator
                     w.Doc("summary", $"{weights.Name} for the packed kernel, read from the weights file when the model is first used.");
                     w.Line($"private static ParallelPackedProduct? s_{Camel(name)}Product;");
                     w.Line();
-                    w.Line($"private static ParallelPackedProduct {name}Product => s_{Camel(name)}Product ??= new ParallelPackedProduct(Weights.Ternary({external[weights.Name + ".weight"]}));");
+                    w.Line($"private static ParallelPackedProduct {name}Product => s_{Camel(name)}Product ??= new ParallelPackedProduct(Weights.Ternary({external[TensorNames.Weight(weights.Name)]}));");
                     w.Line();
                     return;
                 }
-                var codes = t.ToPairCodes();
+                var codes = layer.PairCodes!;
                 w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Codes.");
                 w.Line($"private static readonly ParallelPackedProduct {name}Product = new ParallelPackedProduct(new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Codes));");
                 w.Line();
@@ -388,7 +451,7 @@ namespace MatMulFree.Generator
             private static void EmitData(CodeWriter w, ModelDefinition m, Dictionary<string, int> external)
             {
                 var a = m.Architecture;
-                if (external.TryGetValue("model.embeddings.weight", out int embeddings))
+                if (external.TryGetValue(TensorNames.Embeddings, out int embeddings))
                 {
                     w.Doc("summary", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding, read from the weights file as each token needs it.");
                     w.Line($"private static EmbeddingTable Embeddings => Weights.Embeddings({embeddings});");

@@ -178,14 +178,14 @@ namespace MatMulFree.Generator
                             "a positive whole number of terms is expected", GeneratorOptions.DefaultUnrollLimit.ToString(CultureInfo.InvariantCulture));
                     }
                 }
-                var kernel = KernelChoice.Auto;
+                ProductForm? kernel = null;
                 if (options.TryGetValue("build_property." + KernelProperty, out var form) && !string.IsNullOrWhiteSpace(form))
                 {
                     switch (form.Trim().ToLowerInvariant())
                     {
-                        case "auto": kernel = KernelChoice.Auto; break;
-                        case "unrolled": kernel = KernelChoice.Unrolled; break;
-                        case "packed": kernel = KernelChoice.Packed; break;
+                        case "auto": kernel = null; break;
+                        case "unrolled": kernel = ProductForm.Unrolled; break;
+                        case "packed": kernel = ProductForm.Packed; break;
                         default:
                             problem ??= DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOption, null, KernelProperty, form, "auto, unrolled or packed is expected", "auto");
                             break;
@@ -210,33 +210,48 @@ namespace MatMulFree.Generator
             /// <summary>The manifest a target names, if it is among the additional files.</summary>
             public static ParsedManifest? Find(TargetIdentity target, ImmutableArray<ParsedManifest> manifests)
             {
-                ParsedManifest? found = null;
-                foreach (var m in manifests)
+                string? path = FindPath(target, manifests.Select(m => m.Path));
+                return path == null ? null : manifests.First(m => m.Path == path);
+            }
+
+            /// <summary>The manifest a target names: of the paths that match it, the first in ordinal order.</summary>
+            private static string? FindPath(TargetIdentity target, IEnumerable<string> paths)
+            {
+                string? found = null;
+                foreach (var path in paths)
                 {
-                    if (Matches(m.Path, target.ManifestPath) && (found == null || string.CompareOrdinal(m.Path, found.Path) < 0))
+                    if (Matches(path, target.ManifestPath) && (found == null || string.CompareOrdinal(path, found) < 0))
                     {
-                        found = m;
+                        found = path;
                     }
                 }
                 return found;
             }
 
+            /// <summary>Plans one manifest's model for C#: a step of its own, keyed by the manifest's text and
+            /// the options, so that editing one manifest re-plans only its model.</summary>
+            public static ManifestPlan PlanManifest(ParsedManifest manifest, GeneratorOptions options, CancellationToken ct)
+            {
+                if (manifest.Model == null)
+                {
+                    return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: false);
+                }
+                var plan = ModelPlan.Create(manifest.Model, new CSharpTarget(options.Kernel), ct);
+                long source = GeneratedSourceSize.Estimate(plan);
+                bool fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
+                return new ManifestPlan(manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source, hasModel: true);
+            }
+
             /// <summary>Null when nothing can be generated for the target (its problems are reported by <see cref="CollectDiagnostics"/>).</summary>
-            public static GenerationSpec? CreateSpec(TargetIdentity target, ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, CancellationToken ct)
+            public static GenerationSpec? CreateSpec(TargetIdentity target, ImmutableArray<ManifestPlan> plans)
             {
                 if (!target.IsPartial || target.Unsupported != null || target.ManifestPath.Length == 0)
                 {
                     return null;
                 }
-                var manifest = Find(target, manifests);
-                if (manifest?.Model == null)
-                {
-                    return null;
-                }
-                var plan = ModelPlan.Create(manifest.Model, options.Kernel, ct);
-                long source = GeneratedSourceSize.Estimate(plan);
-                bool fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
-                return new GenerationSpec(target, manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source);
+                string? path = FindPath(target, plans.Select(p => p.Path));
+                var plan = path == null ? null : plans.First(p => p.Path == path);
+                return plan == null || !plan.HasModel ? null : new GenerationSpec(target, plan);
             }
 
             public static EquatableArray<DiagnosticInfo> CollectDiagnostics(ImmutableArray<ModelTarget> targets,

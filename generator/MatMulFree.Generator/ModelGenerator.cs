@@ -8,8 +8,8 @@ namespace MatMulFree.Generator
 {
     /// <summary>
     /// The incremental pipeline: [MatMulFreeModel] classes and the manifests they
-    /// name are parsed into equatable models (<see cref="Parser"/>), planned per
-    /// layer by the compiler core, and written out (<see cref="Emitter"/>).
+    /// name are parsed into equatable models (<see cref="Parser"/>), each manifest's model
+    /// planned per layer by the compiler's planner, and written out (<see cref="Emitter"/>).
     /// Source and diagnostics leave on separate branches.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
@@ -25,6 +25,7 @@ namespace MatMulFree.Generator
             public const string ManifestPaths = nameof(ManifestPaths);
             public const string Manifests = nameof(Manifests);
             public const string Options = nameof(Options);
+            public const string Plans = nameof(Plans);
             public const string Specs = nameof(Specs);
             public const string Diagnostics = nameof(Diagnostics);
         }
@@ -59,10 +60,15 @@ namespace MatMulFree.Generator
 
             var manifestList = manifests.Collect();
 
-            var specs = identities
-                .Combine(manifestList)
+            // One plan per manifest, keyed by its text and the options: editing one manifest re-plans only its model.
+            var plans = manifests
                 .Combine(options)
-                .Select(static (input, ct) => Parser.CreateSpec(input.Left.Left, input.Left.Right, input.Right, ct))
+                .Select(static (input, ct) => Parser.PlanManifest(input.Left, input.Right, ct))
+                .WithTrackingName(TrackingNames.Plans);
+
+            var specs = identities
+                .Combine(plans.Collect())
+                .Select(static (input, _) => Parser.CreateSpec(input.Left, input.Right))
                 .WithTrackingName(TrackingNames.Specs);
 
             context.RegisterSourceOutput(specs, static (spc, spec) => Emitter.AddSource(spc, spec));

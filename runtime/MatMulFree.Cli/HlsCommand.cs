@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using MatMulFree.Compiler.Hls;
+using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Tokenization;
@@ -54,7 +55,14 @@ namespace MatMulFree.Cli
                     {
                         throw new UsageException($"--layer-form: \"{item}\" is not NAME=FORM");
                     }
-                    options.LayerForms[item.Substring(0, eq)] = ParseForm(item.Substring(eq + 1), "--layer-form");
+                    if (ParseForm(item.Substring(eq + 1), "--layer-form") is ProductForm layer)
+                    {
+                        options.LayerForms[item.Substring(0, eq)] = layer;
+                    }
+                    else
+                    {
+                        options.LayerForms.Remove(item.Substring(0, eq));
+                    }
                 }
                 string? problem = options.Validate();
                 if (problem != null)
@@ -120,11 +128,12 @@ namespace MatMulFree.Cli
             }
         }
 
-        private static HlsForm ParseForm(string text, string option) => text switch
+        /// <summary>null for auto: the planner chooses.</summary>
+        private static ProductForm? ParseForm(string text, string option) => text switch
         {
-            "auto" => HlsForm.Auto,
-            "unrolled" => HlsForm.Unrolled,
-            "folded" => HlsForm.Folded,
+            "auto" => null,
+            "unrolled" => ProductForm.Unrolled,
+            "folded" => ProductForm.Folded,
             _ => throw new UsageException($"{option}: \"{text}\" is not auto, unrolled or folded"),
         };
 

@@ -32,8 +32,8 @@ namespace MatMulFree.Cli
             var a = m.Architecture;
             var c = CultureInfo.InvariantCulture;
             var tensors = TensorInventory.Of(m).ToList();
-            var modelPlan = ModelPlan.Create(m, KernelChoice.Unrolled);
-            var autoPlan = ModelPlan.Create(m, KernelChoice.Auto);
+            var modelPlan = ModelPlan.Create(m, new CSharpTarget(ProductForm.Unrolled));
+            var autoPlan = ModelPlan.Create(m, new CSharpTarget());
             var plans = modelPlan.Layers.ToDictionary(l => l.Weights.Weight, l => l.Product);
             long additionsBefore = modelPlan.AdditionsBefore, additionsAfter = modelPlan.AdditionsAfter;
             long ternary = 0, nonZero = 0, full = 0, packedBytes = 0;
@@ -70,7 +70,7 @@ namespace MatMulFree.Cli
             o.WriteLine(string.Format(c, "unrolled code  {0:N0} terms if the source generator unrolls every layer (see MatMulFreeUnrollLimit, docs/generator.md)",
                 modelPlan.UnrolledTerms));
             o.WriteLine(string.Format(c, "generator      MatMulFreeKernel=auto unrolls {0} layers ({1:N0} terms) and packs {2}",
-                autoPlan.Layers.Count(l => l.Form == KernelForm.Unrolled), autoPlan.UnrolledTerms, autoPlan.Layers.Count(l => l.Form == KernelForm.Packed)));
+                autoPlan.Layers.Count(l => l.Form == ProductForm.Unrolled), autoPlan.UnrolledTerms, autoPlan.Layers.Count(l => l.Form == ProductForm.Packed)));
             o.WriteLine(string.Format(c, "state          {0:N0} bytes per sequence ({1} layers x {2} floats), constant in sequence length",
                 4L * a.Layers * a.Hidden, a.Layers, a.Hidden));
             o.WriteLine();

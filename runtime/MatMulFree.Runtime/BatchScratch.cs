@@ -14,11 +14,14 @@ namespace MatMulFree.Runtime
         {
             InverseRms = new float[capacity];
             Scales = new float[capacity];
+            SharedInverseRms = new float[capacity];
         }
 
         public int Capacity => Vectors;
         /// <summary>RmsNorm.InverseRms of each vector of the current layer input.</summary>
         public float[] InverseRms { get; }
+        /// <summary>Each vector's inverse RMS shared by the projections of one normed input (MLGRU i, f, g).</summary>
+        public float[] SharedInverseRms { get; }
         /// <summary>Each vector's activation scale s (BitLinear step 2) in the current layer.</summary>
         public float[] Scales { get; }
     }

@@ -9,9 +9,8 @@ namespace MatMulFree.Runtime
     /// Reads the tensors a deferred definition left in its weights file
     /// (<see cref="ManifestLoader.LoadDeferred"/>) one at a time, as a model is built:
     /// a layer's trits exist only while its kernel's own form is made from them, in
-    /// buffers reused from one block to the next (one per projection of a block, since a
-    /// block's projections are read before its layers are built; see
-    /// <see cref="ExternalModelWeights.ReadTernary"/>), each checked against the hash the
+    /// one buffer per size reused from one layer to the next (each layer is built before the
+    /// next is read; see <see cref="ExternalModelWeights.ReadTernary"/>), each checked against the hash the
     /// loader's scan of the file recorded in its <see cref="ExternalRange"/>. Tensors
     /// already in the definition pass through unchanged.
     /// </summary>
@@ -19,8 +18,7 @@ namespace MatMulFree.Runtime
     {
         private readonly ModelDefinition _definition;
         private readonly IWeightsFile? _file;
-        private readonly System.Collections.Generic.Dictionary<long, byte[]>[] _buffers =
-            { new(), new(), new(), new(), new(), new(), new() };
+        private readonly System.Collections.Generic.Dictionary<long, byte[]> _buffer = new();
 
         public DeferredTensors(ModelDefinition definition, IWeightsFile? file)
         {
@@ -44,11 +42,11 @@ namespace MatMulFree.Runtime
             {
                 return EmbeddingTable.FromFile(opened.Path, range.Offset, a.Vocab, a.Hidden, range.RowSha256, opened.AllowedFolders);
             }
-            var t = new ExternalTensor("model.embeddings.weight", range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
+            var t = new ExternalTensor(TensorNames.Embeddings, range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
             return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, range, _definition.Name, Source), a.Vocab, a.Hidden);
         }
 
-        public BitLinearWeights Linear(BitLinearWeights w, int slot = 6)
+        public BitLinearWeights Linear(BitLinearWeights w)
         {
             var range = w.Weight.External;
             if (range == null)
@@ -57,13 +55,8 @@ namespace MatMulFree.Runtime
             }
             var m = w.Weight;
             var t = new ExternalTensor(w.Name + ".weight", range.Offset, range.Length, range.Dtype, m.Rows, m.Columns, m.Beta);
-            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, range, _definition.Name, Source, _buffers[slot]));
+            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, range, _definition.Name, Source, _buffer));
         }
-
-        public MlgruWeights Mlgru(MlgruWeights g) =>
-            new MlgruWeights(Linear(g.Input, 0), Linear(g.Forget, 1), Linear(g.Gate, 2), Linear(g.Output, 3), g.GateNorm, g.LowerBound);
-
-        public GluWeights Glu(GluWeights g) => new GluWeights(Linear(g.GateUp, 4), Linear(g.Down, 5));
 
         private IWeightsFile File() => _file ?? throw new InvalidOperationException(
             $"model {_definition.Name}: its weights are in {Source}, which was not given (load the manifest with ManifestLoader.LoadDeferred or ManifestLoader.Load)");

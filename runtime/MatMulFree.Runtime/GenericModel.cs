@@ -17,9 +17,9 @@ namespace MatMulFree.Runtime
     {
         private readonly RowWorkers? _workers;
         private readonly EmbeddingTable _embeddings;
-        private readonly float[] _finalNorm;
-        private readonly float[][] _attentionNorms;
-        private readonly float[][] _mlpNorms;
+        private readonly StepProgram _program;
+        /// <summary>Per operation of <see cref="_program"/>, its layer (BitLinear operations only).</summary>
+        private readonly BitLinearLayer?[] _layers;
 
         /// <param name="threads">Threads a large layer's rows are split across (1: the caller's only).</param>
         /// <param name="parallelMinimumWeights">Layers with fewer weights run on the caller's thread alone.</param>
@@ -36,23 +36,20 @@ namespace MatMulFree.Runtime
             {
                 _workers = new RowWorkers(threads);
             }
-            var a = definition.Architecture;
             var external = new DeferredTensors(definition, externalWeights);
             _embeddings = external.Embeddings();
-            _finalNorm = definition.FinalNorm;
-            Mlgru = new MlgruLayer[a.Layers];
-            Glu = new GluLayer[a.Layers];
-            _attentionNorms = new float[a.Layers][];
-            _mlpNorms = new float[a.Layers][];
-            for (int l = 0; l < a.Layers; l++)
+            _program = definition.Step;
+            _layers = new BitLinearLayer?[_program.Operations.Count];
+            var layers = new List<BitLinearLayer>();
+            for (int k = 0; k < _layers.Length; k++)
             {
-                var b = definition.Blocks[l];
-                Mlgru[l] = new MlgruLayer(external.Mlgru(b.Mlgru), a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
-                Glu[l] = new GluLayer(external.Glu(b.Glu), a.RmsNormEps, Kernel, _workers, parallelMinimumWeights);
-                _attentionNorms[l] = b.AttentionNorm;
-                _mlpNorms[l] = b.MlpNorm;
+                if (_program.Operations[k].Linear is BitLinearWeights w)
+                {
+                    _layers[k] = new BitLinearLayer(external.Linear(w), Kernel, _workers, parallelMinimumWeights);
+                    layers.Add(_layers[k]!);
+                }
             }
-            LmHead = new BitLinearLayer(external.Linear(definition.LmHead), Kernel, _workers, parallelMinimumWeights);
+            BitLinears = layers;
         }
 
         /// <summary>Reads, validates and loads a manifest file.</summary>
@@ -79,33 +76,65 @@ namespace MatMulFree.Runtime
         public string Name => Definition.Name;
         public Architecture Architecture => Definition.Architecture;
         public TokenizerSpec Tokenizer => Definition.Tokenizer;
-        public MlgruLayer[] Mlgru { get; }
-        public GluLayer[] Glu { get; }
-        public BitLinearLayer LmHead { get; }
+        /// <summary>Every BitLinear layer, in execution order (<see cref="ModelDefinition.BitLinears"/>).</summary>
+        public IReadOnlyList<BitLinearLayer> BitLinears { get; }
 
         public RecurrentState CreateState() => new RecurrentState(Architecture);
 
         public void Step(int token, RecurrentState state, Span<float> logits)
         {
-            var a = Architecture;
-            StepContract.Validate(a, token, state, logits);
-            var s = state.Scratch;
-            var x = s.Residual.AsSpan();
-            _embeddings.CopyRow(token, x);
-            var normed = s.Normed.AsSpan();
-            var mixed = s.Mixed.AsSpan();
-            for (int l = 0; l < a.Layers; l++)
+            StepContract.Validate(Architecture, token, state, logits);
+            var vectors = new StepVectors(state.Scratch, state, logits);
+            float r = 0;
+            for (int k = 0; k < _layers.Length; k++)
             {
-                RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _attentionNorms[l], normed);
-                Mlgru[l].Forward(normed, state.Hidden(l), s, mixed);
-                Residual.Add(x, mixed);
-                RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _mlpNorms[l], normed);
-                Glu[l].Forward(normed, s, mixed);
-                Residual.Add(x, mixed);
+                var op = _program.Operations[k];
+                if (_layers[k] is BitLinearLayer layer)
+                {
+                    var x = vectors[op.Inputs[0]];
+                    layer.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, Eps), state.Scratch, vectors[op.Output]);
+                }
+                else
+                {
+                    r = Execute(op, token, vectors, r);
+                }
             }
-            RmsNorm.Apply(x, RmsNorm.InverseRms(x, a.RmsNormEps), _finalNorm, normed);
-            LmHead.Forward(normed, RmsNorm.InverseRms(normed, a.RmsNormEps), s, logits.Slice(0, a.Vocab));
             state.Advance();
+        }
+
+        private float Eps => Architecture.RmsNormEps;
+
+        /// <summary>One operation other than a BitLinear, on one token's vectors; returns the shared inverse RMS.</summary>
+        private float Execute(StepOp op, int token, in StepVectors v, float r)
+        {
+            switch (op.Kind)
+            {
+                case StepOperation.Embed:
+                    _embeddings.CopyRow(token, v[op.Output]);
+                    break;
+                case StepOperation.Norm:
+                    var x = v[op.Inputs[0]];
+                    RmsNorm.Apply(x, RmsNorm.InverseRms(x, Eps), op.Values, v[op.Output]);
+                    break;
+                case StepOperation.InverseRms:
+                    return RmsNorm.InverseRms(v[op.Inputs[0]], Eps);
+                case StepOperation.MlgruUpdate:
+                    MlgruCell.UpdateState(v[op.Inputs[0]], v[op.Inputs[1]], op.Values, v.State(op.Block));
+                    break;
+                case StepOperation.MlgruGateOutput:
+                    var g = v[op.Inputs[0]];
+                    MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, Eps), op.Values, v.State(op.Block), v[op.Output]);
+                    break;
+                case StepOperation.GluCombine:
+                    GluCell.Combine(v[op.Inputs[0]], v[op.Output]);
+                    break;
+                case StepOperation.Residual:
+                    Residual.Add(v[op.Output], v[op.Inputs[0]]);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{op.Kind} is not an element-wise operation");
+            }
+            return r;
         }
 
         /// <summary>Token vectors processed per batch (the batched kernel's width).</summary>
@@ -129,7 +158,7 @@ namespace MatMulFree.Runtime
             {
                 int count = Math.Min(BatchCapacity, tokens.Length - start);
                 bool last = start + count == tokens.Length;
-                RunBatch(tokens.Slice(start, count), same, batch, state.Scratch, last ? count - 1 : -1, logits);
+                RunBatch(tokens.Slice(start, count), same, batch, state.Scratch, last ? LogitsWanted.Last : LogitsWanted.None, logits);
             }
         }
 
@@ -157,60 +186,132 @@ namespace MatMulFree.Runtime
             {
                 int count = Math.Min(BatchCapacity, tokens.Length - start);
                 for (int t = 0; t < count; t++) slice[t] = states[start + t];
-                RunBatch(tokens.Slice(start, count), slice, batch, states[start].Scratch, -2, logits.Slice(start * a.Vocab, count * a.Vocab));
+                RunBatch(tokens.Slice(start, count), slice, batch, states[start].Scratch, LogitsWanted.Each, logits.Slice(start * a.Vocab, count * a.Vocab));
             }
         }
 
         /// <summary>
         /// The token step of docs/numerics.md for a batch: every token's vectors are computed
-        /// with the same operations as <see cref="Step"/>; <paramref name="logitsOf"/> is the
-        /// index of the one token whose logits are wanted, -1 for none, -2 for all (rows of logits).
+        /// with the same operations as <see cref="Step"/>. Each BitLinear runs over the whole
+        /// batch; each run of other operations runs token by token, in order, so the recurrence
+        /// of a prompt (every token one state) sees its tokens one after the other. The head
+        /// (final norm, lm_head) runs only for the tokens whose logits are wanted.
         /// </summary>
-        private void RunBatch(ReadOnlySpan<int> tokens, RecurrentState[] states, BatchScratch b, StepScratch s, int logitsOf, Span<float> logits)
+        private void RunBatch(ReadOnlySpan<int> tokens, RecurrentState[] states, BatchScratch b, StepScratch s, LogitsWanted wanted, Span<float> logits)
         {
-            var a = Architecture;
-            int h = a.Hidden, count = tokens.Length;
-            var x = b.Residual.AsSpan(0, count * h);
-            var normed = b.Normed.AsSpan(0, count * h);
-            var mixed = b.Mixed.AsSpan(0, count * h);
-            for (int t = 0; t < count; t++)
+            int count = tokens.Length;
+            var ops = _program.Operations;
+            var shared = b.SharedInverseRms.AsSpan(0, count);
+            int k = 0;
+            while (k < ops.Count && !ops[k].IsHead)
             {
-                _embeddings.CopyRow(tokens[t], x.Slice(t * h, h));
-            }
-            for (int l = 0; l < a.Layers; l++)
-            {
-                Normalize(x, count, _attentionNorms[l], normed);
-                Mlgru[l].ForwardBatch(normed, count, l, states, b, s, mixed);
-                AddRows(x, mixed, count * h);
-                Normalize(x, count, _mlpNorms[l], normed);
-                Glu[l].ForwardBatch(normed, count, b, s, mixed);
-                AddRows(x, mixed, count * h);
-            }
-            for (int t = 0; t < count; t++)
-            {
-                if (logitsOf == -2 || logitsOf == t)
+                if (_layers[k] is BitLinearLayer layer)
                 {
-                    var xt = x.Slice(t * h, h);
-                    var nt = normed.Slice(t * h, h);
-                    RmsNorm.Apply(xt, RmsNorm.InverseRms(xt, a.RmsNormEps), _finalNorm, nt);
-                    var row = logitsOf == -2 ? logits.Slice(t * a.Vocab, a.Vocab) : logits.Slice(0, a.Vocab);
-                    LmHead.Forward(nt, RmsNorm.InverseRms(nt, a.RmsNormEps), s, row);
+                    var op = ops[k];
+                    int n = layer.InFeatures;
+                    var x = BatchRows(b, op.Inputs[0], count);
+                    var inverse = b.InverseRms.AsSpan(0, count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        inverse[t] = op.SharesInverseRms ? shared[t] : RmsNorm.InverseRms(x.Slice(t * n, n), Eps);
+                    }
+                    layer.ForwardBatch(x, inverse, count, b, s, BatchRows(b, op.Output, count));
+                    k++;
+                    continue;
+                }
+                int end = k;
+                while (end < ops.Count && _layers[end] == null && !ops[end].IsHead)
+                {
+                    end++;
+                }
+                for (int t = 0; t < count; t++)
+                {
+                    var row = new StepVectors(b, t, states[t], default);
+                    float r = 0;
+                    for (int j = k; j < end; j++)
+                    {
+                        r = Execute(ops[j], tokens[t], row, r);
+                        if (ops[j].Kind == StepOperation.InverseRms)
+                        {
+                            shared[t] = r;
+                        }
+                    }
+                }
+                k = end;
+            }
+            for (int t = 0; t < count; t++)
+            {
+                if (wanted == LogitsWanted.Each || (wanted == LogitsWanted.Last && t == count - 1))
+                {
+                    var row = new StepVectors(b, t, states[t], wanted == LogitsWanted.Each ? logits.Slice(t * Architecture.Vocab, Architecture.Vocab) : logits);
+                    float r = 0;
+                    for (int j = k; j < ops.Count; j++)
+                    {
+                        var op = ops[j];
+                        if (_layers[j] is BitLinearLayer head)
+                        {
+                            var x = row[op.Inputs[0]];
+                            head.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, Eps), s, row[op.Output]);
+                        }
+                        else
+                        {
+                            r = Execute(op, tokens[t], row, r);
+                        }
+                    }
                 }
                 states[t].Advance();
             }
         }
 
-        private void Normalize(ReadOnlySpan<float> x, int count, float[] weight, Span<float> y)
+        private enum LogitsWanted
         {
-            int h = Architecture.Hidden;
-            for (int t = 0; t < count; t++)
-            {
-                var xt = x.Slice(t * h, h);
-                RmsNorm.Apply(xt, RmsNorm.InverseRms(xt, Architecture.RmsNormEps), weight, y.Slice(t * h, h));
-            }
+            None,
+            /// <summary>The last token's, in the first row of the logits (a prompt).</summary>
+            Last,
+            /// <summary>Every token's, one row each (several sessions).</summary>
+            Each,
         }
 
-        private static void AddRows(Span<float> x, ReadOnlySpan<float> y, int length) => Residual.Add(x.Slice(0, length), y.Slice(0, length));
+        /// <summary>The rows of <paramref name="vector"/> for <paramref name="count"/> tokens.</summary>
+        private Span<float> BatchRows(BatchScratch b, StepVector vector, int count) =>
+            b.Vector(vector).AsSpan(0, count * StepProgram.Length(vector, Architecture));
+
+        /// <summary>One token's vectors: in a step's scratch, or row t of a batch's.</summary>
+        private readonly ref struct StepVectors
+        {
+            private readonly ScratchVectors _scratch;
+            private readonly int _row;
+            private readonly RecurrentState _state;
+            private readonly Span<float> _logits;
+
+            public StepVectors(ScratchVectors scratch, RecurrentState state, Span<float> logits)
+                : this(scratch, 0, state, logits)
+            {
+            }
+
+            public StepVectors(ScratchVectors scratch, int row, RecurrentState state, Span<float> logits)
+            {
+                _scratch = scratch;
+                _row = row;
+                _state = state;
+                _logits = logits;
+            }
+
+            public Span<float> this[StepVector vector]
+            {
+                get
+                {
+                    if (vector == StepVector.Logits)
+                    {
+                        return _logits.Slice(0, _state.Architecture.Vocab);
+                    }
+                    int n = StepProgram.Length(vector, _state.Architecture);
+                    return _scratch.Vector(vector).AsSpan(_row * n, n);
+                }
+            }
+
+            public Span<float> State(int layer) => _state.Hidden(layer);
+        }
 
         /// <summary>Stops the row worker threads, if any.</summary>
         public void Dispose()

@@ -62,6 +62,24 @@ namespace MatMulFree.Runtime
         /// <summary>Bytes of tables per row: enough for the widest layer input.</summary>
         public int TableStride { get; }
 
+        /// <summary>The buffer of a vector of the token step (<see cref="StepProgram"/>), one row per vector;
+        /// the state and the logits live elsewhere.</summary>
+        public float[] Vector(StepVector vector)
+        {
+            switch (vector)
+            {
+                case StepVector.Residual: return Residual;
+                case StepVector.Normed: return Normed;
+                case StepVector.Input: return Input;
+                case StepVector.Forget: return Forget;
+                case StepVector.Gate: return Gate;
+                case StepVector.Mixed: return Mixed;
+                case StepVector.Wide: return Wide;
+                case StepVector.Glu: return Glu;
+                default: throw new System.ArgumentOutOfRangeException(nameof(vector), vector, "not a scratch vector");
+            }
+        }
+
         public long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length
                   + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Tables.Length;

@@ -32,9 +32,9 @@ internal static class LayerBench
 
     /// <summary>Prints a table row per layer as it is timed, and returns the rows.</summary>
     /// <param name="include">The layers to time (all when null): a big model's distinct shapes are in its first block.</param>
-    public static List<LayerTiming> Run(Type generated, ModelDefinition definition, MatMulFree.Compiler.Planning.KernelChoice choice, Func<BitLinearWeights, bool>? include = null)
+    public static List<LayerTiming> Run(Type generated, ModelDefinition definition, ProductForm? choice, Func<BitLinearWeights, bool>? include = null)
     {
-        var plan = ModelPlan.Create(definition, choice);
+        var plan = ModelPlan.Create(definition, new CSharpTarget(choice));
         var scratch = new StepScratch(definition.Architecture);
         var random = new Random(5);
         var timings = new List<LayerTiming>();
@@ -61,7 +61,7 @@ internal static class LayerBench
             var ns = Interleaved.Medians(15, Round(() => run(x, r, scratch, yGenerated)), Round(() => packed.Forward(x, r, scratch, yGeneric)),
                 Round(() => int8.Forward(x, r, scratch, yGeneric)));
             double g = ns[0], p = ns[1], i = ns[2];
-            string form = layer.Form == KernelForm.Unrolled ? "unrolled" : "packed";
+            string form = layer.Form == ProductForm.Unrolled ? "unrolled" : "packed";
             Console.WriteLine($"| {definition.Name} | {w.Name} | {w.OutFeatures}x{w.InFeatures} | {form} | {g:N0} | {p:N0} | {i:N0} | {g / p:F2} | {(same ? "yes" : "NO")} |");
             timings.Add(new LayerTiming(w.OutFeatures, w.InFeatures, form, g, p, i));
         }

@@ -1,3 +1,4 @@
+using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -42,7 +43,7 @@ Console.WriteLine($"Each BitLinear on its own (ns per call: RMSNorm, quantizatio
 Console.WriteLine();
 Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
 Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
-var choice = KernelChoice.Value switch { "unrolled" => MatMulFree.Compiler.Planning.KernelChoice.Unrolled, "packed" => MatMulFree.Compiler.Planning.KernelChoice.Packed, _ => MatMulFree.Compiler.Planning.KernelChoice.Auto };
+var choice = KernelChoice.Value switch { "unrolled" => ProductForm.Unrolled, "packed" => ProductForm.Packed, _ => (ProductForm?)null };
 var timings = new List<LayerTiming>();
 foreach (var (generated, file) in models)
 {

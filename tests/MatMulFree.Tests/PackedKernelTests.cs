@@ -1,3 +1,4 @@
+using MatMulFree.Compiler.Model;
 using System;
 using System.Linq;
 using MatMulFree.Runtime.Kernels;
@@ -147,7 +148,7 @@ namespace MatMulFree.Tests
             // Row 0: +1 -1 0 +1 | -1 (then padding). Low pair (+1, -1) = 2 + 3 * 0 = 2, high pair (0, +1) = 1 + 3 * 2 = 7.
             // Row 1: all zero. Rows 2..63 and the columns past 4 are padding: pairs (0, 0) = 4.
             var m = TernaryKernelTests.Matrix(2, 5, (n, k) => n == 1 ? 0 : new[] { 1, -1, 0, 1, -1 }[k]);
-            var codes = m.ToPairCodes();
+            var codes = PairCodes.Of(m);
             Assert.Equal(64 * 2, codes.Length); // one block of 64 rows, 2 groups (rounded up to even)
             Assert.Equal(0x72, codes[0]);
             Assert.Equal(0x44, codes[1]);

@@ -55,9 +55,9 @@ namespace MatMulFree.Tests
         {
             var random = new Random(rows * 31 + columns);
             var m = TernaryKernelTests.Matrix(rows, columns, (_, _) => random.Next(3) - 1);
-            var codes = m.ToPairCodes();
-            Assert.Equal(TernaryMatrix.PairCodeLength(rows, columns), codes.LongLength);
-            int blockRows = TernaryMatrix.PairCodeBlockRows, groups = TernaryMatrix.PairCodeGroups(columns);
+            var codes = PairCodes.Of(m);
+            Assert.Equal(PairCodes.Length(rows, columns), codes.LongLength);
+            int blockRows = PairCodes.BlockRows, groups = PairCodes.Groups(columns);
             for (long i = 0; i < codes.LongLength; i++)
             {
                 // [row block][group][row in block]; weights past the matrix are zeros.

@@ -11,19 +11,10 @@ namespace MatMulFree.Compiler.Emit
     public static class GeneratedNames
     {
         /// <summary>The method of one BitLinear: model.layers.3.attn.i_proj becomes Layer3IProj, lm_head LmHead.</summary>
-        public static string BitLinearMethod(BitLinearWeights w)
-        {
-            const string prefix = "model.layers.";
-            if (!w.Name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return Pascal(w.Name);
-            }
-            string rest = w.Name.Substring(prefix.Length);
-            int dot = rest.IndexOf('.');
-            string layer = rest.Substring(0, dot);
-            string proj = rest.Substring(rest.LastIndexOf('.') + 1);
-            return "Layer" + layer + Pascal(proj);
-        }
+        public static string BitLinearMethod(BitLinearWeights w) =>
+            TensorNames.TryParseBlockLayer(w.Name, out string block, out string projection)
+                ? "Layer" + block + Pascal(projection)
+                : Pascal(w.Name);
 
         /// <summary>snake_case or dotted.name to PascalCase.</summary>
         public static string Pascal(string name)

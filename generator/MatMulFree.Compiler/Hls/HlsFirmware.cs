@@ -29,9 +29,9 @@ namespace MatMulFree.Compiler.Hls
             files["firmware/weights/norms.h"] = Norms(plan.Model);
             foreach (var layer in plan.Layers)
             {
-                if (layer.Form == HlsForm.Folded)
+                if (layer.Form == ProductForm.Folded)
                 {
-                    files[$"firmware/weights/{layer.Name}.h"] = Rom(layer);
+                    files[$"firmware/weights/{HlsNames.Layer(layer.Weights)}.h"] = Rom(layer);
                 }
             }
             files[$"firmware/{top}.c"] = Source(plan);
@@ -77,15 +77,15 @@ namespace MatMulFree.Compiler.Hls
             w.Line();
             foreach (var l in plan.Layers)
             {
-                string u = l.Name.ToUpperInvariant();
+                string u = HlsNames.Layer(l.Weights).ToUpperInvariant();
                 w.Line($"/* {l.Weights.Name}: {l.Weights.InFeatures} -> {l.Weights.OutFeatures}, {l.Form.ToString().ToLowerInvariant()} ({l.Reason}) */");
                 w.Line($"#define {u}_BETA {HlsNames.Float(l.Weights.Weight.Beta)}");
-                if (l.Form == HlsForm.Folded)
+                if (l.Form == ProductForm.Folded)
                 {
-                    w.Line($"#define {u}_PE {l.Pe}");
-                    w.Line($"#define {u}_SIMD {l.Simd}");
-                    w.Line($"#define {u}_NF {l.NeuronFold}   /* neuron fold: rows / PE */");
-                    w.Line($"#define {u}_SF {l.SynapseFold}   /* synapse fold: columns / SIMD */");
+                    w.Line($"#define {u}_PE {l.Fold!.Pe}");
+                    w.Line($"#define {u}_SIMD {l.Fold!.Simd}");
+                    w.Line($"#define {u}_NF {l.Fold!.NeuronFold}   /* neuron fold: rows / PE */");
+                    w.Line($"#define {u}_SF {l.Fold!.SynapseFold}   /* synapse fold: columns / SIMD */");
                 }
             }
             w.Line();
@@ -164,38 +164,38 @@ namespace MatMulFree.Compiler.Hls
 
         /// <summary>A folded layer's trits: [NF][PE][SF][SIMD/4] bytes, 4 codes each (0 = 0, 1 = +1, 2 = -1),
         /// rows and columns padded with zero weights.</summary>
-        private static string Rom(HlsLayerPlan l)
+        private static string Rom(LayerPlan l)
         {
             var t = l.Weights.Weight;
-            string u = l.Name.ToUpperInvariant();
+            string u = HlsNames.Layer(l.Weights).ToUpperInvariant();
             var w = new CodeWriter();
             w.Line($"/* {l.Weights.Name}: ternary weights packed 4 per byte for the folded form,");
             w.Line($" * indexed [row / PE][row % PE][column / SIMD][(column % SIMD) / 4], code in bits 2*(column % 4).");
-            w.Line($" * {t.Rows} x {t.Columns} padded to {l.RowsPadded} x {l.ColumnsPadded} with zeros; {(long)l.RowsPadded * l.ColumnsPadded * 2:N0} ROM bits. */");
+            w.Line($" * {t.Rows} x {t.Columns} padded to {l.Fold!.RowsPadded} x {l.Fold!.ColumnsPadded} with zeros; {(long)l.Fold!.RowsPadded * l.Fold!.ColumnsPadded * 2:N0} ROM bits. */");
             w.Line($"#ifndef WEIGHTS_{u}_H");
             w.Line($"#define WEIGHTS_{u}_H");
             w.Line();
             w.Line("#include <stdint.h>");
             w.Line("#include \"../parameters.h\"");
             w.Line();
-            w.Line($"static const uint8_t w_{l.Name}[{u}_NF][{u}_PE][{u}_SF][{u}_SIMD / 4] = {{");
+            w.Line($"static const uint8_t w_{HlsNames.Layer(l.Weights)}[{u}_NF][{u}_PE][{u}_SF][{u}_SIMD / 4] = {{");
             var sb = new StringBuilder();
-            for (int nf = 0; nf < l.NeuronFold; nf++)
+            for (int nf = 0; nf < l.Fold!.NeuronFold; nf++)
             {
                 w.Line("    {");
-                for (int pe = 0; pe < l.Pe; pe++)
+                for (int pe = 0; pe < l.Fold!.Pe; pe++)
                 {
-                    int row = nf * l.Pe + pe;
+                    int row = nf * l.Fold!.Pe + pe;
                     sb.Clear().Append("        {");
-                    for (int sf = 0; sf < l.SynapseFold; sf++)
+                    for (int sf = 0; sf < l.Fold!.SynapseFold; sf++)
                     {
                         sb.Append(sf > 0 ? ", {" : "{");
-                        for (int b = 0; b < l.Simd / 4; b++)
+                        for (int b = 0; b < l.Fold!.Simd / 4; b++)
                         {
                             int code = 0;
                             for (int j = 0; j < 4; j++)
                             {
-                                int col = sf * l.Simd + b * 4 + j;
+                                int col = sf * l.Fold!.Simd + b * 4 + j;
                                 int trit = row < t.Rows && col < t.Columns ? t[row, col] : 0;
                                 code |= (trit == 1 ? 1 : trit == -1 ? 2 : 0) << (2 * j);
                             }
@@ -203,10 +203,10 @@ namespace MatMulFree.Compiler.Hls
                         }
                         sb.Append('}');
                     }
-                    sb.Append(pe + 1 < l.Pe ? "}," : "}");
+                    sb.Append(pe + 1 < l.Fold!.Pe ? "}," : "}");
                     w.Line(sb.ToString());
                 }
-                w.Line(nf + 1 < l.NeuronFold ? "    }," : "    }");
+                w.Line(nf + 1 < l.Fold!.NeuronFold ? "    }," : "    }");
             }
             w.Line("};");
             w.Line();
@@ -231,15 +231,15 @@ namespace MatMulFree.Compiler.Hls
             w.Line("#include \"weights/norms.h\"");
             foreach (var l in plan.Layers)
             {
-                if (l.Form == HlsForm.Folded)
+                if (l.Form == ProductForm.Folded)
                 {
-                    w.Line($"#include \"weights/{l.Name}.h\"");
+                    w.Line($"#include \"weights/{HlsNames.Layer(l.Weights)}.h\"");
                 }
             }
             w.Line();
             foreach (var l in plan.Layers)
             {
-                if (l.Form == HlsForm.Unrolled)
+                if (l.Form == ProductForm.Unrolled)
                 {
                     UnrolledProduct(w, l);
                 }
@@ -257,14 +257,14 @@ namespace MatMulFree.Compiler.Hls
             return w.ToString();
         }
 
-        private static void UnrolledProduct(CodeWriter w, HlsLayerPlan l)
+        private static void UnrolledProduct(CodeWriter w, LayerPlan l)
         {
-            var p = l.Sharing;
+            var p = l.Product;
             int n = l.Weights.InFeatures, mOut = l.Weights.OutFeatures;
             w.Line($"/* {l.Weights.Name}, unrolled ({l.Reason}): the ternary matrix as constant adder trees.");
             w.Line($" * {p.NonZeros:N0} non-zero weights; {p.AdditionsBefore:N0} additions as plain row sums, {p.AdditionsAfter:N0} with");
             w.Line($" * adder sharing ({p.SharedSums.Count:N0} shared sums over groups of {p.GroupSize} inputs, then the rows). */");
-            w.Open($"static void {l.Name}_product(const int8_t q[{n}], int32_t acc[{mOut}])");
+            w.Open($"static void {HlsNames.Layer(l.Weights)}_product(const int8_t q[{n}], int32_t acc[{mOut}])");
             if (p.SharedSums.Count > 0)
             {
                 w.Line($"int32_t p[{p.SharedSums.Count}];");
@@ -298,20 +298,20 @@ namespace MatMulFree.Compiler.Hls
             w.Line();
         }
 
-        private static void FoldedProduct(CodeWriter w, HlsLayerPlan l)
+        private static void FoldedProduct(CodeWriter w, LayerPlan l)
         {
-            string u = l.Name.ToUpperInvariant();
+            string u = HlsNames.Layer(l.Weights).ToUpperInvariant();
             int n = l.Weights.InFeatures, mOut = l.Weights.OutFeatures;
-            w.Line($"/* {l.Weights.Name}, folded ({l.Reason}): FINN-style matrix-vector unit. Each cycle, PE = {l.Pe} rows");
-            w.Line($" * take SIMD = {l.Simd} inputs each: a 2-bit weight code selects +q, -q or 0 through masks (no multiplier),");
-            w.Line($" * the lanes are summed, and the synapse-fold loop runs at II=1: {l.NeuronFold} x {l.SynapseFold} = {l.NeuronFold * l.SynapseFold:N0} cycles. */");
-            w.Open($"static void {l.Name}_product(const int8_t q[{n}], int32_t acc[{mOut}])");
+            w.Line($"/* {l.Weights.Name}, folded ({l.Reason}): FINN-style matrix-vector unit. Each cycle, PE = {l.Fold!.Pe} rows");
+            w.Line($" * take SIMD = {l.Fold!.Simd} inputs each: a 2-bit weight code selects +q, -q or 0 through masks (no multiplier),");
+            w.Line($" * the lanes are summed, and the synapse-fold loop runs at II=1: {l.Fold!.NeuronFold} x {l.Fold!.SynapseFold} = {l.Fold!.NeuronFold * l.Fold!.SynapseFold:N0} cycles. */");
+            w.Open($"static void {HlsNames.Layer(l.Weights)}_product(const int8_t q[{n}], int32_t acc[{mOut}])");
             w.Line($"int8_t qv[{u}_SF][{u}_SIMD];");
             w.Line($"int32_t out[{u}_NF][{u}_PE];");
             w.Line("int32_t nf, sf, pe, s, k = 0;");
-            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=qv cyclic factor={l.Simd} dim=2)");
-            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=w_{l.Name} complete dim=2)");
-            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=w_{l.Name} complete dim=4)");
+            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=qv cyclic factor={l.Fold!.Simd} dim=2)");
+            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=w_{HlsNames.Layer(l.Weights)} complete dim=2)");
+            w.Line($"MMF_PRAGMA(HLS ARRAY_PARTITION variable=w_{HlsNames.Layer(l.Weights)} complete dim=4)");
             w.Line("/* the input, padded with zeros to SF x SIMD */");
             w.Open($"for (sf = 0; sf < {u}_SF; sf++)");
             w.Open($"for (s = 0; s < {u}_SIMD; s++)");
@@ -329,7 +329,7 @@ namespace MatMulFree.Compiler.Hls
             w.Open($"for (pe = 0; pe < {u}_PE; pe++)");
             w.Line("int32_t lanes = 0;");
             w.Open($"for (s = 0; s < {u}_SIMD; s++)");
-            w.Line($"int32_t code = (w_{l.Name}[nf][pe][sf][s >> 2] >> ((s & 3) << 1)) & 3;");
+            w.Line($"int32_t code = (w_{HlsNames.Layer(l.Weights)}[nf][pe][sf][s >> 2] >> ((s & 3) << 1)) & 3;");
             w.Line("int32_t v = qv[sf][s];");
             w.Line("/* code 1: +v, code 2: -v, code 0: 0; masks, not multiplication */");
             w.Line("lanes += (v & -(int32_t)(code == 1)) - (v & -(int32_t)(code == 2));");
@@ -342,7 +342,7 @@ namespace MatMulFree.Compiler.Hls
             w.Line("/* drop the padding rows */");
             w.Open($"for (k = 0; k < {mOut}; k++)");
             w.Line("MMF_PRAGMA(HLS PIPELINE II=1)");
-            w.Line($"acc[k] = out[k >> {Log2(l.Pe)}][k & {l.Pe - 1}];");
+            w.Line($"acc[k] = out[k >> {Log2(l.Fold!.Pe)}][k & {l.Fold!.Pe - 1}];");
             w.Close();
             w.Close();
             w.Line();
@@ -355,16 +355,16 @@ namespace MatMulFree.Compiler.Hls
             return r;
         }
 
-        private static void Forward(CodeWriter w, HlsLayerPlan l)
+        private static void Forward(CodeWriter w, LayerPlan l)
         {
             int n = l.Weights.InFeatures, mOut = l.Weights.OutFeatures;
             w.Line($"/* {l.Weights.Name} as a BitLinear: its RMSNorm and int8 quantization, the ternary product, y = acc * (beta / s). */");
-            w.Open($"static void {l.Name}_forward(const float x[{n}], float r, float y[{mOut}])");
+            w.Open($"static void {HlsNames.Layer(l.Weights)}_forward(const float x[{n}], float r, float y[{mOut}])");
             w.Line($"int8_t q[{n}];");
             w.Line($"int32_t acc[{mOut}];");
-            w.Line($"float s = mmf_quantize_{n}(x, r, norm_{l.Name}, q);");
-            w.Line($"{l.Name}_product(q, acc);");
-            w.Line($"mmf_dequantize_{mOut}(acc, {l.Name.ToUpperInvariant()}_BETA, s, y);");
+            w.Line($"float s = mmf_quantize_{n}(x, r, norm_{HlsNames.Layer(l.Weights)}, q);");
+            w.Line($"{HlsNames.Layer(l.Weights)}_product(q, acc);");
+            w.Line($"mmf_dequantize_{mOut}(acc, {HlsNames.Layer(l.Weights).ToUpperInvariant()}_BETA, s, y);");
             w.Close();
             w.Line();
         }
@@ -372,32 +372,115 @@ namespace MatMulFree.Compiler.Hls
         private static void Block(CodeWriter w, HlsPlan plan, BlockWeights b)
         {
             var a = plan.Model.Architecture;
-            int h = a.Hidden, i = a.Intermediate, l = b.Index;
-            string L(BitLinearWeights x) => HlsNames.Layer(x);
+            int l = b.Index;
+            var ops = new List<StepOp>(plan.Model.Step.OfBlock(l));
             w.Line($"/* Block {l}: x += MLGRU(RMSNorm(x)), then x += GLU(RMSNorm(x)); h is this layer's recurrent state. */");
-            w.Open($"static void block{l}(float x[{h}], float h[{h}])");
-            w.Line($"float normed[{h}], in[{h}], f[{h}], g[{h}], mixed[{h}], z[{2 * i}], u[{i}], r;");
-            w.Line("/* MLGRU: i, f and g share the inverse RMS of their one normed input */");
-            w.Line($"mmf_rms_apply_{h}(x, mmf_inverse_rms_{h}(x), layer{l}_attn_norm, normed);");
-            w.Line($"r = mmf_inverse_rms_{h}(normed);");
-            w.Line($"{L(b.Mlgru.Input)}_forward(normed, r, in);");
-            w.Line($"{L(b.Mlgru.Forget)}_forward(normed, r, f);");
-            w.Line($"{L(b.Mlgru.Gate)}_forward(normed, r, g);");
-            w.Line(b.Mlgru.LowerBound == null
-                ? $"mmf_mlgru_update_first_{h}(in, f, h);"
-                : $"mmf_mlgru_update_{h}(in, f, layer{l}_lower_bound, h);");
-            w.Line("/* o = RMSNorm(g) * swish(h), written over in, then the output projection */");
-            w.Line($"mmf_mlgru_gate_output_{h}(g, mmf_inverse_rms_{h}(g), layer{l}_g_norm, h, in);");
-            w.Line($"{L(b.Mlgru.Output)}_forward(in, mmf_inverse_rms_{h}(in), mixed);");
-            w.Line($"mmf_add_{h}(x, mixed);");
-            w.Line("/* GLU: gate and up in one BitLinear, silu(gate) * up, the down projection */");
-            w.Line($"mmf_rms_apply_{h}(x, mmf_inverse_rms_{h}(x), layer{l}_mlp_norm, normed);");
-            w.Line($"{L(b.Glu.GateUp)}_forward(normed, mmf_inverse_rms_{h}(normed), z);");
-            w.Line($"mmf_glu_combine_{i}(z, u);");
-            w.Line($"{L(b.Glu.Down)}_forward(u, mmf_inverse_rms_{i}(u), mixed);");
-            w.Line($"mmf_add_{h}(x, mixed);");
+            w.Open($"static void block{l}(float x[{a.Hidden}], float h[{a.Hidden}])");
+            var locals = new List<string>();
+            var used = new SortedSet<StepVector>();
+            bool shared = false;
+            foreach (var op in ops)
+            {
+                foreach (var v in op.Inputs) used.Add(v);
+                used.Add(op.Output);
+                shared |= op.Kind == StepOperation.InverseRms;
+            }
+            foreach (var v in used)
+            {
+                if (v != StepVector.Residual && v != StepVector.State && v != StepVector.Logits)
+                {
+                    locals.Add($"{Vector(v)}[{StepProgram.Length(v, a)}]");
+                }
+            }
+            if (shared)
+            {
+                locals.Add("r");
+            }
+            w.Line($"float {string.Join(", ", locals)};");
+            foreach (var op in ops)
+            {
+                Operation(w, a, op);
+            }
             w.Close();
             w.Line();
+        }
+
+        /// <summary>The C variable of a vector of the step.</summary>
+        private static string Vector(StepVector v)
+        {
+            switch (v)
+            {
+                case StepVector.Residual: return "x";
+                case StepVector.Normed: return "normed";
+                case StepVector.Input: return "i";
+                case StepVector.Forget: return "f";
+                case StepVector.Gate: return "g";
+                case StepVector.Mixed: return "mixed";
+                case StepVector.Wide: return "z";
+                case StepVector.Glu: return "u";
+                case StepVector.State: return "h";
+                default: return "logits";
+            }
+        }
+
+        /// <summary>The constant array an operation reads (weights/norms.h).</summary>
+        private static string Constant(StepOp op)
+        {
+            string layer = "layer" + op.Block.ToString(CultureInfo.InvariantCulture);
+            switch (op.Constant)
+            {
+                case StepConstant.AttentionNorm: return layer + "_attn_norm";
+                case StepConstant.GateNorm: return layer + "_g_norm";
+                case StepConstant.LowerBound: return layer + "_lower_bound";
+                case StepConstant.MlpNorm: return layer + "_mlp_norm";
+                default: return "final_norm";
+            }
+        }
+
+        /// <summary>One operation of the step as a C statement, on the block's or the top's variables.</summary>
+        private static void Operation(CodeWriter w, Architecture a, StepOp op)
+        {
+            if (op.Note != null)
+            {
+                // Notes are the compiler's own text (StepProgram), never model data.
+                w.Line($"/* {op.Note} */");
+            }
+            string input = op.Inputs.Count > 0 ? Vector(op.Inputs[0]) : "";
+            int n = op.Inputs.Count > 0 ? StepProgram.Length(op.Inputs[0], a) : 0;
+            string output = Vector(op.Output);
+            switch (op.Kind)
+            {
+                case StepOperation.Embed:
+                    w.Line($"for (k = 0; k < {a.Hidden}; k++) {output}[k] = embeddings[token][k];");
+                    break;
+                case StepOperation.Norm:
+                    w.Line($"mmf_rms_apply_{n}({input}, mmf_inverse_rms_{n}({input}), {Constant(op)}, {output});");
+                    break;
+                case StepOperation.InverseRms:
+                    w.Line($"r = mmf_inverse_rms_{n}({input});");
+                    break;
+                case StepOperation.BitLinear:
+                    w.Line($"{HlsNames.Layer(op.Linear!)}_forward({input}, {(op.SharesInverseRms ? "r" : $"mmf_inverse_rms_{n}({input})")}, {output});");
+                    break;
+                case StepOperation.MlgruUpdate:
+                    w.Line(op.Values == null
+                        ? $"mmf_mlgru_update_first_{n}({input}, {Vector(op.Inputs[1])}, {output});"
+                        : $"mmf_mlgru_update_{n}({input}, {Vector(op.Inputs[1])}, {Constant(op)}, {output});");
+                    break;
+                case StepOperation.MlgruGateOutput:
+                    w.Line($"mmf_mlgru_gate_output_{n}({input}, mmf_inverse_rms_{n}({input}), {Constant(op)}, {Vector(op.Inputs[1])}, {output});");
+                    break;
+                case StepOperation.GluCombine:
+                    w.Line($"mmf_glu_combine_{StepProgram.Length(op.Output, a)}({input}, {output});");
+                    break;
+                case StepOperation.Residual:
+                    w.Line($"mmf_add_{n}({output}, {input});");
+                    break;
+                default:
+                    // Unreachable while every operation has a case above; a compile error, not an exception, if not.
+                    w.Line($"#error MatMulFree has no HLS C for the step operation {op.Kind}");
+                    break;
+            }
         }
 
         private static void Top(CodeWriter w, HlsPlan plan)
@@ -422,15 +505,22 @@ namespace MatMulFree.Compiler.Hls
             w.Line("for (k = 0; k < MMF_VOCAB; k++) logits[k] = 0.0f;");
             w.Line("return;");
             w.Close();
-            w.Line("/* the token's embedding row starts the residual stream */");
-            w.Line($"for (k = 0; k < {h}; k++) x[k] = embeddings[token][k];");
-            foreach (var b in plan.Model.Blocks)
+            bool blocks = false;
+            foreach (var op in plan.Model.Step.Operations)
             {
-                w.Line($"block{b.Index}(x, state[{b.Index}]);");
+                if (op.Block < 0)
+                {
+                    Operation(w, a, op);
+                }
+                else if (!blocks)
+                {
+                    blocks = true;
+                    foreach (var b in plan.Model.Blocks)
+                    {
+                        w.Line($"block{b.Index}(x, state[{b.Index}]);");
+                    }
+                }
             }
-            w.Line("/* final RMSNorm, then lm_head with its own RMSNorm */");
-            w.Line($"mmf_rms_apply_{h}(x, mmf_inverse_rms_{h}(x), final_norm, normed);");
-            w.Line($"{HlsNames.Layer(plan.Model.LmHead)}_forward(normed, mmf_inverse_rms_{h}(normed), logits);");
             w.Close();
         }
     }

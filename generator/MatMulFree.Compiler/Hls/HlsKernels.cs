@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using MatMulFree.Compiler.Emit;
+using MatMulFree.Compiler.Planning;
 
 namespace MatMulFree.Compiler.Hls
 {

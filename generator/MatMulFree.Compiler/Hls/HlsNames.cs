@@ -72,17 +72,10 @@ namespace MatMulFree.Compiler.Hls
         }
 
         /// <summary>"model.layers.0.attn.i_proj" -> "layer0_i_proj", "lm_head" -> "lm_head".</summary>
-        public static string Layer(BitLinearWeights w)
-        {
-            const string prefix = "model.layers.";
-            if (!w.Name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return CText.Sanitize(w.Name, CText.MaxIdentifierLength);
-            }
-            string rest = w.Name.Substring(prefix.Length);
-            string index = rest.Substring(0, rest.IndexOf('.'));
-            return "layer" + index + "_" + rest.Substring(rest.LastIndexOf('.') + 1);
-        }
+        public static string Layer(BitLinearWeights w) =>
+            TensorNames.TryParseBlockLayer(w.Name, out string block, out string projection)
+                ? "layer" + block + "_" + projection
+                : CText.Sanitize(w.Name, CText.MaxIdentifierLength);
 
         /// <summary>A float32 as a C literal that reads back exactly (9 significant digits, always a '.' or exponent).</summary>
         public static string Float(float v)

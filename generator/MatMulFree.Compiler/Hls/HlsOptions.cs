@@ -1,19 +1,10 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
+using MatMulFree.Compiler.Planning;
 
 namespace MatMulFree.Compiler.Hls
 {
-    /// <summary>How a BitLinear becomes hardware.</summary>
-    public enum HlsForm
-    {
-        /// <summary>Let the planner choose: unrolled up to <see cref="HlsOptions.UnrollLimit"/>, folded above.</summary>
-        Auto,
-        /// <summary>Constant adder trees (with adder sharing): no weight memory, one pass.</summary>
-        Unrolled,
-        /// <summary>FINN-style: packed trits in ROM, PE rows x SIMD columns per cycle, pipelined at II=1.</summary>
-        Folded,
-    }
-
     /// <summary>The knobs of an emitted HLS project (docs/hls.md).</summary>
     public sealed class HlsOptions
     {
@@ -32,14 +23,15 @@ namespace MatMulFree.Compiler.Hls
         /// <summary>Folded layers: input columns consumed per cycle and row (a power of two, at least 4).</summary>
         public int Simd { get; set; } = 16;
 
-        /// <summary>Auto form: a layer whose unrolled code has more terms than this is folded.</summary>
+        /// <summary>The planner's choice: a layer whose unrolled code has more terms than this is folded.</summary>
         public long UnrollLimit { get; set; } = 8192;
 
-        /// <summary>Form for every layer not named in <see cref="LayerForms"/>.</summary>
-        public HlsForm Form { get; set; } = HlsForm.Auto;
+        /// <summary>Form (<see cref="ProductForm.Unrolled"/> or <see cref="ProductForm.Folded"/>) for every layer
+        /// not named in <see cref="LayerForms"/> or the manifest's "kernels"; null: the planner chooses.</summary>
+        public ProductForm? Form { get; set; }
 
-        /// <summary>Per-layer overrides by checkpoint name, e.g. "model.layers.0.mlp.gate_proj".</summary>
-        public IDictionary<string, HlsForm> LayerForms { get; } = new Dictionary<string, HlsForm>(StringComparer.Ordinal);
+        /// <summary>Per-layer forms by checkpoint name, e.g. "model.layers.0.mlp.gate_proj".</summary>
+        public IDictionary<string, ProductForm> LayerForms { get; } = new Dictionary<string, ProductForm>(StringComparer.Ordinal);
 
         /// <summary>The first problem with these options, or null.</summary>
         public string? Validate()
@@ -55,6 +47,10 @@ namespace MatMulFree.Compiler.Hls
             if (!(ClockNs > 0 && ClockNs < 1000))
             {
                 return $"the clock period must be between 0 and 1000 ns, got {ClockNs}";
+            }
+            if (Form == ProductForm.Packed || LayerForms.Values.Contains(ProductForm.Packed))
+            {
+                return "HLS layers are unrolled or folded, not packed";
             }
             if (UnrollLimit < 0)
             {

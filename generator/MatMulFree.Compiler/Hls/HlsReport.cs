@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Compiler.Model;
 
 namespace MatMulFree.Compiler.Hls
 {
@@ -74,7 +76,7 @@ namespace MatMulFree.Compiler.Hls
             var layers = new List<HlsCost>();
             foreach (var l in plan.Layers)
             {
-                layers.Add(l.Form == HlsForm.Unrolled ? Unrolled(l) : Folded(l));
+                layers.Add(l.Form == ProductForm.Unrolled ? Unrolled(l) : Folded(l));
             }
             Layers = layers;
 
@@ -87,19 +89,20 @@ namespace MatMulFree.Compiler.Hls
                 ff += 400L * (op.Value.Mul + op.Value.Add);
             }
             lut += 3 * 800; // fdiv in inverse_rms, quantize and the sigmoids
-            long h = a.Hidden, i = a.Intermediate;
-            // Passes of one block, as firmware/<top>.c makes them: inverse RMS 6 x H and 1 x I; RMSNorm
-            // apply 2 x H; quantize (two passes each) 5 x H and 1 x I; dequantize 5 x H and 1 x 2I;
-            // residual add 2 x H; MLGRU update and gate output 2 x H; GLU combine 1 x I.
-            long Pass(long n) => n + LoopLatency;
-            long perBlock = 6 * Pass(h) + Pass(i) + 2 * Pass(h) + 2 * (5 * Pass(h) + Pass(i))
-                + 5 * Pass(h) + Pass(2 * i) + 2 * Pass(h) + 2 * Pass(h) + Pass(i);
-            // Around the blocks: embedding copy, final norm (2 inverse RMS, 1 apply), lm_head quantize (2) and dequantize over V.
-            long elementwiseCycles = a.Layers * perBlock + 6 * Pass(h) + Pass(a.Vocab);
+            // Cycles per token: every element-wise pass of the step, as firmware/<top>.c makes them.
+            long elementwiseCycles = 0;
+            foreach (var op in plan.Model.Step.Operations)
+            {
+                foreach (long n in Passes(op, a))
+                {
+                    elementwiseCycles += n + LoopLatency;
+                }
+            }
             ElementWise = new HlsCost("element-wise (norms, quantizers, MLGRU and GLU cells)", "pipelined loops", "-", 0, 0, 0, 0, lut, ff, 0, dsp, elementwiseCycles);
 
             long embeddingBits = 32L * a.Vocab * a.Hidden;
             long stateBits = 32L * a.Layers * a.Hidden;
+            long h = a.Hidden, i = a.Intermediate;
             long normBits = 32L * ((long)a.Layers * (3 * h + 4 * h + i + (a.Layers > 1 ? h : 0)) + 2 * h);
             Memories = new HlsCost("on-chip memories (embeddings, norm weights, state)", "BRAM", "-", 0, 0, 0, 0, 0, 0,
                 Ceil(embeddingBits, 18432) + Ceil(stateBits, 18432) + Ceil(normBits, 18432), 0, 0);
@@ -119,6 +122,25 @@ namespace MatMulFree.Compiler.Hls
                 nonZeros += c.NonZeros;
             }
             Total = new HlsCost("total", "-", "-", nonZeros, plain, additions, rom, totalLut, totalFf, totalBram, totalDsp, totalCycles);
+        }
+
+        /// <summary>The lengths of the element-wise loops one operation of the step runs (its
+        /// BitLinear's product is costed apart): inverse RMS and RMSNorm apply one pass each,
+        /// activation quantization two (absmax, then round), dequantization one.</summary>
+        private static IEnumerable<long> Passes(StepOp op, Architecture a)
+        {
+            long input = op.Inputs.Count > 0 ? StepProgram.Length(op.Inputs[0], a) : 0;
+            long output = StepProgram.Length(op.Output, a);
+            switch (op.Kind)
+            {
+                case StepOperation.Norm:
+                case StepOperation.MlgruGateOutput:
+                    return new[] { input, input };
+                case StepOperation.BitLinear:
+                    return op.SharesInverseRms ? new[] { input, input, output } : new[] { input, input, input, output };
+                default:
+                    return new[] { output };
+            }
         }
 
         public HlsPlan Plan { get; }
@@ -142,9 +164,9 @@ namespace MatMulFree.Compiler.Hls
         /// <summary>Bits of a signed sum of up to n int8 values in [-127, 127].</summary>
         private static int SumWidth(long n) => Log2Ceil(127 * n + 1) + 1;
 
-        private static HlsCost Unrolled(HlsLayerPlan l)
+        private static HlsCost Unrolled(LayerPlan l)
         {
-            var p = l.Sharing;
+            var p = l.Product;
             int accWidth = SumWidth(p.Columns);
             int sharedWidth = SumWidth(p.GroupSize);
             long rowAdds = p.AdditionsAfter - p.SharedSums.Count;
@@ -157,19 +179,19 @@ namespace MatMulFree.Compiler.Hls
                 0, lut, ff, 0, 0, cycles);
         }
 
-        private static HlsCost Folded(HlsLayerPlan l)
+        private static HlsCost Folded(LayerPlan l)
         {
-            var p = l.Sharing;
+            var p = l.Product;
             int accWidth = SumWidth(p.Columns);
-            long rom = 2L * l.RowsPadded * l.ColumnsPadded;
-            long lanes = (long)l.Pe * l.Simd;
-            long lut = lanes * 10 + (long)l.Pe * (l.Simd - 1) * 10 + (long)l.Pe * accWidth;
-            long ff = (long)l.Pe * (accWidth + 9L * l.Simd);
-            long depth = (long)l.NeuronFold * l.SynapseFold;
-            long bram = (long)l.Pe * Ceil(2L * l.Simd, 36) * Ceil(depth, 512);
-            long cycles = depth + Log2Ceil(l.Simd) + 3;
-            return new HlsCost(l.Weights.Name, $"folded PE={l.Pe} SIMD={l.Simd}", $"{p.Columns}->{p.Rows}", p.NonZeros, p.AdditionsBefore,
-                (long)l.RowsPadded * l.ColumnsPadded, rom, lut, ff, bram, 0, cycles);
+            long rom = 2L * l.Fold!.RowsPadded * l.Fold!.ColumnsPadded;
+            long lanes = (long)l.Fold!.Pe * l.Fold!.Simd;
+            long lut = lanes * 10 + (long)l.Fold!.Pe * (l.Fold!.Simd - 1) * 10 + (long)l.Fold!.Pe * accWidth;
+            long ff = (long)l.Fold!.Pe * (accWidth + 9L * l.Fold!.Simd);
+            long depth = (long)l.Fold!.NeuronFold * l.Fold!.SynapseFold;
+            long bram = (long)l.Fold!.Pe * Ceil(2L * l.Fold!.Simd, 36) * Ceil(depth, 512);
+            long cycles = depth + Log2Ceil(l.Fold!.Simd) + 3;
+            return new HlsCost(l.Weights.Name, $"folded PE={l.Fold!.Pe} SIMD={l.Fold!.Simd}", $"{p.Columns}->{p.Rows}", p.NonZeros, p.AdditionsBefore,
+                (long)l.Fold!.RowsPadded * l.Fold!.ColumnsPadded, rom, lut, ff, bram, 0, cycles);
         }
 
         public string ToMarkdown()

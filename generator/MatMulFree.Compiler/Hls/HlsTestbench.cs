@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
+using MatMulFree.Compiler.Planning;
 
 namespace MatMulFree.Compiler.Hls
 {
@@ -182,7 +183,7 @@ namespace MatMulFree.Compiler.Hls
             sb.Append("## Layers\n\n| layer | shape | form | why |\n|---|---|---|---|\n");
             foreach (var l in plan.Layers)
             {
-                sb.Append($"| {l.Weights.Name} | {l.Weights.InFeatures} -> {l.Weights.OutFeatures} | {(l.Form == HlsForm.Folded ? $"folded, PE {l.Pe} x SIMD {l.Simd}" : "unrolled")} | {l.Reason} |\n");
+                sb.Append($"| {l.Weights.Name} | {l.Weights.InFeatures} -> {l.Weights.OutFeatures} | {(l.Form == ProductForm.Folded ? $"folded, PE {l.Fold!.Pe} x SIMD {l.Fold!.Simd}" : "unrolled")} | {l.Reason} |\n");
             }
             return sb.ToString();
         }

@@ -167,7 +167,7 @@ namespace MatMulFree.Compiler.Manifest
             model.KernelOverrides = kernels;
             model.IntegrityRecords = records;
             model.ExternalWeights = external?.Reference;
-            model.ExternalEmbeddings = tensors["model.embeddings.weight"].External;
+            model.ExternalEmbeddings = tensors[TensorNames.Embeddings].External;
             return model;
         }
 

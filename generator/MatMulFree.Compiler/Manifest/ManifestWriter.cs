@@ -71,7 +71,7 @@ namespace MatMulFree.Compiler.Manifest
                     tensors[t.Name] = new DecodedTensor(slot, "f32", null, t.Values, 0f);
                     // Of the float tensors only the embeddings may go to the weights file: norms and
                     // lower bounds stay inline, where a compiler that defers the file can read them.
-                    var where = t.Name == "model.embeddings.weight" ? external : null;
+                    var where = t.Name == TensorNames.Embeddings ? external : null;
                     sb.Append($"\"dtype\": \"f32\", \"shape\": {shape}, ").Append(Data(payload, where)).Append('}');
                 }
             }

@@ -41,7 +41,7 @@ namespace MatMulFree.Compiler.Manifest
                 var glu = new GluWeights(Linear(p + ".mlp.gate_proj"), Linear(p + ".mlp.down_proj"));
                 blocks.Add(new BlockWeights(l, floats(p + ".attn_norm.weight"), mlgru, floats(p + ".mlp_norm.weight"), glu));
             }
-            return new ModelDefinition(name, a, tokenizer, floats("model.embeddings.weight"), floats("model.lower_bounds"), blocks,
+            return new ModelDefinition(name, a, tokenizer, floats(TensorNames.Embeddings), floats("model.lower_bounds"), blocks,
                 floats("model.norm.weight"), Linear("lm_head"), digest);
         }
     }

@@ -35,7 +35,7 @@ namespace MatMulFree.Compiler.Manifest
             long h = a.Hidden, i = a.Intermediate, v = a.Vocab;
             var slots = new List<TensorSlot>
             {
-                new TensorSlot("model.embeddings.weight", TensorKind.Float, v, h),
+                new TensorSlot(TensorNames.Embeddings, TensorKind.Float, v, h),
                 new TensorSlot("model.lower_bounds", TensorKind.Float, a.Layers, h),
             };
             for (int l = 0; l < a.Layers; l++)

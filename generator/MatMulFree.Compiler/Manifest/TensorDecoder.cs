@@ -97,7 +97,7 @@ namespace MatMulFree.Compiler.Manifest
                 // An f32 tensor in a weights file is read straight into its values.
                 // Only ternary weights and the embeddings are ever deferred; other tensors in the
                 // file are read now (the runtime) or refused (the generator, which has no file).
-                bool defer = external != null && external.Deferred && (slot.Kind == TensorKind.Ternary || slot.Name == "model.embeddings.weight");
+                bool defer = external != null && external.Deferred && (slot.Kind == TensorKind.Ternary || slot.Name == TensorNames.Embeddings);
                 payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, defer, v, dtype == "f32", out values);
                 if (payload != null && external!.Deferred && !defer && external.File == null)
                 {

@@ -79,19 +79,12 @@ namespace MatMulFree.Compiler.Model
         /// <summary>The hashes the digest is made of; null for a model not read from a manifest.</summary>
         public Manifest.IntegrityRecords? IntegrityRecords { get; set; }
 
+        /// <summary>The token step as operations (<see cref="StepProgram"/>), built once.</summary>
+        public StepProgram Step => _step ??= StepProgram.Of(Blocks, FinalNorm, LmHead);
+
+        private StepProgram? _step;
+
         /// <summary>Every BitLinear of the model in execution order.</summary>
-        public IEnumerable<BitLinearWeights> BitLinears()
-        {
-            foreach (var b in Blocks)
-            {
-                yield return b.Mlgru.Input;
-                yield return b.Mlgru.Forget;
-                yield return b.Mlgru.Gate;
-                yield return b.Mlgru.Output;
-                yield return b.Glu.GateUp;
-                yield return b.Glu.Down;
-            }
-            yield return LmHead;
-        }
+        public IReadOnlyList<BitLinearWeights> BitLinears() => Step.BitLinears;
     }
 }

@@ -29,7 +29,7 @@ namespace MatMulFree.Compiler.Model
         public static IEnumerable<TensorEntry> Of(ModelDefinition m)
         {
             var a = m.Architecture;
-            yield return new TensorEntry("model.embeddings.weight", new[] { a.Vocab, a.Hidden }, m.Embeddings, null);
+            yield return new TensorEntry(TensorNames.Embeddings, new[] { a.Vocab, a.Hidden }, m.Embeddings, null);
             yield return new TensorEntry("model.lower_bounds", new[] { a.Layers, a.Hidden }, m.LowerBoundParameters, null);
             foreach (var b in m.Blocks)
             {

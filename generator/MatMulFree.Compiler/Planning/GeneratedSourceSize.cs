@@ -37,9 +37,9 @@ namespace MatMulFree.Compiler.Planning
                 var t = layer.Weights.Weight;
                 floats += layer.Weights.NormWeight.Length;
                 size += PerLayer + PerTerm * layer.UnrolledTerms;
-                if (layer.Form == KernelForm.Packed && t.External == null)
+                if (layer.PairCodes != null)
                 {
-                    size += PerCodeByte * TernaryMatrix.PairCodeLength(t.Rows, t.Columns);
+                    size += PerCodeByte * layer.PairCodes.LongLength;
                 }
             }
             size += PerFloat * floats;

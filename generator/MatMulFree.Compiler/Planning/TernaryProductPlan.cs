@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using MatMulFree.Compiler.Model;
 
 namespace MatMulFree.Compiler.Planning
 {
@@ -29,6 +30,31 @@ namespace MatMulFree.Compiler.Planning
                 }
             }
             AdditionsAfter = after;
+        }
+
+        /// <summary>The plain row sums' counts of <paramref name="w"/> and nothing to write out: the
+        /// product of a layer that is not unrolled (zero counts when its weights are not at hand).</summary>
+        public static TernaryProductPlan Counts(TernaryMatrix w)
+        {
+            long nonZeros = 0, before = 0;
+            if (w.External == null)
+            {
+                var trits = w.PackedTrits;
+                for (int n = 0; n < w.Rows; n++)
+                {
+                    long row = 0;
+                    for (long j = (long)n * w.Columns, end = j + w.Columns; j < end; j++)
+                    {
+                        if (((trits[j >> 2] >> (int)(2 * (j & 3))) & 3) != 0)
+                        {
+                            row++;
+                        }
+                    }
+                    nonZeros += row;
+                    before += System.Math.Max(0, row - 1);
+                }
+            }
+            return new TernaryProductPlan(w.Rows, w.Columns, 1, new List<SharedSum>(), new List<SignedOperand[]>(), nonZeros, before);
         }
 
         public int Rows { get; }

@@ -46,7 +46,7 @@ namespace MatMulFree.Generator.Model
     }
 
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
-    internal sealed record GeneratorOptions(long UnrollLimit, MatMulFree.Compiler.Planning.KernelChoice Kernel, DiagnosticInfo? Problem, long SourceLimit = GeneratorOptions.DefaultSourceLimit)
+    internal sealed record GeneratorOptions(long UnrollLimit, ProductForm? Kernel, DiagnosticInfo? Problem, long SourceLimit = GeneratorOptions.DefaultSourceLimit)
     {
         public const long DefaultUnrollLimit = 1_000_000;
 
@@ -55,39 +55,65 @@ namespace MatMulFree.Generator.Model
     }
 
     /// <summary>
-    /// Everything the emitter needs for one class: the target, the manifest it
-    /// resolved to and its plan. Equal when the target, the manifest's digest and
-    /// the options are; the plan follows from those.
+    /// One manifest's model planned for C# with the build's options. Equal when the manifest's
+    /// path and text digest, the options and the plan's sizes are: the (large, not equatable)
+    /// plan follows from those and is left out of the comparison.
     /// </summary>
-    internal sealed class GenerationSpec : IEquatable<GenerationSpec>
+    internal sealed class ManifestPlan : IEquatable<ManifestPlan>
     {
-        public GenerationSpec(TargetIdentity target, string manifestPath, string manifestDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize)
+        public ManifestPlan(string path, string textDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize, bool hasModel)
         {
-            SourceSize = sourceSize;
-            Target = target;
-            ManifestPath = manifestPath;
-            ManifestDigest = manifestDigest;
+            Path = path;
+            TextDigest = textDigest;
             Options = options;
             Plan = plan;
             UnrolledTerms = unrolledTerms;
+            SourceSize = sourceSize;
+            HasModel = hasModel;
         }
 
-        public TargetIdentity Target { get; }
-        public string ManifestPath { get; }
-        public string ManifestDigest { get; }
+        public string Path { get; }
+        public string TextDigest { get; }
         public GeneratorOptions Options { get; }
-        /// <summary>Null when the model is over the unroll limit or the source limit.</summary>
+        /// <summary>Null when the manifest has errors, or its model is over the unroll limit or the source limit.</summary>
         public ModelPlan? Plan { get; }
         public long UnrolledTerms { get; }
         /// <summary>Characters of C# the plan would become (<see cref="GeneratedSourceSize"/>).</summary>
         public long SourceSize { get; }
+        /// <summary>False when the manifest has errors (reported with the manifest's diagnostics).</summary>
+        public bool HasModel { get; }
 
-        public bool Equals(GenerationSpec? other) =>
-            other != null && Target.Equals(other.Target) && ManifestPath == other.ManifestPath
-            && ManifestDigest == other.ManifestDigest && Options.Equals(other.Options) && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize;
+        public bool Equals(ManifestPlan? other) =>
+            other != null && Path == other.Path && TextDigest == other.TextDigest && Options.Equals(other.Options)
+            && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize && HasModel == other.HasModel;
+
+        public override bool Equals(object? obj) => Equals(obj as ManifestPlan);
+
+        public override int GetHashCode() => Path.GetHashCode() ^ TextDigest.GetHashCode();
+    }
+
+    /// <summary>Everything the emitter needs for one class: the target and its manifest's plan.</summary>
+    internal sealed class GenerationSpec : IEquatable<GenerationSpec>
+    {
+        public GenerationSpec(TargetIdentity target, ManifestPlan manifest)
+        {
+            Target = target;
+            Manifest = manifest;
+        }
+
+        public TargetIdentity Target { get; }
+        public ManifestPlan Manifest { get; }
+        public string ManifestPath => Manifest.Path;
+        public GeneratorOptions Options => Manifest.Options;
+        /// <summary>Null when the model is over the unroll limit or the source limit.</summary>
+        public ModelPlan? Plan => Manifest.Plan;
+        public long UnrolledTerms => Manifest.UnrolledTerms;
+        public long SourceSize => Manifest.SourceSize;
+
+        public bool Equals(GenerationSpec? other) => other != null && Target.Equals(other.Target) && Manifest.Equals(other.Manifest);
 
         public override bool Equals(object? obj) => Equals(obj as GenerationSpec);
 
-        public override int GetHashCode() => Target.GetHashCode() ^ ManifestDigest.GetHashCode();
+        public override int GetHashCode() => Target.GetHashCode() ^ Manifest.GetHashCode();
     }
 }

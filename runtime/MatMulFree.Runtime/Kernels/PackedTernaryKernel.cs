@@ -1,4 +1,5 @@
 using System;
+using MatMulFree.Compiler.Model;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -190,7 +191,7 @@ namespace MatMulFree.Runtime.Kernels
             for (int n = start; n < start + count; n++)
             {
                 int sum = 0;
-                long at = Compiler.Model.TernaryMatrix.PairCodeOffset(n, w.Columns);
+                long at = PairCodes.Offset(n, w.Columns);
                 for (int g = 0; g < w.Groups; g++, at += BlockRows)
                 {
                     int code = w.Codes[at];

@@ -5,7 +5,7 @@ namespace MatMulFree.Runtime.Kernels
 {
     /// <summary>
     /// A ternary matrix packed at 2 bits per weight as pair codes
-    /// (<see cref="TernaryMatrix.ToPairCodes"/>): per block of 64 rows, group of 4
+    /// (<see cref="PairCodes.Of"/>): per block of 64 rows, group of 4
     /// columns and row, one byte holding two 9-valued pair codes. The kernels look up
     /// each code in a 16-entry table of the pair's partial sums (<see cref="PairSumTables"/>)
     /// and never multiply. Per row, the constant the tables' offsets and the +128 bias of
@@ -13,10 +13,10 @@ namespace MatMulFree.Runtime.Kernels
     /// </summary>
     public sealed class PackedTernaryWeights
     {
-        public const int BlockRows = TernaryMatrix.PairCodeBlockRows;
+        public const int BlockRows = PairCodes.BlockRows;
 
         public PackedTernaryWeights(TernaryMatrix matrix)
-            : this(matrix.Rows, matrix.Columns, matrix.Beta, matrix.ToPairCodes())
+            : this(matrix.Rows, matrix.Columns, matrix.Beta, PairCodes.Of(matrix))
         {
         }
 
@@ -34,10 +34,10 @@ namespace MatMulFree.Runtime.Kernels
         {
             Rows = rows;
             Columns = columns;
-            Groups = TernaryMatrix.PairCodeGroups(columns);
+            Groups = PairCodes.Groups(columns);
             RowBlocks = (rows + BlockRows - 1) / BlockRows;
             Beta = beta;
-            long length = TernaryMatrix.PairCodeLength(rows, columns);
+            long length = PairCodes.Length(rows, columns);
             if (codes.LongLength != length)
             {
                 throw new ArgumentException($"{rows} x {columns} needs {length} pair-code bytes, got {codes.LongLength}");
@@ -47,7 +47,7 @@ namespace MatMulFree.Runtime.Kernels
             for (int n = 0; n < rows; n++)
             {
                 int balance = 0;
-                long at = TernaryMatrix.PairCodeOffset(n, columns);
+                long at = PairCodes.Offset(n, columns);
                 for (int g = 0; g < Groups; g++, at += BlockRows)
                 {
                     int code = codes[at];

@@ -1,4 +1,5 @@
 using System;
+using MatMulFree.Compiler.Model;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -33,7 +34,7 @@ namespace MatMulFree.Runtime.Kernels
         public static int Length(int groups) => groups * BytesPerGroup;
 
         /// <summary>Bytes of tables for any matrix of at most <paramref name="columns"/> columns.</summary>
-        public static int LengthForColumns(int columns) => Length(Compiler.Model.TernaryMatrix.PairCodeGroups(columns));
+        public static int LengthForColumns(int columns) => Length(PairCodes.Groups(columns));
 
         /// <summary>The tables of <paramref name="q"/> (at least 4 * <paramref name="groups"/> entries) on the best path.</summary>
         public static void Build(ReadOnlySpan<sbyte> q, int groups, Span<byte> tables)

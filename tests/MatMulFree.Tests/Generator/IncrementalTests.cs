@@ -19,7 +19,7 @@ namespace MatMulFree.Tests.Generator
         private static readonly string[] Steps =
         {
             ModelGenerator.TrackingNames.Targets, ModelGenerator.TrackingNames.Identities, ModelGenerator.TrackingNames.ManifestPaths,
-            ModelGenerator.TrackingNames.Manifests, ModelGenerator.TrackingNames.Options, ModelGenerator.TrackingNames.Specs,
+            ModelGenerator.TrackingNames.Manifests, ModelGenerator.TrackingNames.Options, ModelGenerator.TrackingNames.Plans, ModelGenerator.TrackingNames.Specs,
             ModelGenerator.TrackingNames.Diagnostics,
         };
 
@@ -78,6 +78,32 @@ namespace MatMulFree.Tests.Generator
             Assert.Contains(IncrementalStepRunReason.Modified, reasons[ModelGenerator.TrackingNames.Specs]);
             var source = driver.GetRunResult().GeneratedTrees.Single().GetText().ToString();
             Assert.Contains("\"micro-renamed\"", source);
+        }
+
+        [Fact]
+        public void Editing_one_of_two_manifests_replans_only_its_model()
+        {
+            const string other = "models/tiny.mmf.json";
+            var micro = GeneratorHarness.Manifest(ManifestPath, TestData.ModelText("micro-l2-h16"));
+            var tiny = GeneratorHarness.Manifest(other, TestData.ModelText("tiny-l2-h64"));
+            var compilation = GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath), GeneratorHarness.ModelClass("T", other));
+            var driver = GeneratorHarness.Driver(new[] { micro, tiny }).RunGenerators(compilation);
+            Assert.Equal(2, driver.GetRunResult().GeneratedTrees.Length);
+
+            string text = micro.GetText()!.ToString();
+            var changed = GeneratorHarness.Manifest(ManifestPath, IndependentDigest.Rewrite(text.Replace("\"name\": \"micro-l2-h16\"", "\"name\": \"micro-renamed\"")));
+            driver = driver.ReplaceAdditionalText(micro, changed).RunGenerators(compilation);
+            var result = driver.GetRunResult().Results.Single();
+            Assert.Null(result.Exception);
+            // One plan step per manifest: the edited one ran again, the other's came from the cache.
+            var plans = result.TrackedSteps[ModelGenerator.TrackingNames.Plans];
+            Assert.Equal(2, plans.Length);
+            var reasons = plans.SelectMany(p => p.Outputs).Select(o => o.Reason).OrderBy(r => r).ToArray();
+            Assert.Equal(new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified }.OrderBy(r => r), reasons);
+            // The other model's spec is unchanged, so its source is not written again.
+            var specs = result.TrackedSteps[ModelGenerator.TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+            Assert.Contains(IncrementalStepRunReason.Unchanged, specs);
+            Assert.Contains(IncrementalStepRunReason.Modified, specs);
         }
 
         [Fact]

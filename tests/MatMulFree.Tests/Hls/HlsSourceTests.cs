@@ -1,3 +1,4 @@
+using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -11,11 +12,11 @@ namespace MatMulFree.Tests.Hls
     /// <summary>What the emitted C is allowed to contain, its golden files, and its report.</summary>
     public sealed class HlsSourceTests
     {
-        public static IEnumerable<object[]> Forms() => new[] { new object[] { HlsForm.Unrolled }, new object[] { HlsForm.Folded }, new object[] { HlsForm.Auto } };
+        public static IEnumerable<object?[]> Forms() => new[] { new object[] { ProductForm.Unrolled }, new object[] { ProductForm.Folded }, new object?[] { null } };
 
         [Theory]
         [MemberData(nameof(Forms))]
-        public void Firmware_is_synthesizable_c(HlsForm form)
+        public void Firmware_is_synthesizable_c(ProductForm? form)
         {
             var project = HlsHarness.Emit("tiny-l2-h64", new HlsOptions { Form = form }, steps: 1);
             var firmware = project.Files.Where(f => f.Key.StartsWith("firmware/", StringComparison.Ordinal)).ToList();
@@ -59,7 +60,7 @@ namespace MatMulFree.Tests.Hls
         [Fact]
         public void Ternary_products_have_no_multiplication()
         {
-            foreach (var form in new[] { HlsForm.Unrolled, HlsForm.Folded })
+            foreach (var form in new[] { ProductForm.Unrolled, ProductForm.Folded })
             {
                 var project = HlsHarness.Emit("micro-l2-h16", new HlsOptions { Form = form }, steps: 1);
                 string c = project.Files[$"firmware/{project.Plan.Top}.c"];
@@ -89,7 +90,7 @@ namespace MatMulFree.Tests.Hls
         [Fact]
         public void Report_counts_no_dsp_for_ternary_layers_and_fewer_additions_unrolled()
         {
-            var project = HlsHarness.Emit("tiny-l2-h64", new HlsOptions { Form = HlsForm.Unrolled }, steps: 1);
+            var project = HlsHarness.Emit("tiny-l2-h64", new HlsOptions { Form = ProductForm.Unrolled }, steps: 1);
             var report = project.Report;
             Assert.All(report.Layers, l => Assert.Equal(0, l.Dsp));
             Assert.All(report.Layers, l => Assert.True(l.Additions < l.NonZeros, l.Name));
@@ -100,7 +101,7 @@ namespace MatMulFree.Tests.Hls
             Assert.Equal(report.Total.Cycles, json.RootElement.GetProperty("cycles_per_token").GetInt64());
             Assert.Contains("Ternary layers use 0 DSP", project.Files["report.md"]);
 
-            var folded = HlsHarness.Emit("tiny-l2-h64", new HlsOptions { Form = HlsForm.Folded, Pe = 8, Simd = 16 }, steps: 1).Report;
+            var folded = HlsHarness.Emit("tiny-l2-h64", new HlsOptions { Form = ProductForm.Folded, Pe = 8, Simd = 16 }, steps: 1).Report;
             var gate = folded.Layers.Single(l => l.Name == "model.layers.0.mlp.gate_proj");
             // 512 x 64 at PE 8, SIMD 16: 64 x 4 = 256 cycles of II=1 plus the pipeline; 2 bits per weight of ROM.
             Assert.Equal(512L * 64 * 2, gate.RomBits);

@@ -1,3 +1,4 @@
+using MatMulFree.Compiler.Planning;
 using System;
 using System.IO;
 using System.Linq;
@@ -18,27 +19,27 @@ namespace MatMulFree.Tests.Hls
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
         [Theory]
-        [InlineData("micro-l2-h16", HlsForm.Unrolled)]
-        [InlineData("micro-l2-h16", HlsForm.Folded)]
-        [InlineData("micro-l2-h16", HlsForm.Auto)]
-        [InlineData("tiny-l2-h64", HlsForm.Unrolled)]
-        [InlineData("tiny-l2-h64", HlsForm.Folded)]
-        [InlineData("tiny-l2-h64", HlsForm.Auto)]
-        [InlineData("tiny-l3-h96", HlsForm.Unrolled)]
-        [InlineData("tiny-l3-h96", HlsForm.Folded)]
-        public void Testbench_passes_bit_for_bit(string model, HlsForm form)
+        [InlineData("micro-l2-h16", ProductForm.Unrolled)]
+        [InlineData("micro-l2-h16", ProductForm.Folded)]
+        [InlineData("micro-l2-h16", null)]
+        [InlineData("tiny-l2-h64", ProductForm.Unrolled)]
+        [InlineData("tiny-l2-h64", ProductForm.Folded)]
+        [InlineData("tiny-l2-h64", null)]
+        [InlineData("tiny-l3-h96", ProductForm.Unrolled)]
+        [InlineData("tiny-l3-h96", ProductForm.Folded)]
+        public void Testbench_passes_bit_for_bit(string model, ProductForm? form)
         {
             var options = new HlsOptions { Form = form, Pe = 4, Simd = 8, UnrollLimit = model.StartsWith("micro", StringComparison.Ordinal) ? 300 : 4000 };
             var project = HlsHarness.Emit(model, options);
-            if (form != HlsForm.Auto)
+            if (form != null)
             {
                 Assert.All(project.Plan.Layers, l => Assert.Equal(form, l.Form));
             }
             else
             {
                 // The auto planner mixes forms on these models: small layers unrolled, wide ones folded.
-                Assert.Contains(project.Plan.Layers, l => l.Form == HlsForm.Unrolled);
-                Assert.Contains(project.Plan.Layers, l => l.Form == HlsForm.Folded);
+                Assert.Contains(project.Plan.Layers, l => l.Form == ProductForm.Unrolled);
+                Assert.Contains(project.Plan.Layers, l => l.Form == ProductForm.Folded);
             }
             string dir = HlsHarness.Write(project, Path.Combine(_dir, model + form));
             var (code, output) = HlsHarness.BuildAndRun(dir, project.Plan.Top);
@@ -61,7 +62,7 @@ namespace MatMulFree.Tests.Hls
             Assert.True(r.Code == 0, r.Err);
             var oneLayer = MatMulFree.Runtime.ManifestLoader.Load(converted);
             Assert.Equal(1, oneLayer.Architecture.Layers);
-            foreach (var (definition, form) in new[] { (zeros, HlsForm.Unrolled), (oneLayer, HlsForm.Unrolled), (oneLayer, HlsForm.Folded) })
+            foreach (var (definition, form) in new[] { (zeros, ProductForm.Unrolled), (oneLayer, ProductForm.Unrolled), (oneLayer, ProductForm.Folded) })
             {
                 var model = new MatMulFree.Runtime.GenericModel(definition);
                 var tokens = new[] { 1, 5, 9 };

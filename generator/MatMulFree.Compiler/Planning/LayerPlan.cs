@@ -1,0 +1,43 @@
+using System.Collections.Generic;
+using MatMulFree.Compiler.Model;
+
+namespace MatMulFree.Compiler.Planning
+{
+    /// <summary>How one BitLinear is computed on a target, and why: what the emitters write out.</summary>
+    public sealed class LayerPlan
+    {
+        public LayerPlan(BitLinearWeights weights, ProductForm form, string reason, TernaryProductPlan product,
+            IReadOnlyList<(int Start, int Count)> sharedSumMethods, IReadOnlyList<(int Start, int Count)> rowMethods,
+            Fold? fold, byte[]? pairCodes)
+        {
+            Weights = weights;
+            Form = form;
+            Reason = reason;
+            Product = product;
+            SharedSumMethods = sharedSumMethods;
+            RowMethods = rowMethods;
+            Fold = fold;
+            PairCodes = pairCodes;
+        }
+
+        public BitLinearWeights Weights { get; }
+        public ProductForm Form { get; }
+        /// <summary>Why the planner chose the form (for the generated remarks and reports).</summary>
+        public string Reason { get; }
+        /// <summary>Unrolled: the adder-sharing plan written out. Otherwise the plain row sums'
+        /// counts only (<see cref="TernaryProductPlan.Counts"/>), no terms.</summary>
+        public TernaryProductPlan Product { get; }
+        /// <summary>Unrolled C#: ranges of <see cref="TernaryProductPlan.SharedSums"/>, one method each.</summary>
+        public IReadOnlyList<(int Start, int Count)> SharedSumMethods { get; }
+        /// <summary>Unrolled C#: ranges of output rows, one method each.</summary>
+        public IReadOnlyList<(int Start, int Count)> RowMethods { get; }
+        /// <summary>Folded: the PE x SIMD parallelism; null otherwise.</summary>
+        public Fold? Fold { get; }
+        /// <summary>Packed with the weights at hand: the matrix in the packed kernel's layout
+        /// (<see cref="PairCodes"/>); null otherwise (read from the weights file at run time).</summary>
+        public byte[]? PairCodes { get; }
+
+        /// <summary>Operands read by the unrolled code: a measure of its size (0 when not unrolled).</summary>
+        public long UnrolledTerms => Form == ProductForm.Unrolled ? Product.Terms + 2L * Product.SharedSums.Count : 0;
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using MatMulFree.Compiler.Model;
+
+namespace MatMulFree.Compiler.Planning
+{
+    /// <summary>
+    /// What one target tells the planner (<see cref="ModelPlan.Create"/>): the form that keeps
+    /// a layer's weights as data, the forms its user asked for, and its cost model for
+    /// layers left to the planner. The planner applies them in one order for every target.
+    /// </summary>
+    public abstract class ProductTarget
+    {
+        /// <summary>The form that keeps the weights as data (for external weights and a manifest's "packed").</summary>
+        public abstract ProductForm DataForm { get; }
+
+        /// <summary>A form asked for every layer (null: each layer's own choice, else the cost model).</summary>
+        public ProductForm? Form { get; protected set; }
+
+        /// <summary>Forms asked for single layers by their checkpoint names; these win over everything but external weights.</summary>
+        public IReadOnlyDictionary<string, ProductForm> LayerForms { get; protected set; } = new Dictionary<string, ProductForm>(StringComparer.Ordinal);
+
+        /// <summary>Why a layer has <see cref="Form"/>.</summary>
+        public abstract string ForAllReason(ProductForm form);
+
+        /// <summary>Why a layer has its entry of <see cref="LayerForms"/>.</summary>
+        public virtual string ForLayerReason(ProductForm form) => "set for this layer";
+
+        /// <summary>The cost model: the form of a layer nobody chose, and why. <paramref name="sharing"/>
+        /// gives the layer's adder-sharing plan (computed once, when first asked for).</summary>
+        public abstract (ProductForm Form, string Reason) Choose(BitLinearWeights weights, Func<TernaryProductPlan> sharing);
+
+        /// <summary>The folding of a layer this target builds <see cref="ProductForm.Folded"/>; null when it folds none.</summary>
+        public virtual Fold? FoldOf(BitLinearWeights weights) => null;
+    }
+
+    /// <summary>A folded layer's parallelism (FINN's terms): PE rows and SIMD columns per cycle.</summary>
+    public sealed class Fold
+    {
+        public Fold(BitLinearWeights weights, int pe, int simd)
+        {
+            Pe = pe;
+            Simd = simd;
+            RowsPadded = (weights.OutFeatures + pe - 1) / pe * pe;
+            ColumnsPadded = (weights.InFeatures + simd - 1) / simd * simd;
+        }
+
+        public int Pe { get; }
+        public int Simd { get; }
+        public int RowsPadded { get; }
+        public int ColumnsPadded { get; }
+        /// <summary>Row groups of PE (neuron fold).</summary>
+        public int NeuronFold => RowsPadded / Pe;
+        /// <summary>Column groups of SIMD (synapse fold).</summary>
+        public int SynapseFold => ColumnsPadded / Simd;
+    }
+}
