@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using Microsoft.CodeAnalysis;
 
 namespace MatMulFree.Generator
@@ -19,7 +19,7 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor ManifestNotFound = Error("MMF0001",
             "Manifest not found", "No AdditionalFiles item matches the manifest path '{0}': add it as <MatMulFreeModel Include=\"{0}\" /> (or <AdditionalFiles Include=\"{0}\" />)");
 
-        // One descriptor per manifest validation error of the compiler core, located in the manifest.
+        // One descriptor per manifest validation error of the model assembly, located in the manifest.
         public static readonly DiagnosticDescriptor InvalidJson = Error("MMF0002", "Manifest is not valid JSON", "{0}");
         public static readonly DiagnosticDescriptor UnsupportedFormat = Error("MMF0003", "Unsupported manifest format or version", "{0}");
         public static readonly DiagnosticDescriptor MissingProperty = Error("MMF0004", "Manifest property missing", "{0}");

@@ -6,8 +6,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
-using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -15,6 +14,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Generator
 {

@@ -10,6 +10,7 @@ using MatMulFree.Cli.Bench;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli
 {
@@ -168,7 +169,7 @@ namespace MatMulFree.Cli
         private static string Json(int threads, List<KernelResult> kernels, List<ModelResult> models)
         {
             var c = CultureInfo.InvariantCulture;
-            string Q(string s) => MatMulFree.Compiler.Emit.JsonText.Quote(s);
+            string Q(string s) => MatMulFree.Model.Text.JsonText.Quote(s);
             var sb = new StringBuilder("{\n");
             sb.Append("  \"machine\": ").Append(Q(Machine(threads))).Append(",\n  \"kernels\": [\n");
             sb.Append(string.Join(",\n", kernels.Select(r => string.Format(c,

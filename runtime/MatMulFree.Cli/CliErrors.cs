@@ -1,9 +1,9 @@
 using System;
 using System.IO;
-using MatMulFree.Compiler.Emit;
 using MatMulFree.Runtime;
-using MatMulFree.Runtime.Checkpoints;
+using MatMulFree.Conversion;
 using MatMulFree.Runtime.Tokenization;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli
 {

@@ -3,10 +3,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli
 {

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;

@@ -28,7 +28,7 @@ var models = new (IMatMulFreeModel Generated, string File)[]
 };
 Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}; decode tokens/s, one thread, median of {Rounds} rounds of {Steps} steps, the variants' rounds in turn");
 Console.WriteLine();
-Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelChoice.Value}) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
+Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelProperty.Value}) | generic, packed 2-bit | generic, int8 weights | generated / generic packed |");
 Console.WriteLine("|---|---:|---:|---:|---:|");
 foreach (var (generated, file) in models)
 {
@@ -39,11 +39,11 @@ foreach (var (generated, file) in models)
 }
 
 Console.WriteLine();
-Console.WriteLine($"Each BitLinear on its own (ns per call: RMSNorm, quantization, product, dequantization), generated with MatMulFreeKernel={KernelChoice.Value}:");
+Console.WriteLine($"Each BitLinear on its own (ns per call: RMSNorm, quantization, product, dequantization), generated with MatMulFreeKernel={KernelProperty.Value}:");
 Console.WriteLine();
 Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
 Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
-var choice = KernelChoice.Value switch { "unrolled" => ProductForm.Unrolled, "packed" => ProductForm.Packed, _ => (ProductForm?)null };
+var choice = KernelProperty.Value switch { "unrolled" => ProductForm.Unrolled, "packed" => ProductForm.Packed, _ => (ProductForm?)null };
 var timings = new List<LayerTiming>();
 foreach (var (generated, file) in models)
 {
@@ -51,7 +51,7 @@ foreach (var (generated, file) in models)
 }
 if (svg != null)
 {
-    File.WriteAllText(svg, ShapeChart.Svg(timings, $"BitLinear time, generated (MatMulFreeKernel={KernelChoice.Value}) and generic int8, over the generic packed layer's, per shape (lower is better)"));
+    File.WriteAllText(svg, ShapeChart.Svg(timings, $"BitLinear time, generated (MatMulFreeKernel={KernelProperty.Value}) and generic int8, over the generic packed layer's, per shape (lower is better)"));
 }
 return 0;
 
@@ -79,9 +79,9 @@ static double[] TokensPerSecond(params IMatMulFreeModel[] models)
 }
 
 /// <summary>The MatMulFreeKernel this program was built with (the build passes it in as assembly metadata).</summary>
-internal static class KernelChoice
+internal static class KernelProperty
 {
-    public static string Value => typeof(KernelChoice).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+    public static string Value => typeof(KernelProperty).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
         is object[] attributes && System.Array.Find(attributes, a => ((System.Reflection.AssemblyMetadataAttribute)a).Key == "MatMulFreeKernel") is System.Reflection.AssemblyMetadataAttribute m
         && !string.IsNullOrEmpty(m.Value) ? m.Value! : "auto";
 }

@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 using Xunit;

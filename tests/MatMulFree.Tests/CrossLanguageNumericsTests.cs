@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
-using MatMulFree.Compiler.Numerics;
+using MatMulFree.Model.Numerics;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using MatMulFree.Compiler.Json;
+using MatMulFree.Model.Json;
 using Xunit;
 
 namespace MatMulFree.Tests

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using Xunit;
 
 namespace MatMulFree.Tests

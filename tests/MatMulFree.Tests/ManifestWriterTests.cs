@@ -1,8 +1,8 @@
 using System.Linq;
-using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Manifest;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model.Manifest;
+using MatMulFree.Model;
 using Xunit;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Tests
 {

@@ -1,5 +1,5 @@
 using System;
-using MatMulFree.Compiler.Numerics;
+using MatMulFree.Model.Numerics;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
 

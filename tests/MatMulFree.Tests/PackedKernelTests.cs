@@ -1,4 +1,4 @@
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using System;
 using System.Linq;
 using MatMulFree.Runtime.Kernels;
@@ -28,7 +28,7 @@ namespace MatMulFree.Tests
             return acc;
         }
 
-        private static int[] Reference(MatMulFree.Compiler.Model.TernaryMatrix m, sbyte[] q)
+        private static int[] Reference(MatMulFree.Model.TernaryMatrix m, sbyte[] q)
         {
             var w = new TernaryWeights(m);
             var padded = new sbyte[w.Stride];

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using MatMulFree.Compiler.Hls;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Runtime;
 using Xunit;

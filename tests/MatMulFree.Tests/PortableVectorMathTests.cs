@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using MatMulFree.Compiler.Numerics;
+using MatMulFree.Model.Numerics;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using MatMulFree.Runtime.Checkpoints;
+using MatMulFree.Conversion;
 using Xunit;
 
 namespace MatMulFree.Tests

@@ -1,5 +1,5 @@
 using System;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Xunit;

@@ -38,7 +38,7 @@ if ((args.Length == 3 || args.Length == 4) && args[0] == "--layers")
     Console.WriteLine();
     Console.WriteLine("| model | layer | out x in | generated form | generated ns | generic packed ns | generic int8 ns | time, generated / generic packed | same output |");
     Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---|");
-    static bool FirstBlockAndHead(MatMulFree.Compiler.Model.BitLinearWeights w) => w.Name.StartsWith("model.layers.0.", StringComparison.Ordinal) || w.Name == "lm_head";
+    static bool FirstBlockAndHead(MatMulFree.Model.BitLinearWeights w) => w.Name.StartsWith("model.layers.0.", StringComparison.Ordinal) || w.Name == "lm_head";
     var timings = GeneratedBench.LayerBench.Run(typeof(Random370M), ManifestLoader.Load(args[1]), null, FirstBlockAndHead);
     timings.AddRange(GeneratedBench.LayerBench.Run(typeof(Layers13B), ManifestLoader.Load(args[2]), null, FirstBlockAndHead));
     if (args.Length == 4)

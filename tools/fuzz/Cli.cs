@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using MatMulFree.Cli;
-using MatMulFree.Compiler.Emit;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Fuzz
 {

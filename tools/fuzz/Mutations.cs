@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 
 namespace MatMulFree.Fuzz
 {

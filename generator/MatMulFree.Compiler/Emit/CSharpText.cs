@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Compiler.Emit
 {

@@ -1,6 +1,6 @@
 using System;
 using System.Text;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Emit
 {

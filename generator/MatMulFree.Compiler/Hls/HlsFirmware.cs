@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 
 namespace MatMulFree.Compiler.Hls

@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Hls
 {

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Collections.Generic;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Compiler.Hls
 {
@@ -58,11 +59,11 @@ namespace MatMulFree.Compiler.Hls
             }
             if (Top.Length > 0 && HlsNames.TopProblem(Top) is string top)
             {
-                return $"the top function name \"{Emit.DisplayText.Of(Top, 64)}\" {top}";
+                return $"the top function name \"{MatMulFree.Model.Text.DisplayText.Of(Top, 64)}\" {top}";
             }
             if (!IsPartName(Part))
             {
-                return $"the part \"{Emit.DisplayText.Of(Part, 64)}\" is not a part name (1 to 64 letters, digits, '-', '_' and '.')";
+                return $"the part \"{MatMulFree.Model.Text.DisplayText.Of(Part, 64)}\" is not a part name (1 to 64 letters, digits, '-', '_' and '.')";
             }
             return null;
         }

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Hls
 {

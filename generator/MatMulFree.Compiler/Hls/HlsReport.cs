@@ -4,7 +4,8 @@ using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Planning;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Compiler.Hls
 {

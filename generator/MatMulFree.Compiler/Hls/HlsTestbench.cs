@@ -46,7 +46,7 @@ namespace MatMulFree.Compiler.Hls
                 {
                     for (int v = 0; v < vocab; v++)
                     {
-                        expected.Append(v > 0 ? " " : "").Append(Numerics.PortableMath.Bits(vectors.Logits[s * vocab + v]).ToString("x8", CultureInfo.InvariantCulture));
+                        expected.Append(v > 0 ? " " : "").Append(MatMulFree.Model.Numerics.PortableMath.Bits(vectors.Logits[s * vocab + v]).ToString("x8", CultureInfo.InvariantCulture));
                     }
                     expected.Append('\n');
                 }

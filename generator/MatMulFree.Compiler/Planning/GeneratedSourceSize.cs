@@ -1,5 +1,5 @@
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Planning
 {

@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Planning
 {

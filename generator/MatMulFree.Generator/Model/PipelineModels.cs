@@ -1,5 +1,5 @@
 using System;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 
 namespace MatMulFree.Generator.Model
@@ -18,7 +18,7 @@ namespace MatMulFree.Generator.Model
     internal sealed record ManifestDiagnostic(string Id, string Message, LocationInfo Location);
 
     /// <summary>
-    /// One manifest file read by the compiler core. Equality is by path and a
+    /// One manifest file read by the model assembly. Equality is by path and a
     /// digest of the text: the model is a pure function of the text, so the
     /// (large, not equatable) <see cref="Model"/> is left out of the comparison.
     /// </summary>

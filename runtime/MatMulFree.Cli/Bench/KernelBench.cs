@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Cli.Bench

@@ -2,9 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli.Bench
 {
@@ -71,7 +72,7 @@ namespace MatMulFree.Cli.Bench
                     model.StepBatch(batchTokens, states, batchLogits);
                 }
                 double batched = rounds * sessions / clock.Elapsed.TotalSeconds;
-                results.Add(new ModelResult(MatMulFree.Compiler.Emit.DisplayText.Of(definition.Name), name, steps, steps / seconds, prefill, batched, PeakResidentBytes()));
+                results.Add(new ModelResult(MatMulFree.Model.Text.DisplayText.Of(definition.Name), name, steps, steps / seconds, prefill, batched, PeakResidentBytes()));
             }
             return results;
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Runtime.Files
 {
@@ -306,6 +307,6 @@ namespace MatMulFree.Runtime.Files
         }
 
         /// <summary>A path as it is shown in a message: control and other invisible characters escaped, at most 200 characters.</summary>
-        public static string Display(string path) => Compiler.Emit.DisplayText.Of(path, 200);
+        public static string Display(string path) => MatMulFree.Model.Text.DisplayText.Of(path, 200);
     }
 }

@@ -1,6 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using Microsoft.Win32.SafeHandles;
 
 namespace MatMulFree.Runtime.Files

@@ -1,6 +1,6 @@
 using System;
 using System.Numerics;
-using MatMulFree.Compiler.Numerics;
+using MatMulFree.Model.Numerics;
 using static MatMulFree.Runtime.Kernels.PortableVectorMath;
 
 namespace MatMulFree.Runtime.Kernels

@@ -1,5 +1,5 @@
 using System;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using MatMulFree.Compiler.Numerics;
+using MatMulFree.Model.Numerics;
 
 namespace MatMulFree.Runtime.Kernels
 {

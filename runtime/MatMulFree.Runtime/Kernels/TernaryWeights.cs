@@ -1,5 +1,5 @@
 using System;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model;
 
 namespace MatMulFree.Runtime.Kernels
 {

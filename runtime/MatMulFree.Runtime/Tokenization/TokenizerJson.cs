@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using MatMulFree.Compiler.Emit;
-using MatMulFree.Compiler.Json;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model.Json;
+using MatMulFree.Model;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Runtime.Tokenization
 {

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Microsoft.CodeAnalysis;

@@ -75,7 +75,7 @@ namespace MatMulFree.Tests.Generator
         private sealed class HugeText : SourceText
         {
             public override char this[int position] => throw new InvalidOperationException("the generator read a manifest it should have refused by its length");
-            public override int Length => (int)MatMulFree.Compiler.Manifest.ManifestLimits.MaxManifestBytes + 1;
+            public override int Length => (int)MatMulFree.Model.Manifest.ManifestLimits.MaxManifestBytes + 1;
             public override System.Text.Encoding? Encoding => System.Text.Encoding.UTF8;
             public override void CopyTo(int sourceIndex, char[] destination, int destinationIndex, int count) =>
                 throw new InvalidOperationException("the generator read a manifest it should have refused by its length");
@@ -113,7 +113,7 @@ namespace MatMulFree.Tests.Generator
                 .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll")
                 .ToList();
             paths.Add(typeof(GenericModel).Assembly.Location);
-            paths.Add(typeof(MatMulFree.Compiler.Model.Architecture).Assembly.Location);
+            paths.Add(typeof(MatMulFree.Model.Architecture).Assembly.Location);
             return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
         });
 

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace MatMulFree.Tests.Generator
 {
     /// <summary>
-    /// The NuGet packages as a user gets them: dotnet pack the compiler core, the
+    /// The NuGet packages as a user gets them: dotnet pack the model, the
     /// runtime and the generator into a local folder, build a consumer project
     /// against that folder alone (no other package source), run it, and compare the
     /// logits its compile-time model prints with the generic runtime's, bit for bit.
@@ -54,9 +54,17 @@ namespace MatMulFree.Tests.Generator
         public void A_consumer_builds_against_the_packed_generator_and_matches_the_generic_runtime()
         {
             string packages = Path.Combine(_dir, "packages");
-            foreach (var project in new[] { "generator/MatMulFree.Compiler", "runtime/MatMulFree.Runtime", "generator/MatMulFree.Generator" })
+            foreach (var project in new[] { "generator/MatMulFree.Model", "runtime/MatMulFree.Runtime", "generator/MatMulFree.Generator" })
             {
                 Dotnet($"pack \"{Path.Combine(TestData.Root, project)}\" -c Release -o \"{packages}\" -p:Version={Version}", TestData.Root);
+            }
+            using (var runtime = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"MatMulFree.Runtime.{Version}.nupkg")))
+            {
+                // The runtime (and so every generated model) depends on the model package, never on the compiler's.
+                using var nuspec = new StreamReader(runtime.GetEntry("MatMulFree.Runtime.nuspec")!.Open());
+                string text = nuspec.ReadToEnd();
+                Assert.Contains("id=\"MatMulFree.Model\"", text);
+                Assert.DoesNotContain("MatMulFree.Compiler", text);
             }
             var generatorPackage = Path.Combine(packages, $"MatMulFree.Generator.{Version}.nupkg");
             using (var zip = System.IO.Compression.ZipFile.OpenRead(generatorPackage))
@@ -64,6 +72,7 @@ namespace MatMulFree.Tests.Generator
                 var entries = zip.Entries.Select(e => e.FullName).ToList();
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Generator.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Compiler.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/MatMulFree.Model.dll", entries);
                 Assert.Contains("buildTransitive/MatMulFree.Generator.props", entries);
                 Assert.Contains("buildTransitive/MatMulFree.Generator.targets", entries);
                 Assert.Contains("tools/mmf/mmf.dll", entries);

@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Tests.Security
 {
@@ -92,7 +93,7 @@ namespace MatMulFree.Tests.Security
             {
                 string quoted = JsonText.Quote(text);
                 Assert.DoesNotContain('\u2028', quoted);
-                var value = MatMulFree.Compiler.Json.JsonReader.Parse(quoted, out var error);
+                var value = MatMulFree.Model.Json.JsonReader.Parse(quoted, out var error);
                 Assert.Null(error);
                 Assert.Equal(text, value!.Text);
             }

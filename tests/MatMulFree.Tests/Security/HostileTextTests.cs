@@ -5,13 +5,14 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Hls;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Tests.Generator;
 using MatMulFree.Tests.Hls;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
+using MatMulFree.Model.Text;
 
 namespace MatMulFree.Tests.Security
 {
@@ -254,7 +255,7 @@ namespace MatMulFree.Tests.Security
             }
         }
 
-        private static HlsTestVectors Vectors(MatMulFree.Compiler.Model.ModelDefinition definition)
+        private static HlsTestVectors Vectors(MatMulFree.Model.ModelDefinition definition)
         {
             var model = new GenericModel(definition);
             var tokens = new[] { 1, 40, 77 };

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Tests.Generator;

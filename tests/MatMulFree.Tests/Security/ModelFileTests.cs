@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using MatMulFree.Cli;
-using MatMulFree.Compiler.Manifest;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using Xunit;

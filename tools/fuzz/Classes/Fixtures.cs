@@ -4,8 +4,8 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json.Nodes;
-using MatMulFree.Compiler.Manifest;
-using MatMulFree.Compiler.Model;
+using MatMulFree.Model.Manifest;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 
 namespace MatMulFree.Fuzz

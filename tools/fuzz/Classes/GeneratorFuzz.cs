@@ -29,7 +29,7 @@ namespace MatMulFree.Fuzz
             var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
                 .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll")
                 .Append(typeof(GenericModel).Assembly.Location)
-                .Append(typeof(MatMulFree.Compiler.Model.Architecture).Assembly.Location);
+                .Append(typeof(MatMulFree.Model.Architecture).Assembly.Location);
             return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
         });
 

@@ -1,0 +1,28 @@
+using MatMulFree.Model;
+
+namespace MatMulFree.Runtime
+{
+    /// <summary>
+    /// The working vectors of a batch of up to <see cref="Capacity"/> token vectors
+    /// (prefill, or several sessions in one step): <see cref="ScratchVectors"/> with one
+    /// row per vector, and each vector's norm and quantization scale.
+    /// </summary>
+    public sealed class BatchScratch : ScratchVectors
+    {
+        public BatchScratch(Architecture a, int capacity)
+            : base(a, capacity)
+        {
+            InverseRms = new float[capacity];
+            Scales = new float[capacity];
+            SharedInverseRms = new float[capacity];
+        }
+
+        public int Capacity => Vectors;
+        /// <summary>RmsNorm.InverseRms of each vector of the current layer input.</summary>
+        public float[] InverseRms { get; }
+        /// <summary>Each vector's inverse RMS shared by the projections of one normed input (MLGRU i, f, g).</summary>
+        public float[] SharedInverseRms { get; }
+        /// <summary>Each vector's activation scale s (BitLinear step 2) in the current layer.</summary>
+        public float[] Scales { get; }
+    }
+}

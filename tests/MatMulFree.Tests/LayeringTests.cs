@@ -1,0 +1,35 @@
+using System.Linq;
+using System.Reflection;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
+using MatMulFree.Runtime;
+using Xunit;
+
+namespace MatMulFree.Tests
+{
+    /// <summary>Assemblies by role: what the runtime (and so every generated model) loads carries no compiler, no HLS backend.</summary>
+    public sealed class LayeringTests
+    {
+        private static string[] OurReferences(Assembly a) =>
+            a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n.StartsWith("MatMulFree", System.StringComparison.Ordinal)).OrderBy(n => n).ToArray();
+
+        [Fact]
+        public void The_model_references_nothing_of_ours_the_runtime_only_the_model_the_compiler_only_the_model()
+        {
+            Assert.Empty(OurReferences(typeof(ModelDefinition).Assembly));
+            Assert.Equal(new[] { "MatMulFree.Model" }, OurReferences(typeof(GenericModel).Assembly));
+            Assert.Equal(new[] { "MatMulFree.Model" }, OurReferences(typeof(ModelPlan).Assembly));
+        }
+
+        [Fact]
+        public void A_compiled_in_model_loads_no_compiler()
+        {
+            // A generated model compiled against every assembly of ours references only what its code uses.
+            foreach (var kernel in new[] { "unrolled", "packed" })
+            {
+                var generated = Generator.GeneratorHarness.CompileModel("micro-l2-h16", kernel).GetType().Assembly;
+                Assert.Equal(new[] { "MatMulFree.Model", "MatMulFree.Runtime" }, OurReferences(generated));
+            }
+        }
+    }
+}
