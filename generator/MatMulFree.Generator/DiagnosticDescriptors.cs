@@ -50,7 +50,7 @@ namespace MatMulFree.Generator
             "Manifest path missing", "[MatMulFreeModel] needs the path of a manifest, e.g. [MatMulFreeModel(\"models/tiny.mmf.json\")]");
         public static readonly DiagnosticDescriptor InvalidOption = Warning("MMF0025",
             "Invalid MatMulFree build property", "The build property {0} = '{1}' is not valid ({2}); the default {3} is used");
-        public static readonly DiagnosticDescriptor ExternalWeights = Error("MMF0026", "External weights file not usable", "{0}");
+        public static readonly DiagnosticDescriptor WeightsFile = Error("MMF0026", "External weights file not usable", "{0}");
         public static readonly DiagnosticDescriptor TooLargeToGenerate = Error("MMF0027",
             "Model too large to compile into source", "Model '{0}' would be about {1} characters of C#, more than MatMulFreeSourceLimit ({2}): keep its weights and embeddings in an external weights file (mmf convert --weights external), which the generated code reads instead of carrying them as constants, or raise <MatMulFreeSourceLimit> (compile time and memory grow with it; docs/generator.md)");
 
@@ -75,7 +75,7 @@ namespace MatMulFree.Generator
             [ManifestErrorKind.InvalidScale] = InvalidScale,
             [ManifestErrorKind.NonFiniteValue] = NonFiniteValue,
             [ManifestErrorKind.IntegrityMismatch] = IntegrityMismatch,
-            [ManifestErrorKind.ExternalWeights] = ExternalWeights,
+            [ManifestErrorKind.WeightsFile] = WeightsFile,
         };
 
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new List<DiagnosticDescriptor>(ByKind.Values)

@@ -59,7 +59,7 @@ namespace MatMulFree.Generator
                     $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == ProductForm.Unrolled)} unrolled into integer additions and subtractions",
                     $"(with adder sharing), {plan.Layers.Count(l => l.Form == ProductForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
                     m.HasDeferredWeights
-                        ? $"Norms and lower bounds are constant data; the ternary weights and embeddings of the external weights file {m.ExternalWeights!.Path} are read once, when the model is first used (ExternalModelWeights)."
+                        ? $"Norms and lower bounds are constant data; the ternary weights and embeddings of the external weights file {m.WeightsFile!.Path} are read once, when the model is first used (LoadedWeightsFile)."
                         : "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
                 w.Open($"partial class {target.ClassName} : IMatMulFreeModel");
                 EmitMembers(w, m);
@@ -132,28 +132,28 @@ namespace MatMulFree.Generator
 
             private static void EmitExternalWeights(CodeWriter w, TargetIdentity target, ModelDefinition m, Dictionary<string, int> external)
             {
-                var file = m.ExternalWeights!;
-                w.Line("private static ExternalModelWeights? s_weights;");
+                var file = m.WeightsFile!;
+                w.Line("private static LoadedWeightsFile? s_weights;");
                 w.Line();
                 w.Doc("summary",
                     $"The tensors kept in the external weights file {file.Path} ({file.Size:N0} bytes, sha256 {file.Sha256}), read once when first needed:",
                     "from the embedded resource of that name (the MatMulFree.Generator targets embed the file beside the manifest), or else from that file beside the application.",
                     "Its size and SHA-256 are checked against the manifest this code was compiled from, and the manifest's integrity digest is completed with the",
                     "hashes of the tensors in the file: the compiler hashed the model record and the tensors below; every read afterwards is checked against the scan.");
-                w.Line("private static ExternalModelWeights Weights => s_weights ??= ExternalModelWeights.Load(");
-                w.Line($"    typeof({target.ClassName}).Assembly, {Literal(m.Name)}, {Literal(file.Path)}, size: {file.Size}, sha256: {Literal(file.Sha256)}, new ExternalTensor[]");
+                w.Line("private static LoadedWeightsFile Weights => s_weights ??= LoadedWeightsFile.Load(");
+                w.Line($"    typeof({target.ClassName}).Assembly, {Literal(m.Name)}, {Literal(file.Path)}, size: {file.Size}, sha256: {Literal(file.Sha256)}, new WeightsFileTensor[]");
                 w.Line("    {");
                 foreach (var entry in external.OrderBy(e => e.Value))
                 {
                     if (entry.Key == TensorNames.Embeddings)
                     {
                         var r = m.ExternalEmbeddings!;
-                        w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {r.Offset}, length: {r.Length}, {Literal(r.Dtype)}, rows: {m.Architecture.Vocab}, columns: {m.Architecture.Hidden}, beta: 0f),");
+                        w.Line($"        new WeightsFileTensor({Literal(entry.Key)}, offset: {r.Offset}, length: {r.Length}, {Literal(r.Dtype)}, rows: {m.Architecture.Vocab}, columns: {m.Architecture.Hidden}, beta: 0f),");
                     }
                     else
                     {
                         var t = m.BitLinears().First(b => TensorNames.Weight(b.Name) == entry.Key).Weight;
-                        w.Line($"        new ExternalTensor({Literal(entry.Key)}, offset: {t.External!.Offset}, length: {t.External.Length}, \"trit2\", rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)}),");
+                        w.Line($"        new WeightsFileTensor({Literal(entry.Key)}, offset: {t.External!.Offset}, length: {t.External.Length}, \"trit2\", rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)}),");
                     }
                 }
                 w.Line("    },");
@@ -464,7 +464,7 @@ namespace MatMulFree.Generator
                 foreach (var b in m.Blocks)
                 {
                     int l = b.Index;
-                    string p = "model.layers." + l;
+                    string p = TensorNames.Block(l);
                     FloatData(w, $"Layer{l}AttnNorm", $"{p}.attn_norm.weight [{a.Hidden}]", b.AttentionNorm);
                     if (b.Mlgru.LowerBound != null)
                     {
@@ -478,7 +478,7 @@ namespace MatMulFree.Generator
                     }
                 }
                 FloatData(w, "FinalNorm", $"model.norm.weight [{a.Hidden}]", m.FinalNorm);
-                FloatData(w, MethodName(m.LmHead) + "Norm", $"lm_head.norm.weight [{a.Hidden}]", m.LmHead.NormWeight);
+                FloatData(w, MethodName(m.LmHead) + "Norm", $"{TensorNames.Norm(m.LmHead.Name)} [{a.Hidden}]", m.LmHead.NormWeight);
             }
 
             private static void FloatData(CodeWriter w, string name, string summary, float[] values)
@@ -507,12 +507,7 @@ namespace MatMulFree.Generator
 
             private static string Part(string name, int index, int count) => count == 1 ? name : name + index.ToString(C);
 
-            /// <summary>A float32 literal that reads back as exactly the same value (9 significant digits always do).</summary>
-            public static string Float(float v)
-            {
-                string s = v.ToString("G9", C);
-                return s + "f";
-            }
+            private static string Float(float v) => FloatText.Literal(v);
 
             private static string Literal(string s) => CSharpText.Literal(s);
 

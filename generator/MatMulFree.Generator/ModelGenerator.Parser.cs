@@ -6,7 +6,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
+using MatMulFree.Model;
 using MatMulFree.Model.Manifest;
+using MatMulFree.Model.Text;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -14,7 +16,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Generator
 {
@@ -126,7 +127,7 @@ namespace MatMulFree.Generator
                 try
                 {
                     // A weights file is validated as a reference, not read: the generated code loads it.
-                    result = ManifestReader.Read(content, DeferExternalWeights.Instance);
+                    result = ManifestReader.Read(content, DeferWeightsFile.Instance);
                 }
                 catch (Exception e) when (!(e is OperationCanceledException))
                 {

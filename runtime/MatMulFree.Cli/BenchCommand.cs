@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
+using MatMulFree.Benchmarking;
 using MatMulFree.Cli.Bench;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;

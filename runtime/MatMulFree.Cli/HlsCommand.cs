@@ -1,3 +1,4 @@
+using MatMulFree.Model;
 using System;
 using System.Collections.Generic;
 using System.CommandLine;

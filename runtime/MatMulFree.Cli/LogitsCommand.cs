@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.IO;
 using System.Runtime.InteropServices;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
@@ -23,8 +24,9 @@ namespace MatMulFree.Cli
             var command = new Command("logits", "Write the logits of a token sequence.") { manifest, tokens, output, kernel };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
-                var kind = parse.GetValue(kernel) == "scalar" ? TernaryKernelKind.Scalar : TernaryKernelKind.Simd;
-                var model = GenericModel.Load(parse.GetValue(manifest)!, kind);
+                // One signed byte per weight: the scalar reference, or its Vector<T> version on this machine's best path.
+                var kernelPath = parse.GetValue(kernel) == "scalar" ? KernelPath.Scalar : (KernelPath?)null;
+                var model = GenericModel.Load(parse.GetValue(manifest)!, ProductForm.Rows, path: kernelPath);
                 int vocab = model.Architecture.Vocab;
                 var ids = TokenList.Parse(parse.GetValue(tokens)!, vocab);
                 string path = parse.GetValue(output)!;

@@ -78,7 +78,7 @@ namespace MatMulFree.Conversion
                 {
                     weights = AtomicFile.Stage(weightsPath, stream =>
                     {
-                        using var writer = new ExternalWeightsWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
+                        using var writer = new WeightsFileWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
                         text = ManifestWriter.Write(model, writer);
                     });
                 }

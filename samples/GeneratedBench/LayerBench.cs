@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
+using MatMulFree.Benchmarking;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
@@ -48,8 +49,8 @@ internal static class LayerBench
             var method = generated.GetMethod(GeneratedNames.BitLinearMethod(w), BindingFlags.NonPublic | BindingFlags.Static)
                 ?? throw new InvalidOperationException($"{generated.Name} has no method for {w.Name}");
             var run = method.CreateDelegate<BitLinearMethod>();
-            var packed = new BitLinearLayer(w, TernaryKernelKind.Packed);
-            var int8 = new BitLinearLayer(w, TernaryKernelKind.Simd);
+            var packed = new BitLinearLayer(w, ProductForm.Packed);
+            var int8 = new BitLinearLayer(w, ProductForm.Rows);
             var x = new float[w.InFeatures];
             for (int k = 0; k < x.Length; k++) x[k] = (float)(random.NextDouble() * 2 - 1);
             float r = RmsNorm.InverseRms(x, definition.Architecture.RmsNormEps);

@@ -1,3 +1,5 @@
+using MatMulFree.Benchmarking;
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;
@@ -33,7 +35,7 @@ Console.WriteLine("|---|---:|---:|---:|---:|");
 foreach (var (generated, file) in models)
 {
     string path = Path.Combine(AppContext.BaseDirectory, "models", file);
-    var figures = TokensPerSecond(generated, GenericModel.Load(path, TernaryKernelKind.Packed), GenericModel.Load(path, TernaryKernelKind.Simd));
+    var figures = TokensPerSecond(generated, GenericModel.Load(path, ProductForm.Packed), GenericModel.Load(path, ProductForm.Rows));
     double g = figures[0], packed = figures[1], int8 = figures[2];
     Console.WriteLine($"| {generated.Name} | {g:N0} | {packed:N0} | {int8:N0} | {g / packed:F2} |");
 }

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using MatMulFree.Cli.Bench;
+using MatMulFree.Benchmarking;
 
 namespace GeneratedBench;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
@@ -16,7 +17,7 @@ namespace MatMulFree.Tests
         [InlineData("tiny-l3-h96", 40)]
         public void Prefill_equals_step_by_step(string name, int length)
         {
-            var model = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Packed);
+            var model = GenericModel.Load(TestData.Model(name), ProductForm.Packed);
             var tokens = GoldenLogits.Load(name).Tokens.Take(length).ToArray();
             var (stepped, prefilled) = AssertPrefillEqualsSteps(model, model, tokens);
             // And the sequence goes on the same way after it.
@@ -50,15 +51,15 @@ namespace MatMulFree.Tests
         public void Threaded_prefill_equals_single_threaded_step_by_step()
         {
             // Rows of every layer split across two threads in the batched products.
-            var single = GenericModel.Load(TestData.Model("tiny-l3-h96"), TernaryKernelKind.Packed);
-            using var threaded = new GenericModel(single.Definition, TernaryKernelKind.Packed, threads: 2, parallelMinimumWeights: 0);
+            var single = GenericModel.Load(TestData.Model("tiny-l3-h96"), ProductForm.Packed);
+            using var threaded = new GenericModel(single.Definition, ProductForm.Packed, threads: 2, parallelMinimumWeights: 0);
             AssertPrefillEqualsSteps(single, threaded, GoldenLogits.Load("tiny-l3-h96").Tokens.Take(40).ToArray());
         }
 
         [Fact]
         public void One_batch_step_of_several_sessions_equals_their_own_steps()
         {
-            var model = GenericModel.Load(TestData.Model("tiny-l2-h64"), TernaryKernelKind.Packed);
+            var model = GenericModel.Load(TestData.Model("tiny-l2-h64"), ProductForm.Packed);
             int vocab = model.Architecture.Vocab;
             var tokens = GoldenLogits.Load("tiny-l2-h64").Tokens;
             var solo = Enumerable.Range(0, 20).Select(_ => model.CreateState()).ToArray();
@@ -98,7 +99,7 @@ namespace MatMulFree.Tests
             var model = GenericModel.Load(TestData.Model("tiny-l2-h64"));
             var session = new MatMulFree.Runtime.Generation.Session(model);
             session.FeedText("A prompt of a few dozen bytes, fed layer by layer.");
-            var reference = GenericModel.Load(TestData.Model("tiny-l2-h64"), TernaryKernelKind.Scalar);
+            var reference = GenericModel.Load(TestData.Model("tiny-l2-h64"), ProductForm.Rows, path: KernelPath.Scalar);
             var state = reference.CreateState();
             var logits = new float[reference.Architecture.Vocab];
             foreach (int t in session.Tokenizer.Encode("A prompt of a few dozen bytes, fed layer by layer.", addBos: true)) reference.Step(t, state, logits);

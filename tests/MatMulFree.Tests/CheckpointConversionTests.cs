@@ -223,7 +223,7 @@ namespace MatMulFree.Tests
             bytes[bytes.Length / 2] ^= 0x10;
             File.WriteAllBytes(weights, bytes);
             var e = LoadError(manifest);
-            Assert.Equal(ManifestErrorKind.ExternalWeights, e.Kind);
+            Assert.Equal(ManifestErrorKind.WeightsFile, e.Kind);
             Assert.Contains("sha256", e.Message);
             Assert.Equal("/weights/sha256", e.JsonPointer);
 
@@ -247,7 +247,7 @@ namespace MatMulFree.Tests
             var (manifest, _) = External();
             EditJson(manifest, r => r["weights"]!["path"] = path);
             var e = LoadError(manifest);
-            Assert.Equal(ManifestErrorKind.ExternalWeights, e.Kind);
+            Assert.Equal(ManifestErrorKind.WeightsFile, e.Kind);
             Assert.Equal("/weights/path", e.JsonPointer);
         }
 

@@ -9,17 +9,17 @@ namespace MatMulFree.Tests
     /// <summary>Every path of the packed 2-bit kernel this CPU has, against the one-weight-at-a-time reference; its layout and tables against hand-computed values.</summary>
     public sealed class PackedKernelTests
     {
-        public static TheoryData<PackedKernelPath> Paths()
+        public static TheoryData<KernelPath> Paths()
         {
-            var data = new TheoryData<PackedKernelPath>();
-            foreach (PackedKernelPath p in Enum.GetValues(typeof(PackedKernelPath)))
+            var data = new TheoryData<KernelPath>();
+            foreach (KernelPath p in Enum.GetValues(typeof(KernelPath)))
             {
                 if (PackedTernaryKernel.IsSupported(p)) data.Add(p);
             }
             return data;
         }
 
-        private static int[] Packed(PackedKernelPath path, PackedTernaryWeights w, sbyte[] q)
+        private static int[] Packed(KernelPath path, PackedTernaryWeights w, sbyte[] q)
         {
             var padded = new sbyte[w.PaddedColumns];
             q.CopyTo(padded, 0);
@@ -40,7 +40,7 @@ namespace MatMulFree.Tests
 
         [Theory]
         [MemberData(nameof(Paths))]
-        public void Equals_the_reference_on_random_matrices(PackedKernelPath path)
+        public void Equals_the_reference_on_random_matrices(KernelPath path)
         {
             foreach (var (rows, columns) in new[] { (1, 1), (3, 63), (5, 64), (7, 65), (17, 200), (64, 1024), (3, 8192), (259, 96) })
             {
@@ -53,7 +53,7 @@ namespace MatMulFree.Tests
 
         [Theory]
         [MemberData(nameof(Paths))]
-        public void Extreme_sums_are_exact(PackedKernelPath path)
+        public void Extreme_sums_are_exact(KernelPath path)
         {
             const int columns = 8192;
             var m = TernaryKernelTests.Matrix(2, columns, (n, _) => n == 0 ? 1 : -1);
@@ -67,7 +67,7 @@ namespace MatMulFree.Tests
 
         [Theory]
         [MemberData(nameof(Paths))]
-        public void A_row_range_writes_only_its_rows(PackedKernelPath path)
+        public void A_row_range_writes_only_its_rows(KernelPath path)
         {
             // 150 rows: three blocks of 64, the last one partial; the range starts and ends inside blocks.
             var random = new Random(4);

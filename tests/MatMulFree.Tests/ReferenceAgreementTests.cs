@@ -1,4 +1,5 @@
 using System;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
@@ -18,20 +19,20 @@ namespace MatMulFree.Tests
         public ReferenceAgreementTests(ITestOutputHelper output) => _out = output;
 
         [Theory]
-        [InlineData("micro-l2-h16", TernaryKernelKind.Scalar)]
-        [InlineData("micro-l2-h16", TernaryKernelKind.Simd)]
-        [InlineData("micro-l2-h16", TernaryKernelKind.Packed)]
-        [InlineData("tiny-l2-h64", TernaryKernelKind.Scalar)]
-        [InlineData("tiny-l2-h64", TernaryKernelKind.Simd)]
-        [InlineData("tiny-l3-h96", TernaryKernelKind.Scalar)]
-        [InlineData("tiny-l3-h96", TernaryKernelKind.Simd)]
-        [InlineData("tiny-l3-h96", TernaryKernelKind.Packed)]
-        [InlineData("brown-l4-h128", TernaryKernelKind.Simd)]
-        [InlineData("brown-l4-h128", TernaryKernelKind.Packed)]
-        public void Logits_match_the_pytorch_reference(string name, TernaryKernelKind kernel)
+        [InlineData("micro-l2-h16", ProductForm.Rows, KernelPath.Scalar)]
+        [InlineData("micro-l2-h16", ProductForm.Rows, null)]
+        [InlineData("micro-l2-h16", ProductForm.Packed, null)]
+        [InlineData("tiny-l2-h64", ProductForm.Rows, KernelPath.Scalar)]
+        [InlineData("tiny-l2-h64", ProductForm.Rows, null)]
+        [InlineData("tiny-l3-h96", ProductForm.Rows, KernelPath.Scalar)]
+        [InlineData("tiny-l3-h96", ProductForm.Rows, null)]
+        [InlineData("tiny-l3-h96", ProductForm.Packed, null)]
+        [InlineData("brown-l4-h128", ProductForm.Rows, null)]
+        [InlineData("brown-l4-h128", ProductForm.Packed, null)]
+        public void Logits_match_the_pytorch_reference(string name, ProductForm form, KernelPath? path)
         {
             var golden = GoldenLogits.Load(name);
-            var model = GenericModel.Load(TestData.Model(name), kernel);
+            var model = GenericModel.Load(TestData.Model(name), form, path: path);
             string agreement = golden.AssertAgreement(model);
             _out.WriteLine($"{name}: {agreement}");
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
@@ -151,9 +152,9 @@ namespace MatMulFree.Tests
         [InlineData("tiny-l3-h96")]
         public void Row_parallel_models_are_bit_identical_and_allocate_nothing(string name)
         {
-            using var parallel = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Packed, threads: 2);
-            using var forced = new GenericModel(parallel.Definition, TernaryKernelKind.Packed, threads: 2, parallelMinimumWeights: 0);
-            var single = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
+            using var parallel = GenericModel.Load(TestData.Model(name), ProductForm.Packed, threads: 2);
+            using var forced = new GenericModel(parallel.Definition, ProductForm.Packed, threads: 2, parallelMinimumWeights: 0);
+            var single = GenericModel.Load(TestData.Model(name), ProductForm.Rows, path: KernelPath.Scalar);
             var (s1, s2) = (single.CreateState(), forced.CreateState());
             var (l1, l2) = (new float[single.Architecture.Vocab], new float[single.Architecture.Vocab]);
             foreach (int token in GoldenLogits.Load(name).Tokens)

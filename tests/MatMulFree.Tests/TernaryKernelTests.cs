@@ -25,24 +25,24 @@ namespace MatMulFree.Tests
             return new TernaryMatrix(rows, columns, 1f, packed);
         }
 
-        private static int[] Run(TernaryKernelKind kind, TernaryWeights w, sbyte[] q)
+        private static int[] Run(KernelPath path, TernaryWeights w, sbyte[] q)
         {
             var padded = new sbyte[w.Stride];
             q.CopyTo(padded, 0);
             var acc = new int[w.Rows];
-            TernaryKernel.Product(kind, w, padded, acc);
+            TernaryKernel.Product(path, w, padded, acc);
             return acc;
         }
 
         [Theory]
-        [InlineData(TernaryKernelKind.Scalar)]
-        [InlineData(TernaryKernelKind.Simd)]
-        public void Hand_computed_two_by_three(TernaryKernelKind kind)
+        [InlineData(KernelPath.Scalar)]
+        [InlineData(KernelPath.Vector128)]
+        public void Hand_computed_two_by_three(KernelPath path)
         {
             // W = [[+1, 0, -1], [-1, -1, +1]], q = [5, -7, 3]:
             // row 0: 5 - 3 = 2; row 1: -5 + 7 + 3 = 5.
             var w = new TernaryWeights(Matrix(2, 3, (n, k) => new[,] { { 1, 0, -1 }, { -1, -1, 1 } }[n, k]));
-            Assert.Equal(new[] { 2, 5 }, Run(kind, w, new sbyte[] { 5, -7, 3 }));
+            Assert.Equal(new[] { 2, 5 }, Run(path, w, new sbyte[] { 5, -7, 3 }));
         }
 
         [Theory]
@@ -58,7 +58,7 @@ namespace MatMulFree.Tests
             var w = new TernaryWeights(Matrix(rows, columns, (_, _) => random.Next(3) - 1));
             var q = new sbyte[columns];
             for (int k = 0; k < columns; k++) q[k] = (sbyte)random.Next(-127, 128);
-            Assert.Equal(Run(TernaryKernelKind.Scalar, w, q), Run(TernaryKernelKind.Simd, w, q));
+            Assert.Equal(Run(KernelPath.Scalar, w, q), Run(KernelPath.Vector128, w, q));
         }
 
         [Fact]
@@ -68,9 +68,9 @@ namespace MatMulFree.Tests
             var plus = new TernaryWeights(Matrix(2, columns, (n, _) => n == 0 ? 1 : -1));
             var q = new sbyte[columns];
             Array.Fill(q, (sbyte)127);
-            Assert.Equal(new[] { 127 * columns, -127 * columns }, Run(TernaryKernelKind.Simd, plus, q));
+            Assert.Equal(new[] { 127 * columns, -127 * columns }, Run(KernelPath.Vector128, plus, q));
             Array.Fill(q, (sbyte)-127);
-            Assert.Equal(new[] { -127 * columns, 127 * columns }, Run(TernaryKernelKind.Simd, plus, q));
+            Assert.Equal(new[] { -127 * columns, 127 * columns }, Run(KernelPath.Vector128, plus, q));
         }
 
         [Fact]
@@ -81,7 +81,7 @@ namespace MatMulFree.Tests
             Array.Fill(q, (sbyte)100); // columns 10.. hold leftovers of a wider layer
             for (int k = 0; k < 10; k++) q[k] = 1;
             var acc = new int[4];
-            TernaryKernel.Product(TernaryKernelKind.Simd, w, q, acc);
+            TernaryKernel.Product(KernelPath.Vector128, w, q, acc);
             Assert.Equal(new[] { 10, 10, 10, 10 }, acc);
         }
 
@@ -91,9 +91,9 @@ namespace MatMulFree.Tests
         [InlineData("tiny-l3-h96")]
         public void Models_give_bit_identical_logits_with_every_kernel(string name)
         {
-            var scalar = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
-            var simd = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Simd);
-            var packed = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Packed);
+            var scalar = GenericModel.Load(TestData.Model(name), ProductForm.Rows, path: KernelPath.Scalar);
+            var simd = GenericModel.Load(TestData.Model(name), ProductForm.Rows);
+            var packed = GenericModel.Load(TestData.Model(name), ProductForm.Packed);
             var s3 = packed.CreateState();
             var l3 = new float[packed.Architecture.Vocab];
             var golden = GoldenLogits.Load(name);

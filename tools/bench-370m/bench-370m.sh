@@ -49,12 +49,13 @@ cat > "$app/Bench370M.csproj" <<PROJ
     <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />
     <ProjectReference Include="$root/generator/MatMulFree.Generator/MatMulFree.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <ProjectReference Include="$root/generator/MatMulFree.Compiler/MatMulFree.Compiler.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <ProjectReference Include="$root/generator/MatMulFree.Model/MatMulFree.Model.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <ProjectReference Include="$root/generator/MatMulFree.Compiler/MatMulFree.Compiler.csproj" />
     <MatMulFreeModel Include="mmfreelm-370m-random.mmf.json" />
     <MatMulFreeModel Include="layers-1.3b-random.mmf.json" />
     <Compile Include="$root/samples/GeneratedBench/LayerBench.cs" />
     <Compile Include="$root/samples/GeneratedBench/ShapeChart.cs" />
-    <Compile Include="$root/samples/GeneratedBench/Interleaved.cs" />
-    <Compile Include="$root/runtime/MatMulFree.Cli/Bench/BarChart.cs" />
+    <ProjectReference Include="$root/runtime/MatMulFree.Benchmarking/MatMulFree.Benchmarking.csproj" />
   </ItemGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.targets" />
 </Project>

@@ -73,13 +73,13 @@ namespace MatMulFree.Compiler.Hls
             w.Line($"#define MMF_LAYERS {a.Layers}");
             w.Line($"#define MMF_HIDDEN {a.Hidden}");
             w.Line($"#define MMF_INTERMEDIATE {a.Intermediate}");
-            w.Line($"#define MMF_RMS_NORM_EPS {HlsNames.Float(a.RmsNormEps)}");
+            w.Line($"#define MMF_RMS_NORM_EPS {FloatText.Literal(a.RmsNormEps)}");
             w.Line();
             foreach (var l in plan.Layers)
             {
                 string u = HlsNames.Layer(l.Weights).ToUpperInvariant();
                 w.Line($"/* {l.Weights.Name}: {l.Weights.InFeatures} -> {l.Weights.OutFeatures}, {l.Form.ToString().ToLowerInvariant()} ({l.Reason}) */");
-                w.Line($"#define {u}_BETA {HlsNames.Float(l.Weights.Weight.Beta)}");
+                w.Line($"#define {u}_BETA {FloatText.Literal(l.Weights.Weight.Beta)}");
                 if (l.Form == ProductForm.Folded)
                 {
                     w.Line($"#define {u}_PE {l.Fold!.Pe}");
@@ -122,18 +122,18 @@ namespace MatMulFree.Compiler.Hls
             foreach (var b in m.Blocks)
             {
                 string p = "layer" + b.Index.ToString(CultureInfo.InvariantCulture);
-                Vector(w, p + "_attn_norm", $"model.layers.{b.Index}.attn_norm.weight", b.AttentionNorm);
-                Vector(w, p + "_g_norm", $"model.layers.{b.Index}.attn.g_norm.weight", b.Mlgru.GateNorm);
-                Vector(w, p + "_mlp_norm", $"model.layers.{b.Index}.mlp_norm.weight", b.MlpNorm);
+                Vector(w, p + "_attn_norm", TensorNames.Block(b.Index) + ".attn_norm.weight", b.AttentionNorm);
+                Vector(w, p + "_g_norm", TensorNames.Block(b.Index) + ".attn.g_norm.weight", b.Mlgru.GateNorm);
+                Vector(w, p + "_mlp_norm", TensorNames.Block(b.Index) + ".mlp_norm.weight", b.MlpNorm);
                 if (b.Mlgru.LowerBound != null)
                 {
                     Vector(w, p + "_lower_bound", $"row {b.Index} of the lower bounds derived from model.lower_bounds", b.Mlgru.LowerBound);
                 }
             }
-            Vector(w, "final_norm", "model.norm.weight", m.FinalNorm);
+            Vector(w, "final_norm", TensorNames.FinalNorm, m.FinalNorm);
             foreach (var l in m.BitLinears())
             {
-                Vector(w, "norm_" + HlsNames.Layer(l), l.Name + ".norm.weight", l.NormWeight);
+                Vector(w, "norm_" + HlsNames.Layer(l), TensorNames.Norm(l.Name), l.NormWeight);
             }
             w.Line("#endif");
             return w.ToString();
@@ -157,7 +157,7 @@ namespace MatMulFree.Compiler.Hls
             for (int k = 0; k < count; k++)
             {
                 if (k > 0) sb.Append(", ");
-                sb.Append(HlsNames.Float(values[start + k]));
+                sb.Append(FloatText.Literal(values[start + k]));
             }
             w.Line(sb.Append(suffix).ToString());
         }

@@ -76,16 +76,5 @@ namespace MatMulFree.Compiler.Hls
             TensorNames.TryParseBlockLayer(w.Name, out string block, out string projection)
                 ? "layer" + block + "_" + projection
                 : CText.Sanitize(w.Name, CText.MaxIdentifierLength);
-
-        /// <summary>A float32 as a C literal that reads back exactly (9 significant digits, always a '.' or exponent).</summary>
-        public static string Float(float v)
-        {
-            string s = v.ToString("G9", CultureInfo.InvariantCulture);
-            if (s.IndexOf('.') < 0 && s.IndexOf('E') < 0)
-            {
-                s += ".0";
-            }
-            return s + "f";
-        }
     }
 }

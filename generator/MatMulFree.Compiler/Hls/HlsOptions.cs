@@ -1,3 +1,4 @@
+using MatMulFree.Model;
 using System;
 using System.Linq;
 using System.Collections.Generic;

@@ -37,7 +37,7 @@ namespace MatMulFree.Compiler.Planning
         public ProductTarget Target { get; }
         public IReadOnlyList<LayerPlan> Layers { get; }
         /// <summary>Names of the tensors read from the external weights file, in load order (the index is
-        /// the one generated code passes to ExternalModelWeights); empty without such a file.</summary>
+        /// the one generated code passes to LoadedWeightsFile); empty without such a file.</summary>
         public IReadOnlyList<string> ExternalTensors { get; }
         public long UnrolledTerms { get; }
         public long AdditionsBefore { get; }

@@ -14,7 +14,7 @@ namespace MatMulFree.Model.Manifest
         }
 
         /// <summary>A tensor left in the external weights file (deferred reading): no data here.</summary>
-        public DecodedTensor(TensorSlot slot, string dtype, float beta, ExternalRange external)
+        public DecodedTensor(TensorSlot slot, string dtype, float beta, WeightsFileRange external)
         {
             Slot = slot;
             Dtype = dtype;
@@ -24,8 +24,8 @@ namespace MatMulFree.Model.Manifest
 
         public TensorSlot Slot { get; }
 
-        /// <summary>Set when the data was not read (see <see cref="DeferExternalWeights"/>).</summary>
-        public ExternalRange? External { get; }
+        /// <summary>Set when the data was not read (see <see cref="DeferWeightsFile"/>).</summary>
+        public WeightsFileRange? External { get; }
         public string Dtype { get; }
         /// <summary>The bytes the manifest's data decodes to; null for f32 tensors, whose
         /// bytes are their <see cref="Values"/> (not kept twice: the embeddings of a

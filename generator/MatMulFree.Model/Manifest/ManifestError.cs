@@ -24,7 +24,7 @@ namespace MatMulFree.Model.Manifest
         InvalidScale,
         NonFiniteValue,
         IntegrityMismatch,
-        ExternalWeights,
+        WeightsFile,
     }
 
     /// <summary>One problem found in a manifest: its kind, a sentence, the JSON

@@ -48,7 +48,7 @@ namespace MatMulFree.Model.Manifest
         /// <param name="deferExternal">With a resolver: check the weights file (size, SHA-256)
         /// and every tensor's range, hash the tensors in the file for the integrity digest by
         /// streaming them, but do not decode them: the model marks them with their
-        /// <see cref="ExternalRange"/> and the caller reads each when it needs it (the
+        /// <see cref="WeightsFileRange"/> and the caller reads each when it needs it (the
         /// runtime, which then never holds a tensor twice).</param>
         public static ManifestReadResult Read(string text, IWeightsFileResolver? weights = null, bool deferExternal = false)
         {
@@ -126,7 +126,7 @@ namespace MatMulFree.Model.Manifest
                 return null;
             }
 
-            var external = root.Find("weights") is JsonProperty wp ? ExternalWeightsReader.Open(wp.Value, resolver, deferExternal, v) : null;
+            var external = root.Find("weights") is JsonProperty wp ? WeightsFileReader.Open(wp.Value, resolver, deferExternal, v) : null;
             var tensors = ReadTensors(tensorsValue, architecture, external, v);
             var kernels = ReadKernels(root.Find("kernels")?.Value, architecture, v);
             string? expectedDigest = ReadIntegrity(integrity, v);
@@ -134,7 +134,7 @@ namespace MatMulFree.Model.Manifest
             {
                 return null;
             }
-            var deferred = new List<ExternalRange>();
+            var deferred = new List<WeightsFileRange>();
             foreach (var t in tensors.Values)
             {
                 if (t.External != null)
@@ -144,7 +144,7 @@ namespace MatMulFree.Model.Manifest
             }
             // Data left in the weights file is hashed by one scan of it (which also checks the file's
             // own SHA-256); every later read of a range is checked against the hash found here.
-            if (deferred.Count > 0 && external?.File != null && !ExternalWeightsReader.Verify(external, deferred, v))
+            if (deferred.Count > 0 && external?.File != null && !WeightsFileReader.Verify(external, deferred, v))
             {
                 return null;
             }
@@ -166,7 +166,7 @@ namespace MatMulFree.Model.Manifest
             var model = ModelBuilder.Build(name, architecture, tokenizer, tensors, expectedDigest);
             model.KernelOverrides = kernels;
             model.IntegrityRecords = records;
-            model.ExternalWeights = external?.Reference;
+            model.WeightsFile = external?.Reference;
             model.ExternalEmbeddings = tensors[TensorNames.Embeddings].External;
             return model;
         }
@@ -445,7 +445,7 @@ namespace MatMulFree.Model.Manifest
             return true;
         }
 
-        private static Dictionary<string, DecodedTensor>? ReadTensors(JsonValue obj, Architecture a, OpenedWeights? external, ManifestValidation v)
+        private static Dictionary<string, DecodedTensor>? ReadTensors(JsonValue obj, Architecture a, OpenedWeightsFile? external, ManifestValidation v)
         {
             var slots = TensorCatalog.For(a);
             var byName = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);

@@ -19,7 +19,7 @@ namespace MatMulFree.Model.Manifest
 
         /// <summary>Writes the manifest text; with <paramref name="external"/>, tensors larger
         /// than its inline limit go to the weights file instead (docs/manifest.md).</summary>
-        public static string Write(ModelDefinition model, ExternalWeightsWriter? external)
+        public static string Write(ModelDefinition model, WeightsFileWriter? external)
         {
             var a = model.Architecture;
             var c = CultureInfo.InvariantCulture;
@@ -86,7 +86,7 @@ namespace MatMulFree.Model.Manifest
         }
 
         /// <summary>A tensor's data: inline base64, or its place in the weights file.</summary>
-        private static string Data(byte[] payload, ExternalWeightsWriter? external)
+        private static string Data(byte[] payload, WeightsFileWriter? external)
         {
             long offset = external?.Place(payload) ?? -1;
             return offset < 0

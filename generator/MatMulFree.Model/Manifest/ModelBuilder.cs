@@ -25,11 +25,11 @@ namespace MatMulFree.Model.Manifest
         {
             BitLinearWeights Linear(string prefix) => new BitLinearWeights(prefix, floats(prefix + ".norm.weight"), ternary(prefix + ".weight"));
 
-            var lowerBounds = LowerBounds.Derive(floats("model.lower_bounds"), a.Layers, a.Hidden);
+            var lowerBounds = LowerBounds.Derive(floats(TensorNames.LowerBounds), a.Layers, a.Hidden);
             var blocks = new List<BlockWeights>(a.Layers);
             for (int l = 0; l < a.Layers; l++)
             {
-                string p = "model.layers." + l;
+                string p = TensorNames.Block(l);
                 float[]? lb = null;
                 if (l > 0)
                 {
@@ -41,8 +41,8 @@ namespace MatMulFree.Model.Manifest
                 var glu = new GluWeights(Linear(p + ".mlp.gate_proj"), Linear(p + ".mlp.down_proj"));
                 blocks.Add(new BlockWeights(l, floats(p + ".attn_norm.weight"), mlgru, floats(p + ".mlp_norm.weight"), glu));
             }
-            return new ModelDefinition(name, a, tokenizer, floats(TensorNames.Embeddings), floats("model.lower_bounds"), blocks,
-                floats("model.norm.weight"), Linear("lm_head"), digest);
+            return new ModelDefinition(name, a, tokenizer, floats(TensorNames.Embeddings), floats(TensorNames.LowerBounds), blocks,
+                floats(TensorNames.FinalNorm), Linear(TensorNames.LmHead), digest);
         }
     }
 }

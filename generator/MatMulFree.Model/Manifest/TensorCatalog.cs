@@ -36,11 +36,11 @@ namespace MatMulFree.Model.Manifest
             var slots = new List<TensorSlot>
             {
                 new TensorSlot(TensorNames.Embeddings, TensorKind.Float, v, h),
-                new TensorSlot("model.lower_bounds", TensorKind.Float, a.Layers, h),
+                new TensorSlot(TensorNames.LowerBounds, TensorKind.Float, a.Layers, h),
             };
             for (int l = 0; l < a.Layers; l++)
             {
-                string p = "model.layers." + l;
+                string p = TensorNames.Block(l);
                 slots.Add(new TensorSlot(p + ".attn_norm.weight", TensorKind.Float, h));
                 foreach (var proj in new[] { "i", "f", "g", "o" })
                 {
@@ -54,9 +54,9 @@ namespace MatMulFree.Model.Manifest
                 slots.Add(new TensorSlot(p + ".mlp.down_proj.weight", TensorKind.Ternary, h, i));
                 slots.Add(new TensorSlot(p + ".mlp.down_proj.norm.weight", TensorKind.Float, i));
             }
-            slots.Add(new TensorSlot("model.norm.weight", TensorKind.Float, h));
-            slots.Add(new TensorSlot("lm_head.weight", TensorKind.Ternary, v, h));
-            slots.Add(new TensorSlot("lm_head.norm.weight", TensorKind.Float, h));
+            slots.Add(new TensorSlot(TensorNames.FinalNorm, TensorKind.Float, h));
+            slots.Add(new TensorSlot(TensorNames.Weight(TensorNames.LmHead), TensorKind.Ternary, v, h));
+            slots.Add(new TensorSlot(TensorNames.Norm(TensorNames.LmHead), TensorKind.Float, h));
             return slots;
         }
     }

@@ -17,7 +17,7 @@ namespace MatMulFree.Model.Manifest
         private static readonly string[] FloatDtypes = { "f32", "f16", "bf16" };
         private const string TernaryDtype = "trit2";
 
-        public static DecodedTensor? Decode(TensorSlot slot, JsonValue entry, string ptr, OpenedWeights? external, ManifestValidation v)
+        public static DecodedTensor? Decode(TensorSlot slot, JsonValue entry, string ptr, OpenedWeightsFile? external, ManifestValidation v)
         {
             if (v.Object(entry, ptr) == null)
             {
@@ -101,7 +101,7 @@ namespace MatMulFree.Model.Manifest
                 payload = ReadFromFile(fileProperty.Value, bytes, dataPtr, external, defer, v, dtype == "f32", out values);
                 if (payload != null && external!.Deferred && !defer && external.File == null)
                 {
-                    v.Add(ManifestErrorKind.ExternalWeights,
+                    v.Add(ManifestErrorKind.WeightsFile,
                         $"\"{slot.Name}\" is in the weights file; a compiler that defers the file needs it inline (only ternary weights and the embeddings may be external)",
                         dataPtr, dataSpan);
                     return null;
@@ -111,7 +111,7 @@ namespace MatMulFree.Model.Manifest
                     // f32 embeddings stay in the file and are read a row per token: each row is hashed.
                     var file = fileProperty.Value;
                     int rowBytes = slot.Kind == TensorKind.Float && dtype == "f32" ? (int)(4 * slot.Shape[1]) : 0;
-                    return new DecodedTensor(slot, dtype, beta, new ExternalRange(
+                    return new DecodedTensor(slot, dtype, beta, new WeightsFileRange(
                         long.Parse(file.Find("offset")!.Value.Text, CultureInfo.InvariantCulture), bytes, dtype, rowBytes));
                 }
             }
@@ -139,7 +139,7 @@ namespace MatMulFree.Model.Manifest
 
         /// <summary>A <c>"file": {"offset", "length"}</c> entry: the range is checked against the
         /// dtype and shape and the weights file before a buffer of its length is made.</summary>
-        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeights? external, bool defer, ManifestValidation v, bool asFloats, out float[]? floats)
+        private static byte[]? ReadFromFile(JsonValue file, long bytes, string ptr, OpenedWeightsFile? external, bool defer, ManifestValidation v, bool asFloats, out float[]? floats)
         {
             floats = null;
             if (v.Object(file, ptr) == null)
@@ -163,19 +163,19 @@ namespace MatMulFree.Model.Manifest
                 v.Add(ManifestErrorKind.TooLarge, $"{length.Value:N0} bytes is more than one tensor may have", ptr + "/length", file.Find("length")!.Value.Span);
                 return null;
             }
-            if (offset.Value % ExternalWeightsReader.Alignment != 0)
+            if (offset.Value % WeightsFileReader.Alignment != 0)
             {
-                v.Add(ManifestErrorKind.ExternalWeights, $"offset {offset.Value:N0} is not a multiple of {ExternalWeightsReader.Alignment}", ptr + "/offset", file.Find("offset")!.Value.Span);
+                v.Add(ManifestErrorKind.WeightsFile, $"offset {offset.Value:N0} is not a multiple of {WeightsFileReader.Alignment}", ptr + "/offset", file.Find("offset")!.Value.Span);
                 return null;
             }
             if (external == null)
             {
-                v.Add(ManifestErrorKind.ExternalWeights, "the tensor's data is in a file, but the manifest has no \"weights\" object naming one", ptr, file.Span);
+                v.Add(ManifestErrorKind.WeightsFile, "the tensor's data is in a file, but the manifest has no \"weights\" object naming one", ptr, file.Span);
                 return null;
             }
             if (offset.Value + length.Value > external.Reference.Size)
             {
-                v.Add(ManifestErrorKind.ExternalWeights,
+                v.Add(ManifestErrorKind.WeightsFile,
                     $"bytes {offset.Value:N0} to {offset.Value + length.Value:N0} lie outside the {external.Reference.Size:N0}-byte weights file",
                     ptr, file.Span);
                 return null;
@@ -203,7 +203,7 @@ namespace MatMulFree.Model.Manifest
             }
             catch (System.IO.IOException e)
             {
-                v.Add(ManifestErrorKind.ExternalWeights, $"the weights file cannot be read: {e.Message}", ptr, file.Span);
+                v.Add(ManifestErrorKind.WeightsFile, $"the weights file cannot be read: {e.Message}", ptr, file.Span);
                 return null;
             }
         }

@@ -7,7 +7,7 @@ namespace MatMulFree.Model.Manifest
     /// <summary>
     /// One sequential pass over a weights file that computes, from the same bytes,
     /// the SHA-256 of the whole file (what the manifest states) and of each
-    /// <see cref="ExternalRange"/> given (and of each of its rows, for a table read a
+    /// <see cref="WeightsFileRange"/> given (and of each of its rows, for a table read a
     /// row at a time), in chunks of <see cref="ChunkBytes"/>. A reader checks the file's
     /// hash and then every later read against the range's: nothing is used that was not
     /// verified, even if the file changes between the two.
@@ -18,7 +18,7 @@ namespace MatMulFree.Model.Manifest
 
         /// <summary>Scans <paramref name="file"/>; returns its SHA-256 (lowercase hex) and sets each range's hashes.</summary>
         /// <exception cref="System.IO.IOException">The file became shorter than when it was opened.</exception>
-        public static string Run(IWeightsFile file, IReadOnlyList<ExternalRange> ranges)
+        public static string Run(IWeightsFile file, IReadOnlyList<WeightsFileRange> ranges)
         {
             var states = new List<RangeState>(ranges.Count);
             foreach (var r in ranges)
@@ -74,7 +74,7 @@ namespace MatMulFree.Model.Manifest
             private int _inRow;
             private int _rowIndex;
 
-            public RangeState(ExternalRange range)
+            public RangeState(WeightsFileRange range)
             {
                 Range = range;
                 if (range.RowBytes > 0)
@@ -88,7 +88,7 @@ namespace MatMulFree.Model.Manifest
                 }
             }
 
-            public ExternalRange Range { get; }
+            public WeightsFileRange Range { get; }
 
             public bool Done => _done == Range.Length;
 

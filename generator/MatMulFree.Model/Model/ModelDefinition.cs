@@ -44,11 +44,11 @@ namespace MatMulFree.Model
         public IReadOnlyDictionary<string, string> KernelOverrides { get; set; } = new Dictionary<string, string>();
 
         /// <summary>The manifest's external weights file, if it has one.</summary>
-        public Manifest.WeightsFileReference? ExternalWeights { get; set; }
+        public Manifest.WeightsFileReference? WeightsFile { get; set; }
 
         /// <summary>Set when the embeddings were left in the weights file (deferred reading):
         /// then <see cref="Embeddings"/> is empty.</summary>
-        public Manifest.ExternalRange? ExternalEmbeddings { get; set; }
+        public Manifest.WeightsFileRange? ExternalEmbeddings { get; set; }
 
         /// <summary>True when some tensor's data was not read (deferred reading).</summary>
         public bool HasDeferredWeights

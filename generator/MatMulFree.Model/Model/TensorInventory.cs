@@ -30,10 +30,10 @@ namespace MatMulFree.Model
         {
             var a = m.Architecture;
             yield return new TensorEntry(TensorNames.Embeddings, new[] { a.Vocab, a.Hidden }, m.Embeddings, null);
-            yield return new TensorEntry("model.lower_bounds", new[] { a.Layers, a.Hidden }, m.LowerBoundParameters, null);
+            yield return new TensorEntry(TensorNames.LowerBounds, new[] { a.Layers, a.Hidden }, m.LowerBoundParameters, null);
             foreach (var b in m.Blocks)
             {
-                string p = "model.layers." + b.Index;
+                string p = TensorNames.Block(b.Index);
                 yield return Vector(p + ".attn_norm.weight", b.AttentionNorm);
                 foreach (var e in Linear(b.Mlgru.Input)) yield return e;
                 foreach (var e in Linear(b.Mlgru.Forget)) yield return e;
@@ -44,7 +44,7 @@ namespace MatMulFree.Model
                 foreach (var e in Linear(b.Glu.GateUp)) yield return e;
                 foreach (var e in Linear(b.Glu.Down)) yield return e;
             }
-            yield return Vector("model.norm.weight", m.FinalNorm);
+            yield return Vector(TensorNames.FinalNorm, m.FinalNorm);
             foreach (var e in Linear(m.LmHead)) yield return e;
         }
 

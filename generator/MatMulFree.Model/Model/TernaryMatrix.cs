@@ -17,16 +17,16 @@ namespace MatMulFree.Model
         }
 
         /// <summary>A matrix whose trits stay in the external weights file (deferred
-        /// reading, <see cref="Manifest.DeferExternalWeights"/>): shape and beta only;
+        /// reading, <see cref="Manifest.DeferWeightsFile"/>): shape and beta only;
         /// every method that needs the weights throws.</summary>
-        public TernaryMatrix(int rows, int columns, float beta, Manifest.ExternalRange external)
+        public TernaryMatrix(int rows, int columns, float beta, Manifest.WeightsFileRange external)
             : this(rows, columns, beta, System.Array.Empty<byte>())
         {
             External = external;
         }
 
         /// <summary>Set when the weights were not read: where they are in the weights file.</summary>
-        public Manifest.ExternalRange? External { get; }
+        public Manifest.WeightsFileRange? External { get; }
 
         public int Rows { get; }
         public int Columns { get; }

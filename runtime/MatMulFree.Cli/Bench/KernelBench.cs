@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
+using MatMulFree.Benchmarking;
 using MatMulFree.Model;
 using MatMulFree.Runtime.Kernels;
 
@@ -156,74 +156,15 @@ namespace MatMulFree.Cli.Bench
             return new TernaryMatrix(rows, columns, 0.02f, packed);
         }
 
-        /// <summary>Median microseconds per call (<see cref="TimeAgainst"/> without a second call).</summary>
-        public static double Time(Action call, double minMilliseconds)
-        {
-            WarmUp(call);
-            int repeat = Repeat(call);
-            var samples = new List<double>();
-            var total = Stopwatch.StartNew();
-            while ((samples.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds) && samples.Count < 100_000)
-            {
-                samples.Add(Sample(call, repeat));
-            }
-            return Median(samples);
-        }
+        /// <summary>Median microseconds per call.</summary>
+        public static double Time(Action call, double minMilliseconds) => Interleaved.MicrosecondsPerCall(minMilliseconds, call)[0];
 
-        /// <summary>
-        /// Median microseconds per call of <paramref name="call"/> and of <paramref name="bound"/>, their
-        /// samples taken in alternation over the same period (at least the given time and 7 samples each).
-        /// This host's bandwidth drifts by up to 30 % between runs of one command; timed apart, a kernel and
-        /// its bound could each land on a different side of a drift, timed in alternation both see it, and
-        /// their ratio is what the table reports.
-        /// </summary>
+        /// <summary>Median microseconds per call of <paramref name="call"/> and of <paramref name="bound"/>, timed in
+        /// turn over the same period (<see cref="Interleaved"/>): the table reports their ratio.</summary>
         public static (double Call, double Bound) TimeAgainst(Action call, Action bound, double minMilliseconds)
         {
-            WarmUp(call);
-            WarmUp(bound);
-            int repeatCall = Repeat(call), repeatBound = Repeat(bound);
-            var calls = new List<double>();
-            var bounds = new List<double>();
-            var total = Stopwatch.StartNew();
-            while ((calls.Count < 7 || total.Elapsed.TotalMilliseconds < minMilliseconds) && calls.Count < 100_000)
-            {
-                calls.Add(Sample(call, repeatCall));
-                bounds.Add(Sample(bound, repeatBound));
-            }
-            return (Median(calls), Median(bounds));
-        }
-
-        /// <summary>200 ms of calls: tiered JIT compilation must have promoted the kernel first.</summary>
-        private static void WarmUp(Action call)
-        {
-            var warm = Stopwatch.StartNew();
-            for (int k = 0; k < 3 || warm.ElapsedMilliseconds < 200; k++) call();
-        }
-
-        /// <summary>Calls per sample: enough to last at least 20 us, so that the timer's resolution does not matter.</summary>
-        private static int Repeat(Action call)
-        {
-            int repeat = 1;
-            while (true)
-            {
-                long begin = Stopwatch.GetTimestamp();
-                for (int k = 0; k < repeat; k++) call();
-                if (Stopwatch.GetElapsedTime(begin).TotalMilliseconds >= 0.02 || repeat >= 1 << 20) return repeat;
-                repeat *= 2;
-            }
-        }
-
-        private static double Sample(Action call, int repeat)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int k = 0; k < repeat; k++) call();
-            return Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000 / repeat;
-        }
-
-        private static double Median(List<double> samples)
-        {
-            samples.Sort();
-            return samples[samples.Count / 2];
+            var us = Interleaved.MicrosecondsPerCall(minMilliseconds, call, bound);
+            return (us[0], us[1]);
         }
 
         private static long StreamSum(ReadOnlySpan<byte> data)

@@ -18,10 +18,10 @@ namespace MatMulFree.Cli.Bench
         public static List<ModelResult> Run(ModelDefinition definition, int steps, int threads, bool packedOnly = false)
         {
             var results = new List<ModelResult>();
-            var configurations = new List<(string, TernaryKernelKind, int)>
+            var configurations = new List<(string, ProductForm, int)>
             {
-                ("generic, packed 2-bit, 1 thread", TernaryKernelKind.Packed, 1),
-                ("generic, int8 weights (Vector<T>), 1 thread", TernaryKernelKind.Simd, 1),
+                ("generic, packed 2-bit, 1 thread", ProductForm.Packed, 1),
+                ("generic, int8 weights (Vector<T>), 1 thread", ProductForm.Rows, 1),
             };
             if (packedOnly)
             {
@@ -29,7 +29,7 @@ namespace MatMulFree.Cli.Bench
             }
             if (threads > 1)
             {
-                configurations.Insert(1, ($"generic, packed 2-bit, {threads} threads", TernaryKernelKind.Packed, threads));
+                configurations.Insert(1, ($"generic, packed 2-bit, {threads} threads", ProductForm.Packed, threads));
             }
             foreach (var (name, kernel, t) in configurations)
             {

@@ -6,15 +6,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MatMulFree.Runtime.Kernels
 {
-    /// <summary>Instruction sets the packed kernel can use, best first.</summary>
-    public enum PackedKernelPath
-    {
-        Avx512,
-        Avx2,
-        Vector128,
-        Scalar,
-    }
-
     /// <summary>
     /// acc[n] = sum_k t[n,k] * q[k] over <see cref="PackedTernaryWeights"/> by table lookups,
     /// exact. Once per activation vector, <see cref="PairSumTables"/> holds for every pair
@@ -42,17 +33,17 @@ namespace MatMulFree.Runtime.Kernels
         /// docs/performance.md).</summary>
         private static readonly bool NoPrefetch = Environment.GetEnvironmentVariable("MMF_NO_PREFETCH") == "1";
 
-        public static PackedKernelPath Best =>
-            Avx512BW.IsSupported ? PackedKernelPath.Avx512
-            : Avx2.IsSupported ? PackedKernelPath.Avx2
-            : Vector128.IsHardwareAccelerated ? PackedKernelPath.Vector128
-            : PackedKernelPath.Scalar;
+        public static KernelPath Best =>
+            Avx512BW.IsSupported ? KernelPath.Avx512
+            : Avx2.IsSupported ? KernelPath.Avx2
+            : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
+            : KernelPath.Scalar;
 
-        public static bool IsSupported(PackedKernelPath path) => path switch
+        public static bool IsSupported(KernelPath path) => path switch
         {
-            PackedKernelPath.Avx512 => Avx512BW.IsSupported,
-            PackedKernelPath.Avx2 => Avx2.IsSupported,
-            PackedKernelPath.Vector128 => Vector128.IsHardwareAccelerated,
+            KernelPath.Avx512 => Avx512BW.IsSupported,
+            KernelPath.Avx2 => Avx2.IsSupported,
+            KernelPath.Vector128 => Vector128.IsHardwareAccelerated,
             _ => true,
         };
 
@@ -62,7 +53,7 @@ namespace MatMulFree.Runtime.Kernels
             Product(Best, w, q, tables, acc, 0, w.Rows);
 
         /// <summary>Rows [start, start + count) on the given path (a path the CPU lacks throws).</summary>
-        public static void Product(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> tables, Span<int> acc, int start, int count)
+        public static void Product(KernelPath path, PackedTernaryWeights w, ReadOnlySpan<sbyte> q, Span<byte> tables, Span<int> acc, int start, int count)
         {
             if (q.Length < w.PaddedColumns || tables.Length < PairSumTables.Length(w.Groups) || acc.Length < start + count || start < 0 || start + count > w.Rows)
             {
@@ -72,7 +63,7 @@ namespace MatMulFree.Runtime.Kernels
             {
                 throw new PlatformNotSupportedException($"this CPU has no {path}");
             }
-            if (path == PackedKernelPath.Scalar)
+            if (path == KernelPath.Scalar)
             {
                 Scalar(w, q, acc, start, count);
                 return;
@@ -83,9 +74,9 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>Rows [start, start + count) from tables already built by <see cref="PairSumTables.Build"/>
         /// (what row-parallel callers use: build once, then split the rows).</summary>
-        public static void TableRows(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, Span<int> acc, int start, int count)
+        public static void TableRows(KernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, Span<int> acc, int start, int count)
         {
-            if (path == PackedKernelPath.Scalar)
+            if (path == KernelPath.Scalar)
             {
                 throw new ArgumentException("the scalar path reads q, not tables", nameof(path));
             }
@@ -103,7 +94,7 @@ namespace MatMulFree.Runtime.Kernels
         /// the first vector's passes), and the products go to acc at a stride of Rows.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Blocks(PackedKernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
+        private static unsafe void Blocks(KernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
         {
             int* sums = stackalloc int[BlockRows];
             fixed (byte* codes = w.Codes)
@@ -150,15 +141,15 @@ namespace MatMulFree.Runtime.Kernels
 
         /// <summary>The raw sums (low + 16 high) of one block of 64 rows.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static unsafe void Block(PackedKernelPath path, byte* codes, byte* tables, int groups, int* sums, byte* next = null)
+        private static unsafe void Block(KernelPath path, byte* codes, byte* tables, int groups, int* sums, byte* next = null)
         {
             for (int r = 0; r < BlockRows; r++) sums[r] = 0;
             switch (path)
             {
-                case PackedKernelPath.Avx512:
+                case KernelPath.Avx512:
                     Avx512Block(codes, tables, groups, sums, next);
                     return;
-                case PackedKernelPath.Avx2:
+                case KernelPath.Avx2:
                 {
                     // Each 64-byte line of codes holds one group of all 64 rows: the first pass reads the
                     // rows' first halves, the second their second halves from cache. Meanwhile each pass
@@ -391,17 +382,21 @@ namespace MatMulFree.Runtime.Kernels
         /// <paramref name="stride"/> bytes (at least <see cref="PairSumTables.Length"/>(Groups));
         /// <paramref name="acc"/> receives the products at a stride of Rows.
         /// </summary>
-        public static void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
+        public static void BatchRows(PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count) =>
+            BatchRows(Best, w, tables, stride, batch, acc, start, count);
+
+        /// <summary><see cref="BatchRows(PackedTernaryWeights, ReadOnlySpan{byte}, int, int, Span{int}, int, int)"/> on
+        /// <paramref name="path"/> (the scalar path has no batched form: it runs Vector128's, in software where need be, as exact).</summary>
+        public static void BatchRows(KernelPath path, PackedTernaryWeights w, ReadOnlySpan<byte> tables, int stride, int batch, Span<int> acc, int start, int count)
         {
             if (batch < 1 || stride < PairSumTables.Length(w.Groups) || tables.Length < (long)batch * stride
                 || acc.Length < batch * w.Rows || start < 0 || start + count > w.Rows)
             {
                 throw new ArgumentException("buffers too short for this batch");
             }
-            var path = Best;
-            if (path == PackedKernelPath.Scalar)
+            if (path == KernelPath.Scalar)
             {
-                path = PackedKernelPath.Vector128; // software fallback of Vector128: still exact
+                path = KernelPath.Vector128; // software fallback of Vector128: still exact
             }
             Blocks(path, w, tables, stride, batch, acc, start, count);
         }

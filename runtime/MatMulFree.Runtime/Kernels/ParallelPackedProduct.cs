@@ -45,7 +45,7 @@ namespace MatMulFree.Runtime.Kernels
         public void Product(ReadOnlySpan<sbyte> q, StepScratch scratch, Span<int> acc)
         {
             var workers = scratch.Workers;
-            if (workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != PackedKernelPath.Scalar
+            if (workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != KernelPath.Scalar
                 && WeightCount >= scratch.ParallelMinimumWeights && acc.Length == Weights.Rows)
             {
                 Run(workers, q, scratch.Tables, scratch.Accumulators);
@@ -84,7 +84,7 @@ namespace MatMulFree.Runtime.Kernels
         private sealed class PackedProductWork : IRowWork
         {
             private readonly PackedTernaryWeights _weights;
-            private readonly PackedKernelPath _path = PackedTernaryKernel.Best;
+            private readonly KernelPath _path = PackedTernaryKernel.Best;
 
             public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
 

@@ -4,21 +4,12 @@ using System.Runtime.InteropServices;
 
 namespace MatMulFree.Runtime.Kernels
 {
-    /// <summary>Which ternary product implementation a model uses.</summary>
-    public enum TernaryKernelKind
-    {
-        /// <summary>One weight at a time: the reference the others are tested against.</summary>
-        Scalar,
-        /// <summary>Vector&lt;T&gt; SIMD over one signed byte per weight, masks and additions only.</summary>
-        Simd,
-        /// <summary>2 bits per weight (pair codes and lookup tables), AVX-512 / AVX2 / Vector128 (<see cref="PackedTernaryKernel"/>).</summary>
-        Packed,
-    }
-
     /// <summary>
     /// acc[n] = sum_k t[n,k] * q[k] for ternary t and int8 q (MODEL.md BitLinear
-    /// step 4) with additions and subtractions only. Integer arithmetic is exact,
-    /// so every implementation returns the same integers in any order.
+    /// step 4) with additions and subtractions only, over one signed byte per weight
+    /// (<see cref="MatMulFree.Model.ProductForm.Rows"/>): the scalar reference, one weight at a
+    /// time, and a Vector&lt;T&gt; version with masks and additions. Integer arithmetic is
+    /// exact, so every implementation returns the same integers in any order.
     /// </summary>
     public static class TernaryKernel
     {
@@ -27,16 +18,14 @@ namespace MatMulFree.Runtime.Kernels
 
         public static int PaddedColumns(int columns) => (columns + ColumnAlignment - 1) / ColumnAlignment * ColumnAlignment;
 
-        /// <summary>The packed kernel: a quarter of the weight bytes of the others, on its best instruction set.</summary>
-        public static TernaryKernelKind Best => TernaryKernelKind.Packed;
-
-        public static void Product(TernaryKernelKind kind, TernaryWeights w, ReadOnlySpan<sbyte> q, Span<int> acc)
+        /// <summary>The reference on <see cref="KernelPath.Scalar"/>, the Vector&lt;T&gt; version on any other path.</summary>
+        public static void Product(KernelPath path, TernaryWeights w, ReadOnlySpan<sbyte> q, Span<int> acc)
         {
             if (q.Length < w.Stride || acc.Length < w.Rows)
             {
                 throw new ArgumentException("activation or accumulator buffer too short for this matrix");
             }
-            if (kind == TernaryKernelKind.Simd)
+            if (path != KernelPath.Scalar)
             {
                 SimdProduct(w, q, acc);
             }

@@ -20,12 +20,20 @@ namespace MatMulFree.Runtime.Layers
         private readonly ParallelPackedProduct? _parallel;
         private readonly BatchActivationTables? _batchTables;
 
-        public BitLinearLayer(BitLinearWeights weights, TernaryKernelKind kernel, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights)
+        /// <param name="form"><see cref="ProductForm.Packed"/> or <see cref="ProductForm.Rows"/>.</param>
+        /// <param name="path">The instruction-set path (default: the best this machine has).</param>
+        public BitLinearLayer(BitLinearWeights weights, ProductForm form, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights,
+            KernelPath? path = null)
         {
+            if (form != ProductForm.Packed && form != ProductForm.Rows)
+            {
+                throw new ArgumentException($"the generic runtime holds a layer packed or in rows, not {form}", nameof(form));
+            }
             Name = weights.Name;
             _normWeight = weights.NormWeight;
-            Kernel = kernel;
-            if (kernel == TernaryKernelKind.Packed)
+            Form = form;
+            Path = path ?? PackedTernaryKernel.Best;
+            if (form == ProductForm.Packed)
             {
                 Packed = new PackedTernaryWeights(weights.Weight);
                 _batchTables = new BatchActivationTables(_normWeight, weights.InFeatures, Packed.Groups);
@@ -37,7 +45,7 @@ namespace MatMulFree.Runtime.Layers
             InFeatures = weights.InFeatures;
             OutFeatures = weights.OutFeatures;
             Beta = weights.Weight.Beta;
-            if (Packed != null && workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != PackedKernelPath.Scalar
+            if (Packed != null && workers != null && workers.Threads > 1 && Path == PackedTernaryKernel.Best && Path != KernelPath.Scalar
                 && (long)InFeatures * OutFeatures >= parallelMinimumWeights)
             {
                 _workers = workers;
@@ -50,7 +58,9 @@ namespace MatMulFree.Runtime.Layers
         public TernaryWeights? Weights { get; }
         /// <summary>2-bit pair codes (packed kernel); null otherwise.</summary>
         public PackedTernaryWeights? Packed { get; }
-        public TernaryKernelKind Kernel { get; }
+        public ProductForm Form { get; }
+        /// <summary>The instruction-set path the product runs.</summary>
+        public KernelPath Path { get; }
         public int InFeatures { get; }
         public int OutFeatures { get; }
         public float Beta { get; }
@@ -69,11 +79,11 @@ namespace MatMulFree.Runtime.Layers
             }
             else if (Packed != null)
             {
-                PackedTernaryKernel.Product(Packed, scratch.Quantized, scratch.Tables, acc);
+                PackedTernaryKernel.Product(Path, Packed, scratch.Quantized, scratch.Tables, acc, 0, OutFeatures);
             }
             else
             {
-                TernaryKernel.Product(Kernel, Weights!, scratch.Quantized, acc);
+                TernaryKernel.Product(Path, Weights!, scratch.Quantized, acc);
             }
             Dequantizer.Apply(acc, Beta, s, y);
         }
@@ -135,7 +145,7 @@ namespace MatMulFree.Runtime.Layers
             }
             else
             {
-                PackedTernaryKernel.BatchRows(Packed, batch.Tables, batch.TableStride, count, acc, 0, OutFeatures);
+                PackedTernaryKernel.BatchRows(Path, Packed, batch.Tables, batch.TableStride, count, acc, 0, OutFeatures);
             }
             for (int t = 0; t < count; t++)
             {

@@ -26,11 +26,16 @@ namespace MatMulFree.Runtime
         /// <param name="externalWeights">The open weights file of a definition read with
         /// <see cref="ManifestLoader.LoadDeferred"/>: each tensor left in it is read once, into
         /// the layer's own form, and not kept anywhere else.</param>
-        public GenericModel(ModelDefinition definition, TernaryKernelKind? kernel = null, int threads = 1,
-            long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights, IWeightsFile? externalWeights = null)
+        /// <param name="form">How each layer is held: <see cref="ProductForm.Packed"/> (2-bit pair codes, the
+        /// fastest) or <see cref="ProductForm.Rows"/> (a signed byte per weight).</param>
+        /// <param name="path">The kernels' instruction-set path (default: the best this machine has;
+        /// <see cref="KernelPath.Scalar"/> with <see cref="ProductForm.Rows"/> is the reference).</param>
+        public GenericModel(ModelDefinition definition, ProductForm form = ProductForm.Packed, int threads = 1,
+            long parallelMinimumWeights = BitLinearLayer.DefaultParallelMinimumWeights, IWeightsFile? externalWeights = null,
+            KernelPath? path = null)
         {
             Definition = definition;
-            Kernel = kernel ?? TernaryKernel.Best;
+            Form = form;
             Threads = threads;
             if (threads > 1)
             {
@@ -45,11 +50,12 @@ namespace MatMulFree.Runtime
             {
                 if (_program.Operations[k].Linear is BitLinearWeights w)
                 {
-                    _layers[k] = new BitLinearLayer(external.Linear(w), Kernel, _workers, parallelMinimumWeights);
+                    _layers[k] = new BitLinearLayer(external.Linear(w), form, _workers, parallelMinimumWeights, path);
                     layers.Add(_layers[k]!);
                 }
             }
             BitLinears = layers;
+            Path = path ?? PackedTernaryKernel.Best;
         }
 
         /// <summary>Reads, validates and loads a manifest file.</summary>
@@ -57,12 +63,12 @@ namespace MatMulFree.Runtime
         /// <remarks>A manifest with an external weights file is read with
         /// <see cref="ManifestLoader.LoadDeferred"/>: each weight is decoded once, straight
         /// into its layer, so <see cref="Definition"/> then holds ranges, not those tensors.</remarks>
-        public static GenericModel Load(string path, TernaryKernelKind? kernel = null, int threads = 1)
+        public static GenericModel Load(string manifest, ProductForm form = ProductForm.Packed, int threads = 1, KernelPath? path = null)
         {
-            var definition = ManifestLoader.LoadDeferred(path, out var weights);
+            var definition = ManifestLoader.LoadDeferred(manifest, out var weights);
             using (weights as IDisposable)
             {
-                return new GenericModel(definition, kernel, threads, externalWeights: weights);
+                return new GenericModel(definition, form, threads, externalWeights: weights, path: path);
             }
         }
 
@@ -71,7 +77,10 @@ namespace MatMulFree.Runtime
         /// (<see cref="ModelDefinition.HasDeferredWeights"/>); <see cref="ManifestLoader.Load"/>
         /// gives a complete one.</summary>
         public ModelDefinition Definition { get; }
-        public TernaryKernelKind Kernel { get; }
+        /// <summary>How the layers are held (<see cref="ProductForm.Packed"/> or <see cref="ProductForm.Rows"/>).</summary>
+        public ProductForm Form { get; }
+        /// <summary>The instruction-set path the layers' kernels run.</summary>
+        public KernelPath Path { get; }
         public int Threads { get; }
         public string Name => Definition.Name;
         public Architecture Architecture => Definition.Architecture;

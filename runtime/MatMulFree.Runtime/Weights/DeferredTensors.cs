@@ -10,8 +10,8 @@ namespace MatMulFree.Runtime
     /// (<see cref="ManifestLoader.LoadDeferred"/>) one at a time, as a model is built:
     /// a layer's trits exist only while its kernel's own form is made from them, in
     /// one buffer per size reused from one layer to the next (each layer is built before the
-    /// next is read; see <see cref="ExternalModelWeights.ReadTernary"/>), each checked against the hash the
-    /// loader's scan of the file recorded in its <see cref="ExternalRange"/>. Tensors
+    /// next is read; see <see cref="LoadedWeightsFile.ReadTernary"/>), each checked against the hash the
+    /// loader's scan of the file recorded in its <see cref="WeightsFileRange"/>. Tensors
     /// already in the definition pass through unchanged.
     /// </summary>
     internal sealed class DeferredTensors
@@ -26,7 +26,7 @@ namespace MatMulFree.Runtime
             _file = file;
         }
 
-        private string Source => _definition.ExternalWeights?.Path ?? "the weights file";
+        private string Source => _definition.WeightsFile?.Path ?? "the weights file";
 
         /// <summary>The embeddings: the definition's array, or, when they were left in the weights
         /// file as f32, read from the file one row per token (not decoded); other dtypes are widened.</summary>
@@ -42,8 +42,8 @@ namespace MatMulFree.Runtime
             {
                 return EmbeddingTable.FromFile(opened.Path, range.Offset, a.Vocab, a.Hidden, range.RowSha256, opened.AllowedFolders);
             }
-            var t = new ExternalTensor(TensorNames.Embeddings, range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
-            return EmbeddingTable.FromArray(ExternalModelWeights.ReadFloatTensor(File(), t, range, _definition.Name, Source), a.Vocab, a.Hidden);
+            var t = new WeightsFileTensor(TensorNames.Embeddings, range.Offset, range.Length, range.Dtype, a.Vocab, a.Hidden, 0f);
+            return EmbeddingTable.FromArray(LoadedWeightsFile.ReadFloatTensor(File(), t, range, _definition.Name, Source), a.Vocab, a.Hidden);
         }
 
         public BitLinearWeights Linear(BitLinearWeights w)
@@ -54,8 +54,8 @@ namespace MatMulFree.Runtime
                 return w;
             }
             var m = w.Weight;
-            var t = new ExternalTensor(w.Name + ".weight", range.Offset, range.Length, range.Dtype, m.Rows, m.Columns, m.Beta);
-            return new BitLinearWeights(w.Name, w.NormWeight, ExternalModelWeights.ReadTernary(File(), t, range, _definition.Name, Source, _buffer));
+            var t = new WeightsFileTensor(w.Name + ".weight", range.Offset, range.Length, range.Dtype, m.Rows, m.Columns, m.Beta);
+            return new BitLinearWeights(w.Name, w.NormWeight, LoadedWeightsFile.ReadTernary(File(), t, range, _definition.Name, Source, _buffer));
         }
 
         private IWeightsFile File() => _file ?? throw new InvalidOperationException(

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
@@ -23,7 +24,7 @@ namespace MatMulFree.Tests.Generator
         public void Generated_packed_layers_split_across_threads_give_the_same_bits(string name)
         {
             var generated = Generated(name, "packed");
-            var generic = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
+            var generic = GenericModel.Load(TestData.Model(name), ProductForm.Rows, path: KernelPath.Scalar);
             using var workers = new RowWorkers(2);
             GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load(name).Tokens, state =>
             {
@@ -44,7 +45,7 @@ namespace MatMulFree.Tests.Generator
         public void Generated_logits_are_bit_identical_to_the_generic_runtime(string name, string kernel)
         {
             var generated = Generated(name, kernel);
-            var generic = GenericModel.Load(TestData.Model(name), TernaryKernelKind.Scalar);
+            var generic = GenericModel.Load(TestData.Model(name), ProductForm.Rows, path: KernelPath.Scalar);
             Assert.Equal(generic.Name, generated.Name);
             Assert.Equal(generic.Architecture.Vocab, generated.Architecture.Vocab);
             var tokens = GoldenLogits.Load(name).Tokens;

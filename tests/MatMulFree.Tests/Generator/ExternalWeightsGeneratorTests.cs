@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using MatMulFree.Model;
 using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
@@ -33,7 +34,7 @@ namespace MatMulFree.Tests.Generator
             var model = ManifestLoader.Load(TestData.Model("tiny-l2-h64"));
             string path = Path.Combine(_dir, "tiny-ext.mmf.json");
             using (var stream = new FileStream(Path.Combine(_dir, WeightsName), FileMode.Create))
-            using (var writer = new ExternalWeightsWriter(WeightsName, stream, inlineLimitBytes: 0))
+            using (var writer = new WeightsFileWriter(WeightsName, stream, inlineLimitBytes: 0))
             {
                 File.WriteAllText(path, ManifestWriter.Write(model, writer));
             }
@@ -62,11 +63,11 @@ namespace MatMulFree.Tests.Generator
             // The weights are not in the code: every layer is on the packed kernel, loaded from the file.
             Assert.DoesNotContain("Codes => new byte[]", source);
             Assert.DoesNotContain("Embeddings => new float[]", source);
-            Assert.Contains("ExternalModelWeights.Load(", source);
+            Assert.Contains("LoadedWeightsFile.Load(", source);
             Assert.Contains("the weights are in the external weights file", source);
             Assert.Contains("Embeddings.CopyRow(token, x);", source);
 
-            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
+            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), ProductForm.Rows, path: KernelPath.Scalar);
             GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }
 
@@ -91,19 +92,19 @@ namespace MatMulFree.Tests.Generator
                 Assert.Equal(OperatingSystem.IsLinux(), ResidentPages.IsReleasable(resource.PositionPointer, resource.Length));
             }
             var generated = (IMatMulFreeModel)Activator.CreateInstance(assembly.GetType("Models.External")!)!;
-            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), TernaryKernelKind.Scalar);
+            var generic = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), ProductForm.Rows, path: KernelPath.Scalar);
             GoldenLogits.AssertBitIdentical(generic, generated, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }
 
         [Theory]
-        [InlineData(TernaryKernelKind.Packed)]
-        [InlineData(TernaryKernelKind.Scalar)]
-        public void The_runtime_reads_every_external_tensor_into_its_own_layer(TernaryKernelKind kind)
+        [InlineData(ProductForm.Packed, null)]
+        [InlineData(ProductForm.Rows, KernelPath.Scalar)]
+        public void The_runtime_reads_every_external_tensor_into_its_own_layer(ProductForm form, KernelPath? path)
         {
             // GenericModel.Load decodes each tensor of the file once, straight into its layer
             // (ManifestLoader.LoadDeferred): the same numbers as the inline manifest.
-            var inline = GenericModel.Load(TestData.Model("tiny-l2-h64"), kind);
-            var external = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), kind);
+            var inline = GenericModel.Load(TestData.Model("tiny-l2-h64"), form, path: path);
+            var external = GenericModel.Load(Path.Combine(_dir, "tiny-ext.mmf.json"), form, path: path);
             Assert.True(external.Definition.HasDeferredWeights);
             GoldenLogits.AssertBitIdentical(inline, external, GoldenLogits.Load("tiny-l2-h64").Tokens);
         }

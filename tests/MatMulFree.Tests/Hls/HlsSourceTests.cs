@@ -1,3 +1,4 @@
+using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;

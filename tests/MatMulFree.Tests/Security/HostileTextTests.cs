@@ -174,7 +174,7 @@ namespace MatMulFree.Tests.Security
             string text;
             using (var stream = new MemoryStream())
             {
-                using (var writer = new ExternalWeightsWriter(weights, stream, inlineLimitBytes: 0))
+                using (var writer = new WeightsFileWriter(weights, stream, inlineLimitBytes: 0))
                 {
                     text = ManifestWriter.Write(model, writer);
                 }
@@ -191,8 +191,8 @@ namespace MatMulFree.Tests.Security
             {
                 var root = JsonNode.Parse(text)!.AsObject();
                 root["weights"]!["path"] = refused;
-                var errors = ManifestReader.Read(root.ToJsonString(), DeferExternalWeights.Instance).Errors;
-                Assert.Contains(errors, e => e.Kind == ManifestErrorKind.ExternalWeights && e.JsonPointer == "/weights/path");
+                var errors = ManifestReader.Read(root.ToJsonString(), DeferWeightsFile.Instance).Errors;
+                Assert.Contains(errors, e => e.Kind == ManifestErrorKind.WeightsFile && e.JsonPointer == "/weights/path");
             }
         }
 

@@ -179,7 +179,7 @@ namespace MatMulFree.Tests.Security
                 f.SetLength(0);
             }
             var errors = Assert.Throws<ManifestException>(() => ManifestLoader.LoadDeferred(manifest, out _)).Errors;
-            Assert.Contains(errors, x => x.Kind == ManifestErrorKind.ExternalWeights);
+            Assert.Contains(errors, x => x.Kind == ManifestErrorKind.WeightsFile);
         }
 
         [Fact]

@@ -67,7 +67,7 @@ namespace MatMulFree.Tests.Security
             MatMulFree.Fuzz.Fixtures.Fifo(Path.Combine(_dir, "w", "ext.mmfw.fifo"));
             File.Move(Path.Combine(_dir, "w", "ext.mmfw.fifo"), weights);
             var errors = Within(() => Assert.Throws<ManifestException>(() => GenericModel.Load(manifest)).Errors);
-            Assert.Contains(errors, e => e.Kind == ManifestErrorKind.ExternalWeights && e.Message.Contains("not a regular file"));
+            Assert.Contains(errors, e => e.Kind == ManifestErrorKind.WeightsFile && e.Message.Contains("not a regular file"));
             File.Delete(weights);
 
             string hf = Path.Combine(_dir, "hf");
@@ -105,7 +105,7 @@ namespace MatMulFree.Tests.Security
                 SetWeightsPath(manifest, path);
                 var e = Assert.Throws<ManifestException>(() => GenericModel.Load(manifest));
                 var error = Assert.Single(e.Errors);
-                Assert.Equal(ManifestErrorKind.ExternalWeights, error.Kind);
+                Assert.Equal(ManifestErrorKind.WeightsFile, error.Kind);
                 Assert.Contains("outside", error.Message);
                 Assert.DoesNotContain("sha256", error.Message);
                 Assert.DoesNotContain("bytes", error.Message);

@@ -22,7 +22,7 @@ namespace MatMulFree.Fuzz
             string manifest = Path.Combine(dir, name + ".mmf.json");
             string weights = Path.Combine(dir, name + ".mmfw");
             using (var stream = new FileStream(weights, FileMode.Create))
-            using (var writer = new ExternalWeightsWriter(name + ".mmfw", stream, inlineLimitBytes: 0))
+            using (var writer = new WeightsFileWriter(name + ".mmfw", stream, inlineLimitBytes: 0))
             {
                 File.WriteAllText(manifest, ManifestWriter.Write(model, writer));
             }

@@ -8,9 +8,9 @@ namespace MatMulFree.Model.Manifest
     /// <summary>The manifest's weights file as the tensor decoder sees it: the
     /// reference, and the opened file (null when opening failed; that failure is
     /// reported once, not again for every tensor that lives in the file).</summary>
-    internal sealed class OpenedWeights
+    internal sealed class OpenedWeightsFile
     {
-        public OpenedWeights(WeightsFileReference reference, JsonValue value, IWeightsFile? file, bool deferred = false)
+        public OpenedWeightsFile(WeightsFileReference reference, JsonValue value, IWeightsFile? file, bool deferred = false)
         {
             Reference = reference;
             Value = value;
@@ -23,7 +23,7 @@ namespace MatMulFree.Model.Manifest
 
         public WeightsFileReference Reference { get; }
         public IWeightsFile? File { get; }
-        /// <summary>Validate tensor ranges but read nothing (<see cref="DeferExternalWeights"/>).</summary>
+        /// <summary>Validate tensor ranges but read nothing (<see cref="DeferWeightsFile"/>).</summary>
         public bool Deferred { get; }
     }
 
@@ -32,13 +32,13 @@ namespace MatMulFree.Model.Manifest
     /// SHA-256 of the file) and opens the file through the host's resolver; the
     /// file's size and hash must be the ones the manifest states.
     /// </summary>
-    internal static class ExternalWeightsReader
+    internal static class WeightsFileReader
     {
         /// <summary>Data of a tensor in the file starts at a multiple of this (cache lines;
         /// lets a runtime map tensors in place).</summary>
         public const int Alignment = 64;
 
-        public static OpenedWeights? Open(JsonValue value, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
+        public static OpenedWeightsFile? Open(JsonValue value, IWeightsFileResolver? resolver, bool deferExternal, ManifestValidation v)
         {
             const string at = "/weights";
             if (v.Object(value, at) == null)
@@ -61,7 +61,7 @@ namespace MatMulFree.Model.Manifest
                 string? unsafePath = PathProblem(path);
                 if (unsafePath != null)
                 {
-                    v.Add(ManifestErrorKind.ExternalWeights, $"weights path \"{ManifestValidation.Shorten(path)}\" {unsafePath}", at + "/path", pathValue!.Span);
+                    v.Add(ManifestErrorKind.WeightsFile, $"weights path \"{ManifestValidation.Shorten(path)}\" {unsafePath}", at + "/path", pathValue!.Span);
                     path = null;
                 }
             }
@@ -72,41 +72,41 @@ namespace MatMulFree.Model.Manifest
             var reference = new WeightsFileReference(path, size.Value, sha);
             if (resolver == null)
             {
-                v.Add(ManifestErrorKind.ExternalWeights,
+                v.Add(ManifestErrorKind.WeightsFile,
                     $"the tensors are in the external weights file \"{path}\", which this reader cannot open (it reads manifests with inline data only)",
                     at, value.Span);
-                return new OpenedWeights(reference, value, null);
+                return new OpenedWeightsFile(reference, value, null);
             }
-            if (resolver is DeferExternalWeights)
+            if (resolver is DeferWeightsFile)
             {
-                return new OpenedWeights(reference, value, null, deferred: true);
+                return new OpenedWeightsFile(reference, value, null, deferred: true);
             }
             var file = resolver.Open(reference, out string? problem);
             if (file == null)
             {
-                v.Add(ManifestErrorKind.ExternalWeights, $"weights file \"{path}\": {problem ?? "cannot be opened"}", at + "/path", pathValue!.Span);
-                return new OpenedWeights(reference, value, null);
+                v.Add(ManifestErrorKind.WeightsFile, $"weights file \"{path}\": {problem ?? "cannot be opened"}", at + "/path", pathValue!.Span);
+                return new OpenedWeightsFile(reference, value, null);
             }
             if (file.Length != reference.Size)
             {
-                v.Add(ManifestErrorKind.ExternalWeights,
+                v.Add(ManifestErrorKind.WeightsFile,
                     $"weights file \"{path}\" has {file.Length:N0} bytes, the manifest says {reference.Size:N0} (wrong or truncated file)",
                     at + "/size", value.Find("size")!.Value.Span);
-                return new OpenedWeights(reference, value, null);
+                return new OpenedWeightsFile(reference, value, null);
             }
             if (!deferExternal)
             {
                 // Every tensor will be read and hashed on its own; the file is checked first so that
                 // a wrong file is named as such rather than as a tensor that does not match.
-                var opened = new OpenedWeights(reference, value, file);
-                return Verify(opened, Array.Empty<ExternalRange>(), v) ? opened : new OpenedWeights(reference, value, null);
+                var opened = new OpenedWeightsFile(reference, value, file);
+                return Verify(opened, Array.Empty<WeightsFileRange>(), v) ? opened : new OpenedWeightsFile(reference, value, null);
             }
-            return new OpenedWeights(reference, value, file, deferExternal);
+            return new OpenedWeightsFile(reference, value, file, deferExternal);
         }
 
         /// <summary>One scan of the file: its SHA-256 must be the manifest's, and each range's hash is
         /// recorded (<see cref="WeightsFileScan"/>). False, with the error added, when it is not so.</summary>
-        public static bool Verify(OpenedWeights weights, IReadOnlyList<ExternalRange> ranges, ManifestValidation v)
+        public static bool Verify(OpenedWeightsFile weights, IReadOnlyList<WeightsFileRange> ranges, ManifestValidation v)
         {
             const string at = "/weights";
             string path = ManifestValidation.Shorten(weights.Reference.Path);
@@ -117,12 +117,12 @@ namespace MatMulFree.Model.Manifest
             }
             catch (System.IO.IOException e)
             {
-                v.Add(ManifestErrorKind.ExternalWeights, $"weights file \"{path}\" cannot be read: {e.Message}", at + "/path", weights.Value.Find("path")!.Value.Span);
+                v.Add(ManifestErrorKind.WeightsFile, $"weights file \"{path}\" cannot be read: {e.Message}", at + "/path", weights.Value.Find("path")!.Value.Span);
                 return false;
             }
             if (!string.Equals(actual, weights.Reference.Sha256, StringComparison.Ordinal))
             {
-                v.Add(ManifestErrorKind.ExternalWeights,
+                v.Add(ManifestErrorKind.WeightsFile,
                     $"weights file \"{path}\" has sha256 {actual}, the manifest says {weights.Reference.Sha256} (the file was altered or belongs to another manifest)",
                     at + "/sha256", weights.Value.Find("sha256")!.Value.Span);
                 return false;

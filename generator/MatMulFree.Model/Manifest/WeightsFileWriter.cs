@@ -12,7 +12,7 @@ namespace MatMulFree.Model.Manifest
     /// small layers) stays inline (<see cref="ManifestWriter"/> decides). The SHA-256
     /// of the file is computed while it is written.
     /// </summary>
-    public sealed class ExternalWeightsWriter : IDisposable
+    public sealed class WeightsFileWriter : IDisposable
     {
         private readonly Stream _output;
         private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -21,9 +21,9 @@ namespace MatMulFree.Model.Manifest
         /// <param name="relativePath">The file's path relative to the manifest, as the manifest will state it.</param>
         /// <param name="output">Where the file's bytes go (positioned at its start).</param>
         /// <param name="inlineLimitBytes">Tensors of at most this many encoded bytes stay in the manifest.</param>
-        public ExternalWeightsWriter(string relativePath, Stream output, long inlineLimitBytes)
+        public WeightsFileWriter(string relativePath, Stream output, long inlineLimitBytes)
         {
-            string? problem = ExternalWeightsReader.PathProblem(relativePath);
+            string? problem = WeightsFileReader.PathProblem(relativePath);
             if (problem != null)
             {
                 throw new ArgumentException($"weights path \"{relativePath}\" {problem}", nameof(relativePath));
@@ -43,7 +43,7 @@ namespace MatMulFree.Model.Manifest
             {
                 return -1;
             }
-            int pad = (int)((ExternalWeightsReader.Alignment - _length % ExternalWeightsReader.Alignment) % ExternalWeightsReader.Alignment);
+            int pad = (int)((WeightsFileReader.Alignment - _length % WeightsFileReader.Alignment) % WeightsFileReader.Alignment);
             if (pad > 0)
             {
                 Append(new byte[pad]);

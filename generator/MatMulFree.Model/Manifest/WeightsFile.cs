@@ -26,9 +26,9 @@ namespace MatMulFree.Model.Manifest
     /// <see cref="WeightsFileScan"/> has read it, the SHA-256 of those bytes (and of each row, for
     /// a table read a row at a time): every later read of the range is checked against them, so
     /// a model does not change when its file changes after it was verified.</summary>
-    public sealed class ExternalRange
+    public sealed class WeightsFileRange
     {
-        public ExternalRange(long offset, long length, string dtype, int rowBytes = 0)
+        public WeightsFileRange(long offset, long length, string dtype, int rowBytes = 0)
         {
             Offset = offset;
             Length = length;
@@ -76,16 +76,16 @@ namespace MatMulFree.Model.Manifest
     /// <summary>
     /// For compilers that do no file I/O (the source generator): tensors in the
     /// external file are validated (range, alignment, length) but not read; the
-    /// model they get marks them with their <see cref="ExternalRange"/> and holds
+    /// model they get marks them with their <see cref="WeightsFileRange"/> and holds
     /// no data for them, and the integrity digest (which covers that data) cannot
     /// be checked: the generated code checks the file's SHA-256 when it loads it.
     /// Only the ternary weights and the embeddings may be deferred.
     /// </summary>
-    public sealed class DeferExternalWeights : IWeightsFileResolver
+    public sealed class DeferWeightsFile : IWeightsFileResolver
     {
-        public static readonly DeferExternalWeights Instance = new DeferExternalWeights();
+        public static readonly DeferWeightsFile Instance = new DeferWeightsFile();
 
-        private DeferExternalWeights()
+        private DeferWeightsFile()
         {
         }
 

@@ -15,9 +15,9 @@ namespace MatMulFree.Runtime
 {
     /// <summary>One tensor a generated model reads from its external weights file:
     /// where it is, its dtype, and for a ternary weight its shape and beta.</summary>
-    public readonly struct ExternalTensor
+    public readonly struct WeightsFileTensor
     {
-        public ExternalTensor(string name, long offset, long length, string dtype, int rows, int columns, float beta)
+        public WeightsFileTensor(string name, long offset, long length, string dtype, int rows, int columns, float beta)
         {
             Name = name;
             Offset = offset;
@@ -37,7 +37,7 @@ namespace MatMulFree.Runtime
         public float Beta { get; }
 
         /// <summary>The range the file scan hashes; an f32 table (the embeddings, read a row per token) row by row too.</summary>
-        internal ExternalRange ToRange() => new ExternalRange(Offset, Length, Dtype, Dtype == "f32" ? 4 * Columns : 0);
+        internal WeightsFileRange ToRange() => new WeightsFileRange(Offset, Length, Dtype, Dtype == "f32" ? 4 * Columns : 0);
     }
 
     /// <summary>The record hash of a tensor a generated model holds as constant data (docs/manifest.md, "Integrity digest").</summary>
@@ -73,7 +73,7 @@ namespace MatMulFree.Runtime
         public IReadOnlyList<TensorRecord> InlineRecords { get; }
 
         /// <summary>Throws when the digest made with the scanned ranges' hashes is not <see cref="Digest"/>.</summary>
-        internal void Check(string model, string source, ExternalTensor[] tensors, ExternalRange[] ranges)
+        internal void Check(string model, string source, WeightsFileTensor[] tensors, WeightsFileRange[] ranges)
         {
             var records = new List<KeyValuePair<string, byte[]>>(InlineRecords.Count + tensors.Length);
             foreach (var r in InlineRecords)
@@ -112,12 +112,12 @@ namespace MatMulFree.Runtime
     /// afterwards (<see cref="ResidentPages"/>), so the process keeps about what the
     /// generic runtime keeps: the codes, the state and the rows in use.
     /// </summary>
-    public sealed class ExternalModelWeights
+    public sealed class LoadedWeightsFile
     {
         private readonly PackedTernaryWeights?[] _ternary;
         private readonly EmbeddingTable?[] _embeddings;
 
-        private ExternalModelWeights(string source, PackedTernaryWeights?[] ternary, EmbeddingTable?[] embeddings)
+        private LoadedWeightsFile(string source, PackedTernaryWeights?[] ternary, EmbeddingTable?[] embeddings)
         {
             Source = source;
             _ternary = ternary;
@@ -133,7 +133,7 @@ namespace MatMulFree.Runtime
         /// <summary>Tensor <paramref name="index"/> of the load list, the embeddings [Rows = vocab, Columns = hidden].</summary>
         public EmbeddingTable Embeddings(int index) => _embeddings[index] ?? throw new InvalidOperationException($"tensor {index} is not a float tensor");
 
-        public static ExternalModelWeights Load(Assembly assembly, string model, string fileName, long size, string sha256, ExternalTensor[] tensors, ModelIntegrity integrity)
+        public static LoadedWeightsFile Load(Assembly assembly, string model, string fileName, long size, string sha256, WeightsFileTensor[] tensors, ModelIntegrity integrity)
         {
             // The name is the manifest's: messages show it escaped and shortened.
             model = MatMulFree.Model.Text.DisplayText.Of(model);
@@ -167,7 +167,7 @@ namespace MatMulFree.Runtime
                 {
                     throw new InvalidDataException($"model {model}: {source} has {file.Length:N0} bytes, the manifest it was compiled from says {size:N0}");
                 }
-                var ranges = new ExternalRange[tensors.Length];
+                var ranges = new WeightsFileRange[tensors.Length];
                 for (int k = 0; k < tensors.Length; k++)
                 {
                     var t = tensors[k];
@@ -199,13 +199,13 @@ namespace MatMulFree.Runtime
                         embeddings[k] = Embeddings(file, embedded, t, ranges[k], model, source);
                     }
                 }
-                return new ExternalModelWeights(source, ternary, embeddings);
+                return new LoadedWeightsFile(source, ternary, embeddings);
             }
         }
 
         /// <summary>The embeddings: f32 rows read as needed from the resource's memory or the file beside the
         /// application, each row checked against its scanned hash; other dtypes widened to a float32 array.</summary>
-        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, ExternalTensor t, ExternalRange range, string model, string source)
+        private static unsafe EmbeddingTable Embeddings(IWeightsFile file, ResourceWeightsFile? embedded, WeightsFileTensor t, WeightsFileRange range, string model, string source)
         {
             if (t.Length != 4L * t.Rows * t.Columns && t.Dtype == "f32" || t.Length != 2L * t.Rows * t.Columns && t.Dtype != "f32")
             {
@@ -228,7 +228,7 @@ namespace MatMulFree.Runtime
         /// <param name="buffers">Byte buffers by length, reused from one layer to the next: the
         /// trits are only read to build the kernel's pair codes, and garbage of this size would
         /// otherwise wait for a full collection and add to the peak memory.</param>
-        internal static TernaryMatrix ReadTernary(IWeightsFile file, ExternalTensor t, ExternalRange range, string model, string source, Dictionary<long, byte[]>? buffers = null)
+        internal static TernaryMatrix ReadTernary(IWeightsFile file, WeightsFileTensor t, WeightsFileRange range, string model, string source, Dictionary<long, byte[]>? buffers = null)
         {
             long elements = (long)t.Rows * t.Columns;
             if (t.Length != TernaryMatrix.PackedLength(elements))
@@ -252,7 +252,7 @@ namespace MatMulFree.Runtime
         }
 
         /// <summary>A float tensor from a weights file (checked against its scanned hash), widened to float32; values must be finite.</summary>
-        internal static float[] ReadFloatTensor(IWeightsFile file, ExternalTensor t, ExternalRange range, string model, string source)
+        internal static float[] ReadFloatTensor(IWeightsFile file, WeightsFileTensor t, WeightsFileRange range, string model, string source)
         {
             float[] result;
             if (t.Dtype == "f32")
@@ -284,7 +284,7 @@ namespace MatMulFree.Runtime
         }
 
         /// <summary>Bytes read for a tensor must be the bytes the scan verified.</summary>
-        private static void CheckVerified(ReadOnlySpan<byte> bytes, ExternalRange range, ExternalTensor t, string model, string source)
+        private static void CheckVerified(ReadOnlySpan<byte> bytes, WeightsFileRange range, WeightsFileTensor t, string model, string source)
         {
             if (range.Sha256 == null)
             {

@@ -4,15 +4,15 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 
-namespace MatMulFree.Cli.Bench
+namespace MatMulFree.Benchmarking
 {
     /// <summary>
     /// A grouped bar chart as SVG text: one group of bars per x label, one bar per series, heights
     /// from 0 to the largest value (cut at <c>cap</c>; a bar's tooltip gives its value), a dashed line
     /// at 1 (the reference every value is a ratio to). <c>mmf bench</c> draws its kernels with it
-    /// and samples/GeneratedBench its generated layers (linked there as source).
+    /// and samples/GeneratedBench its generated layers.
     /// </summary>
-    internal static class BarChart
+    public static class BarChart
     {
         private static readonly string[] DefaultColours = { "#888888", "#bbbbbb", "#1f77b4", "#aec7e8", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd" };
 
