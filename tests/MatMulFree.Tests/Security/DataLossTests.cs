@@ -21,7 +21,7 @@ namespace MatMulFree.Tests.Security
 
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-        private static (int Code, string Out, string Err) Mmf(params string[] args) => CliTests.Mmf(args);
+        private static (int Code, string Out, string Err) Mmf(params string[] args) => MmfRunner.Run(args);
 
         private static string Checkpoint(string name) => Path.Combine(TestData.Root, "tests", "data", "hf", name);
 

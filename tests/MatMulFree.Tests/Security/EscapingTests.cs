@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text;
 using MatMulFree.Build;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Tests.Hls;
+using MatMulFree.Tests.Compiler.Hls;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

@@ -19,6 +19,7 @@ namespace MatMulFree.Tests.Security
         public FuzzTests(ITestOutputHelper output) => _out = output;
 
         [Fact]
+        [Trait("Category", "Slow")]
         public async System.Threading.Tasks.Task The_ci_profile_finds_no_crash_hang_injection_data_loss_or_memory_beyond_its_bounds()
         {
             // The tool is built with the tests (a project reference); it runs from its own output folder.

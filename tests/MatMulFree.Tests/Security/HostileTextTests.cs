@@ -8,7 +8,7 @@ using MatMulFree.Compiler.Hls;
 using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 using MatMulFree.Tests.Generator;
-using MatMulFree.Tests.Hls;
+using MatMulFree.Tests.Compiler.Hls;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
@@ -116,7 +116,7 @@ namespace MatMulFree.Tests.Security
             var model = (IMatMulFreeModel)Activator.CreateInstance(GeneratorHarness.Load(result.Output).GetType("Models.M")!)!;
             Assert.Contains(model.Tokenizer.SpecialTokens, s => s.Text == Injection && s.Id == 0);
 
-            string bpe = ManifestBpeTokenizerTests.Manifest(r =>
+            string bpe = BpeManifest.Text(r =>
             {
                 var pieces = r["tokenizer"]!["pieces"]!.AsArray();
                 for (int k = 0; k < hostile.Count; k++)

@@ -88,7 +88,7 @@ namespace MatMulFree.Tests.Security
                 r => r["tokenizer"]!["unk"] = 1,
             })
             {
-                var root = JsonNode.Parse(ManifestBpeTokenizerTests.Manifest())!.AsObject();
+                var root = JsonNode.Parse(BpeManifest.Text())!.AsObject();
                 change(root);
                 Assert.Equal(ManifestErrorKind.IntegrityMismatch, Assert.Single(ManifestReader.Read(root.ToJsonString()).Errors).Kind);
             }

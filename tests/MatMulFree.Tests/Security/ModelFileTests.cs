@@ -29,7 +29,7 @@ namespace MatMulFree.Tests.Security
         // Deletes links (one points at '/'), never what they point at.
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-        private static (int Code, string Out, string Err) Mmf(params string[] args) => CliTests.Mmf(args);
+        private static (int Code, string Out, string Err) Mmf(params string[] args) => MmfRunner.Run(args);
 
         /// <summary>Runs <paramref name="body"/> with a deadline: a hang is a failure, not a stuck test run.</summary>
         private static T Within<T>(Func<T> body, int seconds = 20)

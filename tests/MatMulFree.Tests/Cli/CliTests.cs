@@ -1,0 +1,241 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using MatMulFree.Cli;
+using MatMulFree.Runtime;
+using Xunit;
+
+namespace MatMulFree.Tests.Cli
+{
+    /// <summary>The mmf commands, run in process: output, exit codes, and error messages on bad input.</summary>
+    public sealed class CliTests : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("mmf-cli-").FullName;
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        private string Write(string name, string text)
+        {
+            string path = Path.Combine(_dir, name);
+            File.WriteAllText(path, text);
+            return path;
+        }
+
+        [Fact]
+        public void Inspect_describes_the_model()
+        {
+            var r = MmfRunner.Run("inspect", TestData.Model("tiny-l3-h96"));
+            Assert.Equal(0, r.Code);
+            Assert.Contains("hgrn-bit: 3 layers, hidden 96, intermediate 160, vocab 259", r.Out);
+            Assert.Contains("model.layers.2.mlp.down_proj.weight", r.Out);
+            Assert.Contains("[96, 160]", r.Out);
+            Assert.Contains("(verified)", r.Out);
+            Assert.Equal("", r.Err);
+        }
+
+        [Fact]
+        public void Inspect_shows_fewer_additions_than_non_zeros_on_every_layer_after_sharing()
+        {
+            var r = MmfRunner.Run("inspect", TestData.Model("tiny-l2-h64"));
+            Assert.Equal(0, r.Code);
+            Assert.Contains("additions      100,078 per token as plain row sums, 43,028 with adder sharing", r.Out);
+            int layers = 0;
+            foreach (var line in r.Out.Split('\n').Where(l => l.Contains(" ternary ") && l.StartsWith("model.") || l.StartsWith("lm_head.weight")))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                long nonZero = long.Parse(columns[Array.IndexOf(columns, "ternary") + 1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+                long shared = long.Parse(columns[^1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+                Assert.True(shared < nonZero, line);
+                layers++;
+            }
+            Assert.Equal(13, layers);
+        }
+
+        [Fact]
+        public void Logits_writes_steps_by_vocab_float32_equal_to_the_runtime()
+        {
+            string output = Path.Combine(_dir, "logits.f32");
+            var r = MmfRunner.Run("logits", TestData.Model("tiny-l2-h64"), "--tokens", "1, 75,258", "--out", output);
+            Assert.Equal(0, r.Code);
+            var bytes = File.ReadAllBytes(output);
+            Assert.Equal(3 * 259 * 4, bytes.Length);
+            var model = GenericModel.Load(TestData.Model("tiny-l2-h64"));
+            var state = model.CreateState();
+            var logits = new float[259];
+            foreach (var (token, step) in new[] { (1, 0), (75, 1), (258, 2) })
+            {
+                model.Step(token, state, logits);
+                Assert.Equal(MemoryMarshal.AsBytes(logits.AsSpan()).ToArray(), bytes.AsSpan(step * 259 * 4, 259 * 4).ToArray());
+            }
+        }
+
+        [Fact]
+        public void Generate_streams_text_and_is_reproducible_with_a_seed()
+        {
+            string[] args = { "generate", TestData.Model("tiny-l2-h64"), "--prompt", "Hi", "--max-tokens", "20", "--seed", "5", "--top-k", "40" };
+            var a = MmfRunner.Run(args);
+            var b = MmfRunner.Run(args);
+            Assert.Equal(0, a.Code);
+            Assert.Equal(a.Out, b.Out);
+            Assert.Contains("generated", a.Err);
+            var single = MmfRunner.Run(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], "--threads", "1");
+            Assert.Equal(a.Out, single.Out); // the default (all cores) and one thread give the same text
+        }
+
+        [Fact]
+        public void Missing_manifest_is_exit_code_2_with_the_path()
+        {
+            var r = MmfRunner.Run("generate", Path.Combine(_dir, "nope.mmf.json"), "--prompt", "x");
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains("nope.mmf.json: not found", r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+
+        [Theory]
+        [InlineData(" ", "unexpected end")]
+        [InlineData("\u0001\u0002garbage", "unexpected character")]
+        [InlineData("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "nesting")]
+        [InlineData("{\"format\": \"matmulfree-manifest\", \"version\": 1}", "missing property \"name\"")]
+        public void Hostile_manifests_give_a_located_message_and_exit_code_2(string text, string message)
+        {
+            string path = Write("bad.mmf.json", text);
+            var r = MmfRunner.Run("inspect", path);
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains(path + "(1,", r.Err);
+            Assert.Contains(message, r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+
+        [Fact]
+        public void Manifest_that_is_not_utf8_is_refused()
+        {
+            string path = Path.Combine(_dir, "latin1.json");
+            File.WriteAllBytes(path, new byte[] { (byte)'{', 0xE9, (byte)'}' });
+            var r = MmfRunner.Run("inspect", path);
+            Assert.Equal(MmfCommand.InputError, r.Code);
+            Assert.Contains("not valid UTF-8", r.Err);
+        }
+
+        [Theory]
+        [InlineData("1,x", "item 2")]
+        [InlineData("1,,2", "item 2")]
+        [InlineData("259", "outside the vocabulary [0, 259)")]
+        [InlineData("-1", "not a non-negative integer")]
+        [InlineData("99999999999999", "not a non-negative integer")]
+        public void Bad_token_lists_are_usage_errors(string tokens, string message)
+        {
+            var r = MmfRunner.Run("logits", TestData.Model("tiny-l2-h64"), "--tokens", tokens, "--out", Path.Combine(_dir, "x.f32"));
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Theory]
+        [InlineData("--temperature", "-0.5", "temperature")]
+        [InlineData("--top-p", "0", "top-p")]
+        [InlineData("--top-k", "-3", "top-k")]
+        [InlineData("--max-tokens", "-1", "max tokens")]
+        [InlineData("--max-tokens", "many", "many")]
+        [InlineData("--threads", "0", "--threads must be 1 to 256")]
+        public void Bad_sampling_options_are_usage_errors(string option, string value, string message)
+        {
+            var r = MmfRunner.Run("generate", TestData.Model("tiny-l2-h64"), "--prompt", "x", option, value);
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Fact]
+        public void Unwritable_output_is_exit_code_3()
+        {
+            // A folder cannot be made where a file is.
+            File.WriteAllText(Path.Combine(_dir, "a-file"), "");
+            string output = Path.Combine(_dir, "a-file", "x.f32");
+            var r = MmfRunner.Run("logits", TestData.Model("tiny-l2-h64"), "--tokens", "1", "--out", output);
+            Assert.Equal(MmfCommand.OutputError, r.Code);
+            Assert.Contains("cannot write output", r.Err);
+        }
+
+        [Fact]
+        public void Hls_writes_a_project_whose_testbench_passes()
+        {
+            string output = Path.Combine(_dir, "hls");
+            var r = MmfRunner.Run("hls", TestData.Model("micro-l2-h16"), "-o", output, "--top", "micro", "--fold", "4,8", "--clock-ns", "4",
+                "--layer-form", "lm_head=folded", "--tokens", "1,80,90,100,110,120,130,140,150,160,170,180,190,200,210,220");
+            Assert.Equal(0, r.Code);
+            Assert.Contains("| lm_head | folded PE=4 SIMD=8 |", r.Out);
+            Assert.Contains("Ternary layers use 0 DSP", r.Out);
+            Assert.True(File.Exists(Path.Combine(output, "build.tcl")));
+            Assert.Contains("clock 4", File.ReadAllText(Path.Combine(output, "build.tcl")));
+            var (code, run) = MatMulFree.Tests.Compiler.Hls.HlsHarness.BuildAndRun(output, "micro");
+            Assert.True(code == 0, run);
+            Assert.Contains("PASS: 16 steps", run);
+        }
+
+        [Theory]
+        [InlineData("--fold", "3,16", "PE must be a power of two")]
+        [InlineData("--fold", "8", "is not PE,SIMD")]
+        [InlineData("--layer-form", "model.layers.9.attn.i_proj=folded", "has no BitLinear")]
+        [InlineData("--layer-form", "lm_head=sideways", "not auto, unrolled or folded")]
+        [InlineData("--top", "2bad", "must not start with a digit")]
+        [InlineData("--top", "int", "keyword")]
+        [InlineData("--top", "main", "keyword")]
+        [InlineData("--top", "parameters", "uses itself")]
+        [InlineData("--top", "mmf_step", "starts with \"mmf_\"")]
+        [InlineData("--top", "a;b", "may only have")]
+        [InlineData("--top", "__x", "reserved")]
+        [InlineData("--part", "xcu280} ; exec", "not a part name")]
+        [InlineData("--clock-ns", "0", "clock period")]
+        public void Hls_rejects_bad_options(string option, string value, string message)
+        {
+            var r = MmfRunner.Run("hls", TestData.Model("micro-l2-h16"), "-o", Path.Combine(_dir, "x"), option, value);
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains(message, r.Err);
+        }
+
+        [Fact]
+        [Trait("Category", "Slow")]
+        public void Bench_prints_tables_and_writes_csv_json_and_svg()
+        {
+            // A functional check of the tool, not of speed: tiny shapes, minimal time.
+            string csv = Path.Combine(_dir, "k.csv"), json = Path.Combine(_dir, "b.json"), svg = Path.Combine(_dir, "c.svg");
+            var r = MmfRunner.Run("bench", "--shapes", "64x64,100x200", "--min-time-ms", "1", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "2",
+                "--csv", csv, "--json", json, "--svg", svg);
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("| 100x200 | packed 2-bit, 1 thread", r.Out);
+            Assert.Contains("| 64x64 | int8 dot product, multiplies (baseline)", r.Out);
+            Assert.Contains("| 100x200 | stream read, 2 threads", r.Out);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 2 threads | 8 |", r.Out);
+            Assert.Contains("prefill tokens/s", r.Out);
+            Assert.Contains("16 sessions, tokens/s in all", r.Out);
+            const int kernels = 8; // stream read on 1 and 2 threads, packed 1 thread (cold and in cache) and 2 threads, batch 16, int8 masks, int8 dot product
+            Assert.Equal(1 + 2 * kernels, File.ReadAllLines(csv).Length); // header + 2 shapes x kernels
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+            Assert.True(doc.RootElement.GetProperty("kernels").GetArrayLength() >= 8);
+            Assert.StartsWith("<svg", File.ReadAllText(svg));
+        }
+
+        [Fact]
+        public void Bench_with_no_shapes_prints_only_the_model_table()
+        {
+            var r = MmfRunner.Run("bench", "--shapes", "none", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "1");
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 1 thread | 8 |", r.Out);
+            Assert.DoesNotContain("| shape (out x in) |", r.Out);
+        }
+
+        [Theory]
+        [InlineData("--shapes", "12by12")]
+        [InlineData("--threads", "0")]
+        public void Bench_rejects_bad_options(string option, string value)
+        {
+            Assert.Equal(MmfCommand.UsageError, MmfRunner.Run("bench", option, value).Code);
+        }
+
+        [Fact]
+        public void Unknown_command_is_a_usage_error()
+        {
+            Assert.Equal(MmfCommand.UsageError, MmfRunner.Run("frobnicate").Code);
+        }
+    }
+}
