@@ -3,11 +3,11 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
+using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -472,7 +472,7 @@ namespace MatMulFree.Generator
                     }
                     FloatData(w, $"Layer{l}GNorm", $"{p}.attn.g_norm.weight [{a.Hidden}]", b.Mlgru.GateNorm);
                     FloatData(w, $"Layer{l}MlpNorm", $"{p}.mlp_norm.weight [{a.Hidden}]", b.MlpNorm);
-                    foreach (var linear in new[] { b.Mlgru.Input, b.Mlgru.Forget, b.Mlgru.Gate, b.Mlgru.Output, b.Glu.GateUp, b.Glu.Down })
+                    foreach (var linear in m.Step.OfBlock(l).Where(op => op.Linear != null).Select(op => op.Linear!))
                     {
                         FloatData(w, MethodName(linear) + "Norm", $"{linear.Name}.norm.weight [{linear.NormWeight.Length}]", linear.NormWeight);
                     }

@@ -6,12 +6,13 @@ using System.IO;
 using System.Linq;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
+using System.Text.Json;
 using MatMulFree.Benchmarking;
 using MatMulFree.Cli.Bench;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli
 {
@@ -169,19 +170,56 @@ namespace MatMulFree.Cli
 
         private static string Json(int threads, List<KernelResult> kernels, List<ModelResult> models)
         {
-            var c = CultureInfo.InvariantCulture;
-            string Q(string s) => MatMulFree.Model.Text.JsonText.Quote(s);
-            var sb = new StringBuilder("{\n");
-            sb.Append("  \"machine\": ").Append(Q(Machine(threads))).Append(",\n  \"kernels\": [\n");
-            sb.Append(string.Join(",\n", kernels.Select(r => string.Format(c,
-                "    {{\"rows\": {0}, \"columns\": {1}, \"kernel\": {2}, \"weight_bytes\": {3}, \"median_us\": {4:R}, \"gb_per_s\": {5:R}, \"stream_us\": {6:R}, \"ratio_to_stream\": {7:R}}}",
-                r.Rows, r.Columns, Q(r.Kernel), r.Bytes, r.MedianMicroseconds, r.GigabytesPerSecond, r.BoundMicroseconds, r.RatioToBound))));
-            sb.Append("\n  ],\n  \"models\": [\n");
-            sb.Append(string.Join(",\n", models.Select(r => string.Format(c,
-                "    {{\"model\": {0}, \"configuration\": {1}, \"steps\": {2}, \"tokens_per_second\": {3:R}, \"prefill_tokens_per_second\": {4:R}, \"sessions_16_tokens_per_second\": {5:R}, \"peak_rss_bytes\": {6}}}",
-                Q(r.Model), Q(r.Configuration), r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.SessionsTokensPerSecond, r.PeakResidentBytes))));
-            sb.Append("\n  ]\n}\n");
-            return sb.ToString();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("machine", Machine(threads));
+                w.WriteStartArray("kernels");
+                foreach (var r in kernels)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("rows", r.Rows);
+                    w.WriteNumber("columns", r.Columns);
+                    w.WriteString("kernel", r.Kernel);
+                    w.WriteNumber("weight_bytes", r.Bytes);
+                    Number(w, "median_us", r.MedianMicroseconds);
+                    Number(w, "gb_per_s", r.GigabytesPerSecond);
+                    Number(w, "stream_us", r.BoundMicroseconds);
+                    Number(w, "ratio_to_stream", r.RatioToBound);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("models");
+                foreach (var r in models)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("model", r.Model);
+                    w.WriteString("configuration", r.Configuration);
+                    w.WriteNumber("steps", r.Tokens);
+                    Number(w, "tokens_per_second", r.TokensPerSecond);
+                    Number(w, "prefill_tokens_per_second", r.PrefillTokensPerSecond);
+                    Number(w, "sessions_16_tokens_per_second", r.SessionsTokensPerSecond);
+                    w.WriteNumber("peak_rss_bytes", r.PeakResidentBytes);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+        }
+
+        /// <summary>A measurement, or null where it is not a finite number (JSON has no NaN or infinity).</summary>
+        private static void Number(Utf8JsonWriter w, string name, double value)
+        {
+            if (double.IsFinite(value))
+            {
+                w.WriteNumber(name, value);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
         }
 
         /// <summary>Grouped bars: each kernel's time over the streaming read it was timed with (1 = bandwidth bound), per shape.</summary>

@@ -1,9 +1,9 @@
 using System;
 using System.IO;
-using MatMulFree.Runtime;
 using MatMulFree.Conversion;
-using MatMulFree.Runtime.Tokenization;
 using MatMulFree.Model.Text;
+using MatMulFree.Runtime;
+using MatMulFree.Runtime.Tokenization;
 
 namespace MatMulFree.Cli
 {

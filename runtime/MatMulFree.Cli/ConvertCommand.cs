@@ -4,10 +4,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
-using MatMulFree.Model.Manifest;
-using MatMulFree.Model;
-using MatMulFree.Runtime;
 using MatMulFree.Conversion;
+using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
+using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Tokenization;
 

@@ -3,10 +3,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Generation;
 using MatMulFree.Runtime.Sampling;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli
 {

@@ -1,4 +1,3 @@
-using MatMulFree.Model;
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
@@ -6,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using MatMulFree.Compiler.Hls;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Tokenization;

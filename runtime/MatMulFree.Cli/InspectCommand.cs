@@ -3,10 +3,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
-using MatMulFree.Runtime;
+using MatMulFree.Model;
 using MatMulFree.Model.Text;
+using MatMulFree.Runtime;
 
 namespace MatMulFree.Cli
 {

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 
 namespace MatMulFree.Conversion
 {

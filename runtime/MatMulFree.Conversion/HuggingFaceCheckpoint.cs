@@ -2,11 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using MatMulFree.Model;
 using MatMulFree.Model.Json;
 using MatMulFree.Model.Manifest;
-using MatMulFree.Model;
-using MatMulFree.Runtime.Files;
 using MatMulFree.Model.Text;
+using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Conversion
 {

@@ -1,8 +1,8 @@
 using System;
 using System.Globalization;
+using MatMulFree.Model;
 using MatMulFree.Model.Json;
 using MatMulFree.Model.Manifest;
-using MatMulFree.Model;
 
 namespace MatMulFree.Conversion
 {

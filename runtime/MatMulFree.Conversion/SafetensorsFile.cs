@@ -6,9 +6,9 @@ using System.Runtime.InteropServices;
 using System.Text;
 using MatMulFree.Model.Json;
 using MatMulFree.Model.Numerics;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime.Files;
 using Microsoft.Win32.SafeHandles;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Conversion
 {

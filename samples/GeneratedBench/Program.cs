@@ -1,11 +1,11 @@
-using MatMulFree.Benchmarking;
-using MatMulFree.Model;
-using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using GeneratedBench;
+using MatMulFree.Benchmarking;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 

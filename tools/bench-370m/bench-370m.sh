@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every 370M-model figure of docs/performance.md ("The 370M-shaped model"), in one run:
+# Every 370M-model figure of docs/performance.md and docs/performance-history.md ("The 370M-shaped model"), in one run:
 # a random Hugging Face checkpoint with the exact MMfreeLM-370M shapes (PyTorch reference),
 # `mmf convert` (time and peak memory), `mmf bench` (decode and prefill tokens/s, peak
 # memory), `mmf generate` (peak memory), and the model compiled in by the source

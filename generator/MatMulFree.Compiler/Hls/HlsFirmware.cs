@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Hls
 {

@@ -1,8 +1,8 @@
-using MatMulFree.Model;
 using System;
-using System.Linq;
 using System.Collections.Generic;
+using System.Linq;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using MatMulFree.Model.Text;
 
 namespace MatMulFree.Compiler.Hls

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Hls
 {

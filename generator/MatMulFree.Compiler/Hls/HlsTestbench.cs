@@ -1,10 +1,10 @@
-using MatMulFree.Model;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 
 namespace MatMulFree.Compiler.Hls
 {

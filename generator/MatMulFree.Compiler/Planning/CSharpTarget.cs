@@ -22,7 +22,7 @@ namespace MatMulFree.Compiler.Planning
 
         /// <summary>
         /// Auto form: layers with at most this many weights are unrolled, larger ones packed.
-        /// Measured (docs/performance.md, samples/GeneratedBench): whole models of 16-wide
+        /// Measured (docs/performance-history.md, "Generated against generic"; samples/GeneratedBench): whole models of 16-wide
         /// layers decode 1.23x faster unrolled than with the packed kernel, 64-wide ones 0.80x,
         /// 96-wide 0.55x, 128-wide 0.24x; the crossover lies between 1,024 and 4,096 weights
         /// per layer, and 2,048 keeps every committed model at or above the generic speed.
@@ -33,13 +33,13 @@ namespace MatMulFree.Compiler.Planning
         /// bit-plane kernel, whose 64-column blocks such a layer filled only in part; with the
         /// pair-code kernel the micro model's narrow layers unrolled take 0.6-0.8 of the packed
         /// kernel's time at 16x16, 16x32 and 259x16, and about the same (1.0-1.1) at 64x16
-        /// (samples/GeneratedBench; docs/performance.md, "Per layer shape").</summary>
+        /// (samples/GeneratedBench; docs/performance-history.md, "Per layer shape").</summary>
         public const int NarrowInputColumns = 64;
 
         /// <summary>
         /// Auto form, layers narrower than <see cref="NarrowInputColumns"/>: unrolled up to this many weights.
         /// Measured on micro-l2-h16 (16 inputs: its 259 x 16 lm_head and 512 x 16 gate_proj),
-        /// docs/performance.md, "Generated against generic"; kept small so that the unrolled
+        /// docs/performance-history.md, "Generated against generic"; kept small so that the unrolled
         /// code of a wide-output narrow layer stays a few thousand terms.
         /// </summary>
         public const long AutoUnrolledMaxNarrowWeights = 16384;

@@ -1,6 +1,6 @@
 using System;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 
 namespace MatMulFree.Generator.Model
 {

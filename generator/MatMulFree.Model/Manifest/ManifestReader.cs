@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using MatMulFree.Model.Json;
 using MatMulFree.Model;
+using MatMulFree.Model.Json;
 using MatMulFree.Model.Numerics;
 
 namespace MatMulFree.Model.Manifest

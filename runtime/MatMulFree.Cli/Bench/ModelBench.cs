@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using MatMulFree.Model;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Cli.Bench
 {
@@ -50,8 +50,14 @@ namespace MatMulFree.Cli.Bench
                 // Prefill: the same number of tokens as one prompt, layer by layer (batched products).
                 var prompt = new int[steps];
                 for (int k = 0; k < steps; k++) prompt[k] = (k * 7919) % vocab;
-                state.Reset();
-                model.Prefill(prompt, state, logits);
+                // Warmed up for a second too: a prefill is 32 calls of the batched step, too few for tiered
+                // JIT compilation to promote them in one run (a single warm-up prefill measured the tier-0 code).
+                warm.Restart();
+                while (warm.ElapsedMilliseconds < 1000)
+                {
+                    state.Reset();
+                    model.Prefill(prompt, state, logits);
+                }
                 state.Reset();
                 clock.Restart();
                 model.Prefill(prompt, state, logits);
@@ -64,7 +70,12 @@ namespace MatMulFree.Cli.Bench
                 var batchTokens = new int[sessions];
                 var batchLogits = new float[sessions * vocab];
                 int rounds = Math.Max(1, steps / sessions);
-                model.StepBatch(batchTokens, states, batchLogits); // first call: warm-up
+                warm.Restart();
+                while (warm.ElapsedMilliseconds < 1000)
+                {
+                    model.StepBatch(batchTokens, states, batchLogits);
+                }
+                foreach (var st in states) st.Reset();
                 clock.Restart();
                 for (int k = 0; k < rounds; k++)
                 {

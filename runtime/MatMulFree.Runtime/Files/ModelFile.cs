@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using MatMulFree.Model.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace MatMulFree.Runtime.Files
 {

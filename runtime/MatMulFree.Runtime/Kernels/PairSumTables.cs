@@ -1,9 +1,9 @@
 using System;
-using MatMulFree.Model;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using MatMulFree.Model;
 
 namespace MatMulFree.Runtime.Kernels
 {

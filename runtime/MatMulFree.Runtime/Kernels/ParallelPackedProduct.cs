@@ -29,7 +29,7 @@ namespace MatMulFree.Runtime.Kernels
         /// Chunks per thread of a one-vector product: a kernel prefetches the next block only within
         /// its chunk, so small chunks (a single block for a 1024-row layer at <see cref="RowWorkers.ChunksPerThread"/>)
         /// leave every first block to wait on memory. Measured on the 2-vCPU Zen 3 guest
-        /// (docs/performance.md): 2 per thread against 8, products 10-20 % faster at 2816x1024,
+        /// (docs/performance-history.md): 2 per thread against 8, products 10-20 % faster at 2816x1024,
         /// 1024x2816 and 2048x2048, and `mmf generate` on the 370M model 110-112 against 97-98
         /// tokens/s; with two CPU hogs beside it 83 and 50 against 69 and 43 (threads claim
         /// chunks as they run, so a descheduled worker still holds up at most the one it took).

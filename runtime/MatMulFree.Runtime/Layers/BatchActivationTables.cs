@@ -9,7 +9,7 @@ namespace MatMulFree.Runtime.Layers
     /// calling thread or, with workers, on its <see cref="RowWorkers"/>, so that the 16
     /// vectors of a prefill chunk are quantized and tabled on every thread instead of on
     /// the caller while the workers wait (about 6 % of a two-thread prefill's samples did
-    /// that; docs/performance.md). Each vector's
+    /// that; docs/performance-history.md). Each vector's
     /// result depends on that vector alone, so the split does not change a bit. The
     /// pointers are the current call's (pinned by the caller for its duration).
     /// </summary>

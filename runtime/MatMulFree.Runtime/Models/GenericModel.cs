@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime.Kernels;
 using MatMulFree.Runtime.Layers;
 
@@ -17,9 +17,12 @@ namespace MatMulFree.Runtime
     {
         private readonly RowWorkers? _workers;
         private readonly EmbeddingTable _embeddings;
-        private readonly StepProgram _program;
-        /// <summary>Per operation of <see cref="_program"/>, its layer (BitLinear operations only).</summary>
-        private readonly BitLinearLayer?[] _layers;
+        /// <summary>The model's <see cref="StepProgram"/> with its operands resolved (layers, constants,
+        /// vector lengths), as the executors below read it on every token.</summary>
+        private readonly Instruction[] _code;
+        /// <summary>Elements of each <see cref="StepVector"/>.</summary>
+        private readonly int[] _lengths;
+        private readonly float _eps;
 
         /// <param name="threads">Threads a large layer's rows are split across (1: the caller's only).</param>
         /// <param name="parallelMinimumWeights">Layers with fewer weights run on the caller's thread alone.</param>
@@ -43,16 +46,26 @@ namespace MatMulFree.Runtime
             }
             var external = new DeferredTensors(definition, externalWeights);
             _embeddings = external.Embeddings();
-            _program = definition.Step;
-            _layers = new BitLinearLayer?[_program.Operations.Count];
-            var layers = new List<BitLinearLayer>();
-            for (int k = 0; k < _layers.Length; k++)
+            var a = definition.Architecture;
+            _eps = a.RmsNormEps;
+            _lengths = new int[(int)StepVector.Logits + 1];
+            for (int v = 0; v < _lengths.Length; v++)
             {
-                if (_program.Operations[k].Linear is BitLinearWeights w)
+                _lengths[v] = StepProgram.Length((StepVector)v, a);
+            }
+            var ops = definition.Step.Operations;
+            _code = new Instruction[ops.Count];
+            var layers = new List<BitLinearLayer>();
+            for (int k = 0; k < _code.Length; k++)
+            {
+                var op = ops[k];
+                BitLinearLayer? layer = null;
+                if (op.Linear is BitLinearWeights w)
                 {
-                    _layers[k] = new BitLinearLayer(external.Linear(w), form, _workers, parallelMinimumWeights, path);
-                    layers.Add(_layers[k]!);
+                    layer = new BitLinearLayer(external.Linear(w), form, _workers, parallelMinimumWeights, path);
+                    layers.Add(layer);
                 }
+                _code[k] = new Instruction(op, layer);
             }
             BitLinears = layers;
             Path = path ?? PackedTernaryKernel.Best;
@@ -93,28 +106,27 @@ namespace MatMulFree.Runtime
         public void Step(int token, RecurrentState state, Span<float> logits)
         {
             StepContract.Validate(Architecture, token, state, logits);
-            var vectors = new StepVectors(state.Scratch, state, logits);
+            var vectors = new StepVectors(state.Scratch, 0, state, logits, _lengths);
+            var code = _code;
             float r = 0;
-            for (int k = 0; k < _layers.Length; k++)
+            for (int k = 0; k < code.Length; k++)
             {
-                var op = _program.Operations[k];
-                if (_layers[k] is BitLinearLayer layer)
+                ref readonly var op = ref code[k];
+                if (op.Layer != null)
                 {
-                    var x = vectors[op.Inputs[0]];
-                    layer.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, Eps), state.Scratch, vectors[op.Output]);
+                    var x = vectors[op.Input];
+                    op.Layer.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, _eps), state.Scratch, vectors[op.Output]);
                 }
                 else
                 {
-                    r = Execute(op, token, vectors, r);
+                    r = Execute(in op, token, in vectors, r);
                 }
             }
             state.Advance();
         }
 
-        private float Eps => Architecture.RmsNormEps;
-
         /// <summary>One operation other than a BitLinear, on one token's vectors; returns the shared inverse RMS.</summary>
-        private float Execute(StepOp op, int token, in StepVectors v, float r)
+        private float Execute(in Instruction op, int token, in StepVectors v, float r)
         {
             switch (op.Kind)
             {
@@ -122,23 +134,23 @@ namespace MatMulFree.Runtime
                     _embeddings.CopyRow(token, v[op.Output]);
                     break;
                 case StepOperation.Norm:
-                    var x = v[op.Inputs[0]];
-                    RmsNorm.Apply(x, RmsNorm.InverseRms(x, Eps), op.Values, v[op.Output]);
+                    var x = v[op.Input];
+                    RmsNorm.Apply(x, RmsNorm.InverseRms(x, _eps), op.Values, v[op.Output]);
                     break;
                 case StepOperation.InverseRms:
-                    return RmsNorm.InverseRms(v[op.Inputs[0]], Eps);
+                    return RmsNorm.InverseRms(v[op.Input], _eps);
                 case StepOperation.MlgruUpdate:
-                    MlgruCell.UpdateState(v[op.Inputs[0]], v[op.Inputs[1]], op.Values, v.State(op.Block));
+                    MlgruCell.UpdateState(v[op.Input], v[op.Second], op.Values, v.State(op.Block));
                     break;
                 case StepOperation.MlgruGateOutput:
-                    var g = v[op.Inputs[0]];
-                    MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, Eps), op.Values, v.State(op.Block), v[op.Output]);
+                    var g = v[op.Input];
+                    MlgruCell.GateOutput(g, RmsNorm.InverseRms(g, _eps), op.Values, v.State(op.Block), v[op.Output]);
                     break;
                 case StepOperation.GluCombine:
-                    GluCell.Combine(v[op.Inputs[0]], v[op.Output]);
+                    GluCell.Combine(v[op.Input], v[op.Output]);
                     break;
                 case StepOperation.Residual:
-                    Residual.Add(v[op.Output], v[op.Inputs[0]]);
+                    Residual.Add(v[op.Output], v[op.Input]);
                     break;
                 default:
                     throw new InvalidOperationException($"{op.Kind} is not an element-wise operation");
@@ -209,38 +221,38 @@ namespace MatMulFree.Runtime
         private void RunBatch(ReadOnlySpan<int> tokens, RecurrentState[] states, BatchScratch b, StepScratch s, LogitsWanted wanted, Span<float> logits)
         {
             int count = tokens.Length;
-            var ops = _program.Operations;
+            var code = _code;
             var shared = b.SharedInverseRms.AsSpan(0, count);
             int k = 0;
-            while (k < ops.Count && !ops[k].IsHead)
+            while (k < code.Length && !code[k].IsHead)
             {
-                if (_layers[k] is BitLinearLayer layer)
+                if (code[k].Layer is BitLinearLayer layer)
                 {
-                    var op = ops[k];
+                    ref readonly var op = ref code[k];
                     int n = layer.InFeatures;
-                    var x = BatchRows(b, op.Inputs[0], count);
+                    var x = BatchRows(b, op.Input, count);
                     var inverse = b.InverseRms.AsSpan(0, count);
                     for (int t = 0; t < count; t++)
                     {
-                        inverse[t] = op.SharesInverseRms ? shared[t] : RmsNorm.InverseRms(x.Slice(t * n, n), Eps);
+                        inverse[t] = op.SharesInverseRms ? shared[t] : RmsNorm.InverseRms(x.Slice(t * n, n), _eps);
                     }
                     layer.ForwardBatch(x, inverse, count, b, s, BatchRows(b, op.Output, count));
                     k++;
                     continue;
                 }
                 int end = k;
-                while (end < ops.Count && _layers[end] == null && !ops[end].IsHead)
+                while (end < code.Length && code[end].Layer == null && !code[end].IsHead)
                 {
                     end++;
                 }
                 for (int t = 0; t < count; t++)
                 {
-                    var row = new StepVectors(b, t, states[t], default);
+                    var row = new StepVectors(b, t, states[t], default, _lengths);
                     float r = 0;
                     for (int j = k; j < end; j++)
                     {
-                        r = Execute(ops[j], tokens[t], row, r);
-                        if (ops[j].Kind == StepOperation.InverseRms)
+                        r = Execute(in code[j], tokens[t], in row, r);
+                        if (code[j].Kind == StepOperation.InverseRms)
                         {
                             shared[t] = r;
                         }
@@ -248,23 +260,24 @@ namespace MatMulFree.Runtime
                 }
                 k = end;
             }
+            int vocab = Architecture.Vocab;
             for (int t = 0; t < count; t++)
             {
                 if (wanted == LogitsWanted.Each || (wanted == LogitsWanted.Last && t == count - 1))
                 {
-                    var row = new StepVectors(b, t, states[t], wanted == LogitsWanted.Each ? logits.Slice(t * Architecture.Vocab, Architecture.Vocab) : logits);
+                    var row = new StepVectors(b, t, states[t], wanted == LogitsWanted.Each ? logits.Slice(t * vocab, vocab) : logits, _lengths);
                     float r = 0;
-                    for (int j = k; j < ops.Count; j++)
+                    for (int j = k; j < code.Length; j++)
                     {
-                        var op = ops[j];
-                        if (_layers[j] is BitLinearLayer head)
+                        ref readonly var op = ref code[j];
+                        if (op.Layer != null)
                         {
-                            var x = row[op.Inputs[0]];
-                            head.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, Eps), s, row[op.Output]);
+                            var x = row[op.Input];
+                            op.Layer.Forward(x, op.SharesInverseRms ? r : RmsNorm.InverseRms(x, _eps), s, row[op.Output]);
                         }
                         else
                         {
-                            r = Execute(op, tokens[t], row, r);
+                            r = Execute(in op, tokens[t], in row, r);
                         }
                     }
                 }
@@ -283,7 +296,34 @@ namespace MatMulFree.Runtime
 
         /// <summary>The rows of <paramref name="vector"/> for <paramref name="count"/> tokens.</summary>
         private Span<float> BatchRows(BatchScratch b, StepVector vector, int count) =>
-            b.Vector(vector).AsSpan(0, count * StepProgram.Length(vector, Architecture));
+            b.Vector(vector).AsSpan(0, count * _lengths[(int)vector]);
+
+        /// <summary>A <see cref="StepOp"/> with what executing it needs at hand.</summary>
+        private readonly struct Instruction
+        {
+            public Instruction(StepOp op, BitLinearLayer? layer)
+            {
+                Kind = op.Kind;
+                Block = op.Block;
+                Input = op.Inputs.Count > 0 ? op.Inputs[0] : op.Output;
+                Second = op.Inputs.Count > 1 ? op.Inputs[1] : op.Output;
+                Output = op.Output;
+                Values = op.Values;
+                SharesInverseRms = op.SharesInverseRms;
+                IsHead = op.IsHead;
+                Layer = layer;
+            }
+
+            public readonly StepOperation Kind;
+            public readonly int Block;
+            public readonly StepVector Input;
+            public readonly StepVector Second;
+            public readonly StepVector Output;
+            public readonly float[]? Values;
+            public readonly bool SharesInverseRms;
+            public readonly bool IsHead;
+            public readonly BitLinearLayer? Layer;
+        }
 
         /// <summary>One token's vectors: in a step's scratch, or row t of a batch's.</summary>
         private readonly ref struct StepVectors
@@ -292,30 +332,24 @@ namespace MatMulFree.Runtime
             private readonly int _row;
             private readonly RecurrentState _state;
             private readonly Span<float> _logits;
+            private readonly int[] _lengths;
 
-            public StepVectors(ScratchVectors scratch, RecurrentState state, Span<float> logits)
-                : this(scratch, 0, state, logits)
-            {
-            }
-
-            public StepVectors(ScratchVectors scratch, int row, RecurrentState state, Span<float> logits)
+            public StepVectors(ScratchVectors scratch, int row, RecurrentState state, Span<float> logits, int[] lengths)
             {
                 _scratch = scratch;
                 _row = row;
                 _state = state;
                 _logits = logits;
+                _lengths = lengths;
             }
 
             public Span<float> this[StepVector vector]
             {
+                [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 get
                 {
-                    if (vector == StepVector.Logits)
-                    {
-                        return _logits.Slice(0, _state.Architecture.Vocab);
-                    }
-                    int n = StepProgram.Length(vector, _state.Architecture);
-                    return _scratch.Vector(vector).AsSpan(_row * n, n);
+                    int n = _lengths[(int)vector];
+                    return vector == StepVector.Logits ? _logits.Slice(0, n) : _scratch.Vector(vector).AsSpan(_row * n, n);
                 }
             }
 

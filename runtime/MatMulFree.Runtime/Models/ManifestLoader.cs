@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Runtime

@@ -29,6 +29,7 @@ namespace MatMulFree.Runtime
             Quantized = new sbyte[vectors * QuantizedStride];
             TableStride = PairSumTables.LengthForColumns(System.Math.Max(h, i));
             Tables = new byte[vectors * TableStride];
+            _byVector = new[] { Residual, Normed, Input, Forget, Gate, Mixed, Wide, Glu };
         }
 
         /// <summary>Rows of each buffer.</summary>
@@ -64,21 +65,13 @@ namespace MatMulFree.Runtime
 
         /// <summary>The buffer of a vector of the token step (<see cref="StepProgram"/>), one row per vector;
         /// the state and the logits live elsewhere.</summary>
-        public float[] Vector(StepVector vector)
-        {
-            switch (vector)
-            {
-                case StepVector.Residual: return Residual;
-                case StepVector.Normed: return Normed;
-                case StepVector.Input: return Input;
-                case StepVector.Forget: return Forget;
-                case StepVector.Gate: return Gate;
-                case StepVector.Mixed: return Mixed;
-                case StepVector.Wide: return Wide;
-                case StepVector.Glu: return Glu;
-                default: throw new System.ArgumentOutOfRangeException(nameof(vector), vector, "not a scratch vector");
-            }
-        }
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public float[] Vector(StepVector vector) =>
+            (uint)vector < (uint)_byVector.Length ? _byVector[(int)vector]
+            : throw new System.ArgumentOutOfRangeException(nameof(vector), vector, "not a scratch vector");
+
+        /// <summary>The buffers in <see cref="StepVector"/> order, Residual to Glu.</summary>
+        private readonly float[][] _byVector;
 
         public long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using MatMulFree.Model.Json;
 using MatMulFree.Model;
+using MatMulFree.Model.Json;
 using MatMulFree.Model.Text;
 
 namespace MatMulFree.Runtime.Tokenization

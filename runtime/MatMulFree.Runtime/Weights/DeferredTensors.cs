@@ -1,6 +1,6 @@
 using System;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime.Files;
 
 namespace MatMulFree.Runtime

@@ -4,12 +4,12 @@ using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Model.Numerics;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime.Files;
 using MatMulFree.Runtime.Kernels;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Runtime
 {

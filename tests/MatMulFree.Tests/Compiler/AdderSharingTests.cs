@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using Xunit;
 using Xunit.Abstractions;

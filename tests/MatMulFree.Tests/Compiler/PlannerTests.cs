@@ -1,8 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using MatMulFree.Compiler.Hls;
-using MatMulFree.Model;
 using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using MatMulFree.Runtime;
 using Xunit;
 

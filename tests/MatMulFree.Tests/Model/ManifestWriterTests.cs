@@ -1,8 +1,8 @@
 using System.Linq;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
-using Xunit;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Model.Text;
+using Xunit;
 
 namespace MatMulFree.Tests.Model
 {

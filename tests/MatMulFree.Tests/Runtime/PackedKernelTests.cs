@@ -1,6 +1,6 @@
-using MatMulFree.Model;
 using System;
 using System.Linq;
+using MatMulFree.Model;
 using MatMulFree.Runtime.Kernels;
 using Xunit;
 

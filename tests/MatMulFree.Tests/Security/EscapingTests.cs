@@ -6,12 +6,12 @@ using System.Linq;
 using System.Text;
 using MatMulFree.Build;
 using MatMulFree.Compiler.Emit;
+using MatMulFree.Model.Text;
 using MatMulFree.Tests.Compiler.Hls;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Tests.Security
 {

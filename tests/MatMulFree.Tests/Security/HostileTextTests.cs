@@ -6,13 +6,13 @@ using System.Text.Json.Nodes;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Hls;
 using MatMulFree.Model.Manifest;
+using MatMulFree.Model.Text;
 using MatMulFree.Runtime;
-using MatMulFree.Tests.Generator;
 using MatMulFree.Tests.Compiler.Hls;
+using MatMulFree.Tests.Generator;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
-using MatMulFree.Model.Text;
 
 namespace MatMulFree.Tests.Security
 {

@@ -4,8 +4,8 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json.Nodes;
-using MatMulFree.Model.Manifest;
 using MatMulFree.Model;
+using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime;
 
 namespace MatMulFree.Fuzz

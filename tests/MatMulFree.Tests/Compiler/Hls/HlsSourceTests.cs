@@ -1,11 +1,11 @@
-using MatMulFree.Model;
-using MatMulFree.Compiler.Planning;
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MatMulFree.Compiler.Hls;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using Xunit;
 
 namespace MatMulFree.Tests.Compiler.Hls

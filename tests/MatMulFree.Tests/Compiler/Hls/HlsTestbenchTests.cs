@@ -1,9 +1,9 @@
-using MatMulFree.Model;
-using MatMulFree.Compiler.Planning;
 using System;
 using System.IO;
 using System.Linq;
 using MatMulFree.Compiler.Hls;
+using MatMulFree.Compiler.Planning;
+using MatMulFree.Model;
 using Xunit;
 
 namespace MatMulFree.Tests.Compiler.Hls
