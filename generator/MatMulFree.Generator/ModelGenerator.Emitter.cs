@@ -63,7 +63,7 @@ namespace MatMulFree.Generator
                         : "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
                 w.Open($"partial class {target.ClassName} : IMatMulFreeModel");
                 EmitMembers(w, m);
-                var external = ExternalTensors(plan);
+                var external = WeightsFileIndexes(plan);
                 if (external.Count > 0)
                 {
                     EmitExternalWeights(w, target, m, external);
@@ -120,10 +120,10 @@ namespace MatMulFree.Generator
             }
 
             /// <summary>The tensors read from the external weights file, by name, numbered in the plan's load order.</summary>
-            private static Dictionary<string, int> ExternalTensors(ModelPlan plan)
+            private static Dictionary<string, int> WeightsFileIndexes(ModelPlan plan)
             {
                 var result = new Dictionary<string, int>(StringComparer.Ordinal);
-                foreach (var name in plan.ExternalTensors)
+                foreach (var name in plan.WeightsFileTensors)
                 {
                     result.Add(name, result.Count);
                 }

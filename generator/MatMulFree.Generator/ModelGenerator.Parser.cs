@@ -237,7 +237,16 @@ namespace MatMulFree.Generator
                 {
                     return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: false);
                 }
-                var plan = ModelPlan.Create(manifest.Model, new CSharpTarget(options.Kernel), ct);
+                ModelPlan plan;
+                try
+                {
+                    plan = ModelPlan.Create(manifest.Model, new CSharpTarget(options.Kernel), ct);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    // The planner does not throw on a valid model; this is a bug, reported rather than thrown.
+                    return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: true, problem: e.Message);
+                }
                 long source = GeneratedSourceSize.Estimate(plan);
                 bool fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
                 return new ManifestPlan(manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source, hasModel: true);
@@ -310,7 +319,12 @@ namespace MatMulFree.Generator
                     if (spec != null && spec.Plan == null)
                     {
                         var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));
-                        if (spec.UnrolledTerms > spec.Options.UnrollLimit)
+                        if (spec.Manifest.Problem != null)
+                        {
+                            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidJson, target?.AttributeLocation,
+                                "internal error planning the model: " + DisplayText.Of(spec.Manifest.Problem)));
+                        }
+                        else if (spec.UnrolledTerms > spec.Options.UnrollLimit)
                         {
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToUnroll, target?.AttributeLocation, spec.Target.FullName,
                                 spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));

@@ -42,7 +42,10 @@ namespace MatMulFree.Generator
                 .Select(static (t, _) => t.Identity)
                 .WithTrackingName(TrackingNames.Identities);
 
+            // Only the manifests of targets that can be generated are read and planned (the others get
+            // their diagnostic without one).
             var manifestPaths = identities
+                .Where(static t => t.IsPartial && t.Unsupported == null)
                 .Select(static (t, _) => t.ManifestPath)
                 .Collect()
                 .Select(static (paths, _) => paths.Where(p => p.Length > 0).Distinct().OrderBy(p => p, System.StringComparer.Ordinal).ToEquatableArray())

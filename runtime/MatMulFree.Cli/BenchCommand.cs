@@ -171,7 +171,7 @@ namespace MatMulFree.Cli
         private static string Json(int threads, List<KernelResult> kernels, List<ModelResult> models)
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 w.WriteStartObject();
                 w.WriteString("machine", Machine(threads));

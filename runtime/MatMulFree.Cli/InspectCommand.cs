@@ -34,8 +34,10 @@ namespace MatMulFree.Cli
             var tensors = TensorInventory.Of(m).ToList();
             var modelPlan = ModelPlan.Create(m, new CSharpTarget(ProductForm.Unrolled));
             var autoPlan = ModelPlan.Create(m, new CSharpTarget());
-            var plans = modelPlan.Layers.ToDictionary(l => l.Weights.Weight, l => l.Product);
-            long additionsBefore = modelPlan.AdditionsBefore, additionsAfter = modelPlan.AdditionsAfter;
+            // What adder sharing makes of every layer, whatever form a planner gives it (the manifest's
+            // "kernels" may keep some packed even when every layer is asked unrolled).
+            var plans = m.BitLinears().ToDictionary(w => w.Weight, w => AdderSharing.Plan(w.Weight));
+            long additionsBefore = plans.Values.Sum(p => p.AdditionsBefore), additionsAfter = plans.Values.Sum(p => p.AdditionsAfter);
             long ternary = 0, nonZero = 0, full = 0, packedBytes = 0;
             foreach (var t in tensors)
             {

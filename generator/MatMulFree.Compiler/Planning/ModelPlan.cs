@@ -13,12 +13,12 @@ namespace MatMulFree.Compiler.Planning
     /// </summary>
     public sealed class ModelPlan
     {
-        private ModelPlan(ModelDefinition model, ProductTarget target, IReadOnlyList<LayerPlan> layers, IReadOnlyList<string> externalTensors)
+        private ModelPlan(ModelDefinition model, ProductTarget target, IReadOnlyList<LayerPlan> layers, IReadOnlyList<string> weightsFileTensors)
         {
             Model = model;
             Target = target;
             Layers = layers;
-            ExternalTensors = externalTensors;
+            WeightsFileTensors = weightsFileTensors;
             long terms = 0, before = 0, after = 0, nonZeros = 0;
             foreach (var l in layers)
             {
@@ -38,7 +38,7 @@ namespace MatMulFree.Compiler.Planning
         public IReadOnlyList<LayerPlan> Layers { get; }
         /// <summary>Names of the tensors read from the external weights file, in load order (the index is
         /// the one generated code passes to LoadedWeightsFile); empty without such a file.</summary>
-        public IReadOnlyList<string> ExternalTensors { get; }
+        public IReadOnlyList<string> WeightsFileTensors { get; }
         public long UnrolledTerms { get; }
         public long AdditionsBefore { get; }
         /// <summary>Additions the unrolled layers' code makes (packed and folded layers count none).</summary>
@@ -81,7 +81,7 @@ namespace MatMulFree.Compiler.Planning
             if (w.Weight.External != null)
             {
                 form = target.DataForm;
-                reason = $"packed: the weights are in the external weights file, read when the model is first used ({(long)w.InFeatures * w.OutFeatures:N0} weights)";
+                reason = target.ExternalReason(w);
             }
             else if (target.LayerForms.TryGetValue(w.Name, out var layerForm))
             {
@@ -98,7 +98,7 @@ namespace MatMulFree.Compiler.Planning
                 else
                 {
                     form = kernel == "unrolled" ? ProductForm.Unrolled : target.DataForm;
-                    reason = $"{kernel}: set for this layer in the manifest's \"kernels\"";
+                    reason = target.ManifestReason(form, kernel);
                 }
             }
             else if (target.Form is ProductForm all)
@@ -130,19 +130,6 @@ namespace MatMulFree.Compiler.Planning
                 rowTerms.Add(row.Length);
             }
             return new LayerPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms), null, null);
-        }
-
-        /// <summary>The plan of <paramref name="w"/>.</summary>
-        public LayerPlan For(BitLinearWeights w)
-        {
-            foreach (var l in Layers)
-            {
-                if (ReferenceEquals(l.Weights, w))
-                {
-                    return l;
-                }
-            }
-            throw new ArgumentException("no plan for " + w.Name);
         }
     }
 }

@@ -24,7 +24,20 @@ namespace MatMulFree.Compiler.Planning
         public abstract string ForAllReason(ProductForm form);
 
         /// <summary>Why a layer has its entry of <see cref="LayerForms"/>.</summary>
-        public virtual string ForLayerReason(ProductForm form) => "set for this layer";
+        public string ForLayerReason(ProductForm form) => "set for this layer";
+
+        /// <summary>The word for a form in this target's reasons: "packed" for C#'s data form, "folded" for HLS's.</summary>
+        public static string Word(ProductForm form) => form.ToString().ToLowerInvariant();
+
+        /// <summary>Why a layer whose weights are in the external weights file has <see cref="DataForm"/>.</summary>
+        public string ExternalReason(BitLinearWeights w) =>
+            $"{Word(DataForm)}: the weights are in the external weights file, read when the model is first used ({(long)w.InFeatures * w.OutFeatures:N0} weights)";
+
+        /// <summary>Why a layer has the form its manifest's "kernels" entry (<paramref name="kernel"/>: unrolled or packed) gives.</summary>
+        public string ManifestReason(ProductForm form, string kernel) =>
+            Word(form) == kernel
+                ? $"{kernel}: set for this layer in the manifest's \"kernels\""
+                : $"{Word(form)}: set for this layer in the manifest's \"kernels\" (\"{kernel}\": the weights as data)";
 
         /// <summary>The cost model: the form of a layer nobody chose, and why. <paramref name="sharing"/>
         /// gives the layer's adder-sharing plan (computed once, when first asked for).</summary>

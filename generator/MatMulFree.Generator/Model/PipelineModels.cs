@@ -61,8 +61,10 @@ namespace MatMulFree.Generator.Model
     /// </summary>
     internal sealed class ManifestPlan : IEquatable<ManifestPlan>
     {
-        public ManifestPlan(string path, string textDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize, bool hasModel)
+        public ManifestPlan(string path, string textDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize, bool hasModel,
+            string? problem = null)
         {
+            Problem = problem;
             Path = path;
             TextDigest = textDigest;
             Options = options;
@@ -82,10 +84,12 @@ namespace MatMulFree.Generator.Model
         public long SourceSize { get; }
         /// <summary>False when the manifest has errors (reported with the manifest's diagnostics).</summary>
         public bool HasModel { get; }
+        /// <summary>Set when planning failed (a bug: the planner does not throw on a valid model), for a diagnostic.</summary>
+        public string? Problem { get; }
 
         public bool Equals(ManifestPlan? other) =>
             other != null && Path == other.Path && TextDigest == other.TextDigest && Options.Equals(other.Options)
-            && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize && HasModel == other.HasModel;
+            && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize && HasModel == other.HasModel && Problem == other.Problem;
 
         public override bool Equals(object? obj) => Equals(obj as ManifestPlan);
 

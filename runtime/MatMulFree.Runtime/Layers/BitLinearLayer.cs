@@ -21,13 +21,19 @@ namespace MatMulFree.Runtime.Layers
         private readonly BatchActivationTables? _batchTables;
 
         /// <param name="form"><see cref="ProductForm.Packed"/> or <see cref="ProductForm.Rows"/>.</param>
-        /// <param name="path">The instruction-set path (default: the best this machine has).</param>
+        /// <param name="path">The instruction-set path (default: the best this machine has). Rows run the scalar
+        /// reference on <see cref="KernelPath.Scalar"/> and Vector&lt;T&gt; on any other; a packed layer's rows are
+        /// split across <paramref name="workers"/> only on the best path.</param>
         public BitLinearLayer(BitLinearWeights weights, ProductForm form, RowWorkers? workers = null, long parallelMinimumWeights = DefaultParallelMinimumWeights,
             KernelPath? path = null)
         {
             if (form != ProductForm.Packed && form != ProductForm.Rows)
             {
                 throw new ArgumentException($"the generic runtime holds a layer packed or in rows, not {form}", nameof(form));
+            }
+            if (path is KernelPath asked && !PackedTernaryKernel.IsSupported(asked))
+            {
+                throw new ArgumentException($"this CPU or runtime has no {asked} path (the best here is {PackedTernaryKernel.Best})", nameof(path));
             }
             Name = weights.Name;
             _normWeight = weights.NormWeight;

@@ -70,7 +70,8 @@ namespace MatMulFree.Runtime
             (uint)vector < (uint)_byVector.Length ? _byVector[(int)vector]
             : throw new System.ArgumentOutOfRangeException(nameof(vector), vector, "not a scratch vector");
 
-        /// <summary>The buffers in <see cref="StepVector"/> order, Residual to Glu.</summary>
+        /// <summary>The buffers in <see cref="StepVector"/> order, Residual to Glu (State and Logits, which live
+        /// elsewhere, come last in that enum; StepProgramTests holds the order).</summary>
         private readonly float[][] _byVector;
 
         public long SizeInBytes =>

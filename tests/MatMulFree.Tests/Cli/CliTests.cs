@@ -24,6 +24,24 @@ namespace MatMulFree.Tests.Cli
         }
 
         [Fact]
+        public void Inspect_counts_adder_sharing_of_every_layer_whatever_form_the_manifest_asks()
+        {
+            // The manifest's "kernels" keep lm_head packed for the planner; what inspect reports is what
+            // adder sharing would make of each layer, so it is the same with and without that entry.
+            string plain = Write("plain.mmf.json", BpeManifest.Text());
+            string packed = Write("packed.mmf.json", BpeManifest.Text(r => r["kernels"] = new System.Text.Json.Nodes.JsonObject { ["lm_head"] = "packed" }));
+            var a = MmfRunner.Run("inspect", plain);
+            var b = MmfRunner.Run("inspect", packed);
+            Assert.Equal(0, a.Code);
+            Assert.Equal(0, b.Code);
+            string Additions(string text) => text.Split('\n').Single(l => l.StartsWith("additions", StringComparison.Ordinal));
+            string LmHead(string text) => text.Split('\n').Single(l => l.StartsWith("lm_head.weight", StringComparison.Ordinal));
+            Assert.Equal(Additions(a.Out), Additions(b.Out));
+            Assert.Equal(LmHead(a.Out), LmHead(b.Out));
+            Assert.Matches(@"\d+ with adder sharing \(\d", Additions(b.Out));
+        }
+
+        [Fact]
         public void Inspect_describes_the_model()
         {
             var r = MmfRunner.Run("inspect", TestData.Model("tiny-l3-h96"));

@@ -84,5 +84,47 @@ namespace MatMulFree.Tests.Compiler
                 Assert.Null(p.Fold);
             }
         }
+
+        [Fact]
+        public void Reasons_name_the_form_each_target_gave_and_who_chose_it()
+        {
+            var m = Micro(new Dictionary<string, string> { [Input] = "packed", [TensorNames.LmHead] = "unrolled" });
+            var csharp = ModelPlan.Create(m, new CSharpTarget());
+            var hls = HlsPlan.Create(m, new HlsOptions());
+            Assert.Equal("packed: set for this layer in the manifest's \"kernels\"", csharp.Layers.Single(l => l.Weights.Name == Input).Reason);
+            Assert.Equal("folded: set for this layer in the manifest's \"kernels\" (\"packed\": the weights as data)", hls.Layers.Single(l => l.Weights.Name == Input).Reason);
+            Assert.Equal("unrolled: set for this layer in the manifest's \"kernels\"", hls.Layers.Single(l => l.Weights.Name == TensorNames.LmHead).Reason);
+            Assert.Equal("packed for every layer (MatMulFreeKernel=packed)", ModelPlan.Create(Micro(), new CSharpTarget(ProductForm.Packed)).Layers[0].Reason);
+            Assert.StartsWith("unrolled: 256 weights, at most the 2,048", ModelPlan.Create(Micro(), new CSharpTarget()).Layers[0].Reason);
+        }
+
+        [Fact]
+        public void A_manifests_auto_asks_the_cost_model_even_under_a_form_for_all()
+        {
+            var m = Micro(new Dictionary<string, string> { [Input] = "auto" });
+            var plan = ModelPlan.Create(m, new CSharpTarget(ProductForm.Packed));
+            var input = plan.Layers.Single(l => l.Weights.Name == Input);
+            Assert.Equal(ProductForm.Unrolled, input.Form);
+            Assert.StartsWith("unrolled: 256 weights", input.Reason);
+            Assert.All(plan.Layers.Where(l => l.Weights.Name != Input), l => Assert.Equal(ProductForm.Packed, l.Form));
+        }
+
+        [Fact]
+        public void Layers_in_a_weights_file_keep_the_data_form_whatever_is_asked()
+        {
+            var tiny = ManifestLoader.Load(TestData.Model("tiny-l2-h64"));
+            var w = tiny.LmHead;
+            var range = new MatMulFree.Model.Manifest.WeightsFileRange(0, w.Weight.PackedTrits.Length, "trit2");
+            var deferred = new BitLinearWeights(w.Name, w.NormWeight, new TernaryMatrix(w.Weight.Rows, w.Weight.Columns, w.Weight.Beta, range));
+            var blocks = tiny.Blocks;
+            var model = new ModelDefinition(tiny.Name, tiny.Architecture, tiny.Tokenizer, tiny.Embeddings, tiny.LowerBoundParameters, blocks,
+                tiny.FinalNorm, deferred, tiny.IntegrityDigest) { KernelOverrides = new Dictionary<string, string> { [w.Name] = "unrolled" } };
+            var plan = ModelPlan.Create(model, new CSharpTarget(ProductForm.Unrolled));
+            var head = plan.Layers.Single(l => l.Weights.Name == w.Name);
+            Assert.Equal(ProductForm.Packed, head.Form);
+            Assert.Null(head.PairCodes);
+            Assert.StartsWith("packed: the weights are in the external weights file", head.Reason);
+            Assert.Equal(new[] { TensorNames.Weight(w.Name) }, plan.WeightsFileTensors);
+        }
     }
 }

@@ -114,6 +114,8 @@ namespace MatMulFree.Tests.Generator
                 .ToList();
             paths.Add(typeof(GenericModel).Assembly.Location);
             paths.Add(typeof(MatMulFree.Model.Architecture).Assembly.Location);
+            // Available, so that generated code using the compiler would build, and LayeringTests would see it.
+            paths.Add(typeof(MatMulFree.Compiler.Planning.ModelPlan).Assembly.Location);
             return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
         });
 
