@@ -17,7 +17,7 @@ namespace MatMulFree.Generator
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 
         public static readonly DiagnosticDescriptor ManifestNotFound = Error("MMF0001",
-            "Manifest not found", "No AdditionalFiles item matches the manifest path '{0}': add it as <MatMulFreeModel Include=\"{0}\" /> (or <AdditionalFiles Include=\"{0}\" />)");
+            "Manifest not found", "No AdditionalFiles item matches the manifest path '{0}': add it as <MatMulFreeModel Include=\"{0}\" /> (or <AdditionalFiles Include=\"{0}\" />); the manifests among the AdditionalFiles: {1}");
 
         // One descriptor per manifest validation error of the model assembly, located in the manifest.
         public static readonly DiagnosticDescriptor InvalidJson = Error("MMF0002", "Manifest is not valid JSON", "{0}");

@@ -235,7 +235,8 @@ namespace MatMulFree.Generator
             {
                 if (manifest.Model == null)
                 {
-                    return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: false);
+                    return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: false,
+                        firstError: manifest.Errors.Count > 0 ? manifest.Errors[0].Id : DiagnosticDescriptors.InvalidJson.Id);
                 }
                 ModelPlan plan;
                 try
@@ -253,19 +254,39 @@ namespace MatMulFree.Generator
             }
 
             /// <summary>Null when nothing can be generated for the target (its problems are reported by <see cref="CollectDiagnostics"/>).</summary>
+            /// <summary>The manifests among the AdditionalFiles, for MMF0001: at most five, then how many more.</summary>
+            private static string ManifestFileList(EquatableArray<string> paths)
+            {
+                if (paths.Count == 0)
+                {
+                    return "none";
+                }
+                var shown = paths.Take(5).Select(p => "'" + DisplayText.Of(NormalizePath(p), 120) + "'");
+                return string.Join(", ", shown) + (paths.Count > 5 ? $" and {paths.Count - 5} more" : "");
+            }
+
             public static GenerationSpec? CreateSpec(TargetIdentity target, ImmutableArray<ManifestPlan> plans)
             {
-                if (!target.IsPartial || target.Unsupported != null || target.ManifestPath.Length == 0)
+                if (!target.IsPartial || target.Unsupported != null)
                 {
+                    // Nothing can be added to the class: its diagnostic stands alone anyway.
                     return null;
+                }
+                if (target.ManifestPath.Length == 0)
+                {
+                    return GenerationSpec.Failed(target, DiagnosticDescriptors.EmptyManifestPath.Id);
                 }
                 string? path = FindPath(target, plans.Select(p => p.Path));
                 var plan = path == null ? null : plans.First(p => p.Path == path);
-                return plan == null || !plan.HasModel ? null : new GenerationSpec(target, plan);
+                if (plan == null)
+                {
+                    return GenerationSpec.Failed(target, DiagnosticDescriptors.ManifestNotFound.Id);
+                }
+                return plan.HasModel ? new GenerationSpec(target, plan) : GenerationSpec.Failed(target, plan.FirstError ?? DiagnosticDescriptors.InvalidJson.Id);
             }
 
             public static EquatableArray<DiagnosticInfo> CollectDiagnostics(ImmutableArray<ModelTarget> targets,
-                ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, ImmutableArray<GenerationSpec?> specs)
+                ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, ImmutableArray<GenerationSpec?> specs, EquatableArray<string> manifestFiles)
             {
                 var list = new List<DiagnosticInfo>();
                 if (options.Problem != null)
@@ -295,7 +316,7 @@ namespace MatMulFree.Generator
                     var manifest = Find(id, manifests);
                     if (manifest == null)
                     {
-                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ManifestNotFound, t.AttributeLocation, id.ManifestPath));
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ManifestNotFound, t.AttributeLocation, id.ManifestPath, ManifestFileList(manifestFiles)));
                         continue;
                     }
                     if (firstByManifest.TryGetValue(manifest.Path, out var first))
@@ -316,7 +337,7 @@ namespace MatMulFree.Generator
                 }
                 foreach (var spec in specs)
                 {
-                    if (spec != null && spec.Plan == null)
+                    if (spec?.Manifest != null && spec.Plan == null)
                     {
                         var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));
                         if (spec.Manifest.Problem != null)
@@ -324,15 +345,15 @@ namespace MatMulFree.Generator
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidJson, target?.AttributeLocation,
                                 "internal error planning the model: " + DisplayText.Of(spec.Manifest.Problem)));
                         }
-                        else if (spec.UnrolledTerms > spec.Options.UnrollLimit)
+                        else if (spec.UnrolledTerms > spec.Manifest.Options.UnrollLimit)
                         {
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToUnroll, target?.AttributeLocation, spec.Target.FullName,
-                                spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                                spec.UnrolledTerms.ToString("N0", CultureInfo.InvariantCulture), spec.Manifest.Options.UnrollLimit.ToString("N0", CultureInfo.InvariantCulture)));
                         }
                         else
                         {
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLargeToGenerate, target?.AttributeLocation, spec.Target.FullName,
-                                spec.SourceSize.ToString("N0", CultureInfo.InvariantCulture), spec.Options.SourceLimit.ToString("N0", CultureInfo.InvariantCulture)));
+                                spec.SourceSize.ToString("N0", CultureInfo.InvariantCulture), spec.Manifest.Options.SourceLimit.ToString("N0", CultureInfo.InvariantCulture)));
                         }
                     }
                 }

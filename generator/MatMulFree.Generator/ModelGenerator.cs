@@ -25,6 +25,7 @@ namespace MatMulFree.Generator
             public const string ManifestPaths = nameof(ManifestPaths);
             public const string Manifests = nameof(Manifests);
             public const string Options = nameof(Options);
+            public const string ManifestFiles = nameof(ManifestFiles);
             public const string Plans = nameof(Plans);
             public const string Specs = nameof(Specs);
             public const string Diagnostics = nameof(Diagnostics);
@@ -76,11 +77,20 @@ namespace MatMulFree.Generator
 
             context.RegisterSourceOutput(specs, static (spc, spec) => Emitter.AddSource(spc, spec));
 
+            // Every manifest among the AdditionalFiles, by path: MMF0001 names them.
+            var manifestFiles = context.AdditionalTextsProvider
+                .Select(static (file, _) => file.Path)
+                .Where(static path => path.EndsWith(".mmf.json", System.StringComparison.OrdinalIgnoreCase))
+                .Collect()
+                .Select(static (paths, _) => paths.OrderBy(p => p, System.StringComparer.Ordinal).ToEquatableArray())
+                .WithTrackingName(TrackingNames.ManifestFiles);
+
             var diagnostics = targets.Collect()
                 .Combine(manifestList)
                 .Combine(options)
                 .Combine(specs.Collect())
-                .Select(static (input, _) => Parser.CollectDiagnostics(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
+                .Combine(manifestFiles)
+                .Select(static (input, _) => Parser.CollectDiagnostics(input.Left.Left.Left.Left, input.Left.Left.Left.Right, input.Left.Left.Right, input.Left.Right, input.Right))
                 .WithTrackingName(TrackingNames.Diagnostics);
 
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>

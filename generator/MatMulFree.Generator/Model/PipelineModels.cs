@@ -62,8 +62,9 @@ namespace MatMulFree.Generator.Model
     internal sealed class ManifestPlan : IEquatable<ManifestPlan>
     {
         public ManifestPlan(string path, string textDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize, bool hasModel,
-            string? problem = null)
+            string? problem = null, string? firstError = null)
         {
+            FirstError = firstError;
             Problem = problem;
             Path = path;
             TextDigest = textDigest;
@@ -86,17 +87,23 @@ namespace MatMulFree.Generator.Model
         public bool HasModel { get; }
         /// <summary>Set when planning failed (a bug: the planner does not throw on a valid model), for a diagnostic.</summary>
         public string? Problem { get; }
+        /// <summary>The id of the manifest's first error when it has no model.</summary>
+        public string? FirstError { get; }
 
         public bool Equals(ManifestPlan? other) =>
             other != null && Path == other.Path && TextDigest == other.TextDigest && Options.Equals(other.Options)
-            && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize && HasModel == other.HasModel && Problem == other.Problem;
+            && UnrolledTerms == other.UnrolledTerms && SourceSize == other.SourceSize && HasModel == other.HasModel && Problem == other.Problem && FirstError == other.FirstError;
 
         public override bool Equals(object? obj) => Equals(obj as ManifestPlan);
 
         public override int GetHashCode() => Path.GetHashCode() ^ TextDigest.GetHashCode();
     }
 
-    /// <summary>Everything the emitter needs for one class: the target and its manifest's plan.</summary>
+    /// <summary>
+    /// Everything the emitter needs for one class: the target and its manifest's plan, or, when
+    /// there is no model to write, the id of the error that says why (the emitter then writes a
+    /// stand-in whose members throw, so that the user sees that error and no other).
+    /// </summary>
     internal sealed class GenerationSpec : IEquatable<GenerationSpec>
     {
         public GenerationSpec(TargetIdentity target, ManifestPlan manifest)
@@ -105,19 +112,32 @@ namespace MatMulFree.Generator.Model
             Manifest = manifest;
         }
 
-        public TargetIdentity Target { get; }
-        public ManifestPlan Manifest { get; }
-        public string ManifestPath => Manifest.Path;
-        public GeneratorOptions Options => Manifest.Options;
-        /// <summary>Null when the model is over the unroll limit or the source limit.</summary>
-        public ModelPlan? Plan => Manifest.Plan;
-        public long UnrolledTerms => Manifest.UnrolledTerms;
-        public long SourceSize => Manifest.SourceSize;
+        private GenerationSpec(TargetIdentity target, string failure)
+        {
+            Target = target;
+            Failure = failure;
+        }
 
-        public bool Equals(GenerationSpec? other) => other != null && Target.Equals(other.Target) && Manifest.Equals(other.Manifest);
+        /// <summary>A target with no manifest or no valid model: <paramref name="failure"/> is the diagnostic's id.</summary>
+        public static GenerationSpec Failed(TargetIdentity target, string failure) => new GenerationSpec(target, failure);
+
+        public TargetIdentity Target { get; }
+        /// <summary>Null for a <see cref="Failed"/> target.</summary>
+        public ManifestPlan? Manifest { get; }
+        /// <summary>The diagnostic that stopped the model, for a target with no model to write.</summary>
+        public string? Failure { get; }
+        public string ManifestPath => Manifest?.Path ?? "";
+        /// <summary>Null when nothing is written but the stand-in: no model, or over the unroll or source limit.</summary>
+        public ModelPlan? Plan => Manifest?.Plan;
+        public long UnrolledTerms => Manifest?.UnrolledTerms ?? 0;
+        public long SourceSize => Manifest?.SourceSize ?? 0;
+
+        public bool Equals(GenerationSpec? other) =>
+            other != null && Target.Equals(other.Target) && Failure == other.Failure
+            && (Manifest == null ? other.Manifest == null : Manifest.Equals(other.Manifest));
 
         public override bool Equals(object? obj) => Equals(obj as GenerationSpec);
 
-        public override int GetHashCode() => Target.GetHashCode() ^ Manifest.GetHashCode();
+        public override int GetHashCode() => Target.GetHashCode() ^ (Manifest?.GetHashCode() ?? Failure?.GetHashCode() ?? 0);
     }
 }

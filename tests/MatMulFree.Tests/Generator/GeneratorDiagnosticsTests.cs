@@ -27,6 +27,42 @@ namespace MatMulFree.Tests.Generator
             return d;
         }
 
+        /// <summary>A model that was not generated leaves one source: a stand-in that implements the
+        /// interface with members that throw, naming the diagnostic.</summary>
+        private static void StandsIn(GeneratorHarness.Result result)
+        {
+            string source = Assert.Single(result.Sources);
+            string id = Assert.Single(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error).Id;
+            Assert.Contains($"generated no model ({id}; see the build's errors)", source);
+            Assert.DoesNotContain("private static", source);
+        }
+
+        /// <summary>User code that uses a [MatMulFreeModel] class as a model, and the errors of its whole build.</summary>
+        private static IReadOnlyList<Diagnostic> BuildErrors(string manifestPath, string? manifest, IReadOnlyDictionary<string, string>? properties = null)
+        {
+            const string user = "using MatMulFree.Runtime;\nnamespace App;\npublic static class Use\n{\n    public static IMatMulFreeModel Make() => new Models.M();\n    public static int Vocab(IMatMulFreeModel m) => m.Architecture.Vocab;\n}\n";
+            var files = manifest == null ? Array.Empty<Microsoft.CodeAnalysis.AdditionalText>() : new[] { GeneratorHarness.Manifest(manifestPath, manifest) };
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath), user), files, properties);
+            return result.Diagnostics.Concat(result.Output.GetDiagnostics()).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        }
+
+        [Theory]
+        [InlineData("absent", "MMF0001")]
+        [InlineData("broken", "MMF0002")]
+        [InlineData("limit", "MMF0023")]
+        [InlineData("tampered", "MMF0018")]
+        public void A_model_that_cannot_be_generated_gives_its_error_and_no_other(string what, string id)
+        {
+            var errors = what switch
+            {
+                "absent" => BuildErrors(ManifestPath, null),
+                "broken" => BuildErrors(ManifestPath, "{ \"format\": "),
+                "limit" => BuildErrors(ManifestPath, Micro, new Dictionary<string, string> { ["MatMulFreeUnrollLimit"] = "10" }),
+                _ => BuildErrors(ManifestPath, Micro.Replace("\"name\": \"micro-l2-h16\"", "\"name\": \"micro-l2-h17\"")),
+            };
+            Assert.Equal(id, Assert.Single(errors).Id);
+        }
+
         private static string EditManifest(Action<JsonObject> change, bool redigest = false)
         {
             var root = JsonNode.Parse(Micro)!.AsObject();
@@ -44,6 +80,8 @@ namespace MatMulFree.Tests.Generator
             var d = Single("MMF0001", Diagnose(GeneratorHarness.ModelClass("M", "models/absent.mmf.json"), Micro));
             Assert.Equal(DiagnosticSeverity.Error, d.Severity);
             Assert.Contains("models/absent.mmf.json", d.GetMessage());
+            // It names the manifests it did find, so a wrong folder or spelling shows at once.
+            Assert.EndsWith("the manifests among the AdditionalFiles: '/project/models/micro.mmf.json'", d.GetMessage());
             Assert.Equal(GeneratorHarness.ProjectDir + "/Source0.cs", d.Location.GetLineSpan().Path);
             Assert.Equal(3, d.Location.GetLineSpan().StartLinePosition.Line); // the attribute's line (0-based)
         }
@@ -137,7 +175,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Equal(DiagnosticSeverity.Error, d.Severity);
             Assert.Contains("MatMulFreeUnrollLimit", d.GetMessage());
             Assert.Contains("1,000", d.GetMessage());
-            Assert.Empty(result.Sources);
+            StandsIn(result);
         }
 
         [Fact]
@@ -151,7 +189,7 @@ namespace MatMulFree.Tests.Generator
             Assert.Contains("MatMulFreeSourceLimit", d.GetMessage());
             Assert.Contains("100,000", d.GetMessage());
             Assert.Contains("external weights file", d.GetMessage());
-            Assert.Empty(result.Sources);
+            StandsIn(result);
             // The same model within the limit compiles; a bad value warns and keeps the default.
             props["MatMulFreeSourceLimit"] = "big";
             result = GeneratorHarness.Run(GeneratorHarness.Compilation(GeneratorHarness.ModelClass("M", ManifestPath)),
@@ -168,7 +206,7 @@ namespace MatMulFree.Tests.Generator
                 new AdditionalText[] { new HugeAdditionalText(GeneratorHarness.ProjectDir + "/" + ManifestPath) });
             var d = Single("MMF0008", result.Diagnostics);
             Assert.Contains("more than the 1,073,741,824 bytes", d.GetMessage());
-            Assert.Empty(result.Sources);
+            StandsIn(result);
         }
 
         [Fact]

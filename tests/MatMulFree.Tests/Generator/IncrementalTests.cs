@@ -19,7 +19,7 @@ namespace MatMulFree.Tests.Generator
         private static readonly string[] Steps =
         {
             ModelGenerator.TrackingNames.Targets, ModelGenerator.TrackingNames.Identities, ModelGenerator.TrackingNames.ManifestPaths,
-            ModelGenerator.TrackingNames.Manifests, ModelGenerator.TrackingNames.Options, ModelGenerator.TrackingNames.Plans, ModelGenerator.TrackingNames.Specs,
+            ModelGenerator.TrackingNames.Manifests, ModelGenerator.TrackingNames.Options, ModelGenerator.TrackingNames.Plans, ModelGenerator.TrackingNames.Specs, ModelGenerator.TrackingNames.ManifestFiles,
             ModelGenerator.TrackingNames.Diagnostics,
         };
 
