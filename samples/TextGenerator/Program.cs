@@ -46,7 +46,7 @@ try
             Console.Write(token.Text);
         }
         Console.WriteLine();
-        Console.Error.WriteLine($"[{session.Model.Name}, compiled in; {session.State.Position} tokens; stopped: {session.LastStopReason}]");
+        Console.Error.WriteLine($"[{session.Model.Name}, compiled in; {session.State.Position} tokens; stopped: {session.LastStopReason}; packed kernel path {MatMulFree.Runtime.Kernels.PackedTernaryKernel.Best}]");
         return 0;
     }
     // Chat: each line you type is fed to the same session; the model answers until a newline.

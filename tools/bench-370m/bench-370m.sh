@@ -4,7 +4,7 @@
 # `mmf convert` (time and peak memory), `mmf bench` (decode and prefill tokens/s, peak
 # memory), `mmf generate` (peak memory), and the model compiled in by the source
 # generator with its weights file embedded, run under the JIT and as NativeAOT
-# executables for x86-x64-v2 (the package's default), x86-x64-v3 and, with AVX-512, x86-x64-v4.
+# executables for x86-64-v2 (the package's default), x86-64-v3 and, with AVX-512, x86-64-v4.
 # With the JIT build, every BitLinear of the first block and the LM head, generated against the
 # generic runtime, at the 370M shapes and at those of a 2-block model with the 1.3B checkpoint's shapes
 # (a table, and a chart per shape in WORK_DIR/generated-layers.svg).
@@ -43,7 +43,6 @@ cat > "$app/Bench370M.csproj" <<PROJ
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
     <AssemblyName>bench370m</AssemblyName><InvariantGlobalization>true</InvariantGlobalization></PropertyGroup>
-  <PropertyGroup Condition="'\$(PublishAot)' == 'true'"><TargetFramework>net9.0</TargetFramework></PropertyGroup>
   <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.props" />
   <ItemGroup>
     <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />
@@ -64,8 +63,8 @@ PROJ
 echo "-- JIT"
 dotnet "$app/bin/Release/net10.0/bench370m.dll" --layers "$manifest" "$layers13" "$work/generated-layers.svg"
 echo "chart of the per-layer table: $work/generated-layers.svg"
-isas=(x86-x64-v2 x86-x64-v3)   # v2: what the package targets choose when the project sets none
-if grep -q avx512bw /proc/cpuinfo; then isas+=(x86-x64-v4); fi
+isas=(x86-64-v2 x86-64-v3)   # v2: what the package targets choose when the project sets none
+if grep -q avx512bw /proc/cpuinfo; then isas+=(x86-64-v4); fi
 for isa in "${isas[@]}"; do
     echo "-- NativeAOT $isa"
     out="$app/aot-$isa"

@@ -87,13 +87,27 @@ namespace MatMulFree.Tests.Generator
             // target must pass it to mmf as a name, never run it (docs/security.md).
             const string hostile = "x$(touch A)`touch B`;'q\"";
             File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", hostile + ".mmf.json"));
+            // MatMulFree's packages come from the folder just packed, and only from there; what NativeAOT
+            // needs (the ILCompiler and runtime packs) from the packages this machine already restored
+            // (.ci/run publishes the sample with NativeAOT first): nothing is downloaded.
+            string machine = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
             File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
                     <clear />
                     <add key="local" value="{packages}" />
+                    <add key="machine" value="{machine}" />
                   </packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="local">
+                      <package pattern="MatMulFree.*" />
+                    </packageSource>
+                    <packageSource key="machine">
+                      <package pattern="*" />
+                    </packageSource>
+                  </packageSourceMapping>
                 </configuration>
                 """);
             File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
@@ -150,6 +164,16 @@ namespace MatMulFree.Tests.Generator
             (code, output) = MatMulFree.Tests.Compiler.Hls.HlsHarness.BuildAndRun(Path.Combine(consumer, "hls", hostile), "micro_l2_h16_step");
             Assert.True(code == 0, output);
             Assert.False(File.Exists(Path.Combine(consumer, "A")) || File.Exists(Path.Combine(consumer, "B")), "a manifest's file name ran as a command");
+
+            // NativeAOT for net10.0 with the package's instruction-set default (x86-64-v2, named as the
+            // .NET 10 compiler names it): the executable runs from an empty folder and prints the same bits.
+            Dotnet("publish -c Release -r linux-x64 -p:PublishAot=true -o aot", consumer);
+            string empty = Directory.CreateTempSubdirectory("mmf-aot-run-").FullName;
+            var (exit, printed) = MatMulFree.Tests.Compiler.Hls.HlsHarness.Run(Path.Combine(consumer, "aot", "Consumer"), "", empty);
+            Assert.True(exit == 0, printed);
+            var native = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Directory.Delete(empty, recursive: true);
+            Assert.Equal(lines.Select(l => l.Trim()), native.Select(l => l.Trim()));
 
             // Names that would make no folder of their own under hls/ ("...mmf.json" is ".." without its
             // suffix: the project would go into the consumer's folder) are refused, and nothing is written.
