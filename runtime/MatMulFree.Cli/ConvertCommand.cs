@@ -17,7 +17,7 @@ namespace MatMulFree.Cli
     /// <c>mmf convert HF_FOLDER -o OUT.mmf.json</c>: a Hugging Face HGRN-Bit
     /// checkpoint (config.json, model.safetensors or sharded with an index; BF16,
     /// F16 or F32) and its tokenizer.json become a manifest, by MatMulFree.Conversion:
-    /// BitLinear weights ternarized once (MODEL.md step 3; <see cref="CheckpointConverter"/>),
+    /// BitLinear weights ternarized once (docs/model.md step 3; <see cref="CheckpointConverter"/>),
     /// big models' tensors in an external weights file, both files written and checked
     /// before they replace anything (<see cref="ConversionOutput"/>). This command parses
     /// options and reports.

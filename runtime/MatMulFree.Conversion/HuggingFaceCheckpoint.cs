@@ -13,7 +13,7 @@ namespace MatMulFree.Conversion
     /// <summary>
     /// A Hugging Face model folder: <c>config.json</c> and the weights, either one
     /// <c>model.safetensors</c> or shards listed by <c>model.safetensors.index.json</c>
-    /// (its "weight_map": tensor name -> shard file). Every tensor MODEL.md names
+    /// (its "weight_map": tensor name -> shard file). Every tensor docs/model.md names
     /// for the configured architecture must be present once with its exact shape
     /// (F32, F16 or BF16); a tensor the architecture does not have is refused, so a
     /// checkpoint of another architecture is not silently half-read.

@@ -48,7 +48,7 @@ namespace MatMulFree.Conversion
             var act = root.Find("hidden_act")?.Value;
             if (act != null && !(act.Kind == JsonKind.String && (act.Text == "swish" || act.Text == "silu")))
             {
-                throw Fail(path, act, "\"hidden_act\" must be \"swish\" (silu): the GLU of MODEL.md");
+                throw Fail(path, act, "\"hidden_act\" must be \"swish\" (silu): the GLU of docs/model.md");
             }
 
             int layers = Int(root, "num_hidden_layers", path, null, 1, ManifestLimits.MaxLayers);
@@ -93,7 +93,7 @@ namespace MatMulFree.Conversion
             };
             if (text != expected)
             {
-                throw Fail(path, value, $"\"{name}\" is {text}; this compiler builds HGRN-Bit models with {name} = {expected} (MODEL.md)");
+                throw Fail(path, value, $"\"{name}\" is {text}; this compiler builds HGRN-Bit models with {name} = {expected} (docs/model.md)");
             }
         }
 

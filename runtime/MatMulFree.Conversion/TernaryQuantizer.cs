@@ -4,7 +4,7 @@ using MatMulFree.Model;
 namespace MatMulFree.Conversion
 {
     /// <summary>
-    /// MODEL.md step 3, applied once to a full-precision checkpoint weight:
+    /// docs/model.md step 3, applied once to a full-precision checkpoint weight:
     /// beta = max(mean |W|, 1e-5), t = clamp(round_half_to_even(W / beta), -1, 1).
     /// The mean is summed in float64 and rounded once to float32; W / beta is a
     /// float32 division, as in the reference. Never apply it to a tensor that is

@@ -1,4 +1,4 @@
-"""The MatMul-free LM (HGRN-Bit) forward pass, written from ../shared/MODEL.md in
+"""The MatMul-free LM (HGRN-Bit) forward pass, written from docs/model.md in
 plain float32 PyTorch.
 
 This file is the project's independent reference: it shares no code with the C#
@@ -69,7 +69,7 @@ def quantize_activations(y):
 
 
 def ternarize(weight, mean_in_float64=False):
-    """MODEL.md step 3, done once on a full-precision weight: (trits, beta).
+    """docs/model.md step 3, done once on a full-precision weight: (trits, beta).
 
     torch's float32 mean may differ from the exact mean in the last bit, and a
     one-ulp change of beta can move an activation across an int8 rounding
@@ -97,7 +97,7 @@ def lower_bounds(param):
 
 
 class HgrnBitReference:
-    """Holds a model as a dict of float32 tensors keyed by MODEL.md names.
+    """Holds a model as a dict of float32 tensors keyed by docs/model.md names.
     Ternary projections are given as (trits, beta) pairs under their weight name."""
 
     def __init__(self, config, tensors, ternary):

@@ -16,7 +16,7 @@ TRIT_CODE = {0: 0, 1: 1, -1: 2}
 
 
 def tensor_names(layers):
-    """Every tensor of MODEL.md, with its kind: 'ternary' or 'float'."""
+    """Every tensor of docs/model.md, with its kind: 'ternary' or 'float'."""
     names = [("model.embeddings.weight", "float"), ("model.lower_bounds", "float")]
     for l in range(layers):
         p = f"model.layers.{l}"

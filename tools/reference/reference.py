@@ -30,7 +30,7 @@ def default_intermediate(hidden):
 
 
 def random_model(layers, hidden, intermediate, vocab, seed, ternarized=True):
-    """Random full-precision weights, ternarized once as MODEL.md step 3
+    """Random full-precision weights, ternarized once as docs/model.md step 3
     (with ternarized=False the BitLinear weights stay full precision, as a
     Hugging Face checkpoint stores them)."""
     g = torch.Generator().manual_seed(seed)
@@ -181,7 +181,7 @@ def main():
     rm = sub.add_parser("random-model", help="seeded random model as a manifest (+ golden logits)")
     rm.add_argument("--layers", type=int, required=True)
     rm.add_argument("--hidden", type=int, required=True)
-    rm.add_argument("--intermediate", type=int, default=0, help="default: MODEL.md's formula")
+    rm.add_argument("--intermediate", type=int, default=0, help="default: docs/model.md's formula")
     rm.add_argument("--vocab", type=int, default=0, help="default: 256 bytes + 3 specials")
     rm.add_argument("--seed", type=int, default=1)
     rm.add_argument("--name", default="")
@@ -191,7 +191,7 @@ def main():
     hf = sub.add_parser("hf-checkpoint", help="seeded random Hugging Face checkpoint folder (+ golden logits)")
     hf.add_argument("--layers", type=int, required=True)
     hf.add_argument("--hidden", type=int, required=True)
-    hf.add_argument("--intermediate", type=int, default=0, help="default: left out of config.json (MODEL.md's formula)")
+    hf.add_argument("--intermediate", type=int, default=0, help="default: left out of config.json (docs/model.md's formula)")
     hf.add_argument("--vocab", type=int, default=300)
     hf.add_argument("--dtype", choices=sorted(hf_checkpoint.DTYPES), default="f32")
     hf.add_argument("--shards", type=int, default=1)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Trains the committed English sample: a small byte-level MatMul-free LM.
 
-Quantization-aware training exactly as ../shared/MODEL.md and the reference
+Quantization-aware training exactly as docs/model.md and the reference
 model train it: every BitLinear normalizes its input (RMSNorm), quantizes the
 activations to int8 per token (absmax, 127 levels) and its weight to ternary
 (beta = mean|W|, round half to even, clamp to [-1, 1]); both quantizers pass
@@ -57,7 +57,7 @@ def ste(value, quantized):
 
 
 def quantize_activations(y):
-    """Per-token absmax int8 (MODEL.md step 2): integer-valued q and the scale s,
+    """Per-token absmax int8 (docs/model.md step 2): integer-valued q and the scale s,
     rounded half away from zero in float64 as the reference does."""
     s = 127.0 / y.abs().amax(-1, keepdim=True).clamp(min=1e-5)
     v = (y * s).double()
@@ -160,7 +160,7 @@ class HgrnBitLM(torch.nn.Module):
         return self.lm_head(rms_norm(x, self.norm)), new_state
 
     def export(self):
-        """MODEL.md tensors: float ones by name, ternary ones as (trits, beta)."""
+        """docs/model.md tensors: float ones by name, ternary ones as (trits, beta)."""
         t, tern = {}, {}
         with torch.no_grad():
             t["model.embeddings.weight"] = self.embeddings.clone()
@@ -274,7 +274,7 @@ def main():
     ap.add_argument("--data", required=True, help="folder with train.txt and valid.txt (brown_corpus.py)")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--intermediate", type=int, default=0, help="default: MODEL.md's formula")
+    ap.add_argument("--intermediate", type=int, default=0, help="default: docs/model.md's formula")
     ap.add_argument("--seq", type=int, default=256, help="training window in bytes")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--steps", type=int, default=2500)

@@ -5,7 +5,7 @@ using MatMulFree.Model.Numerics;
 
 namespace MatMulFree.Model.Manifest
 {
-    /// <summary>Assembles tensors, named as in MODEL.md, into the structure of a model.</summary>
+    /// <summary>Assembles tensors, named as in docs/model.md, into the structure of a model.</summary>
     public static class ModelBuilder
     {
         internal static ModelDefinition Build(string name, Architecture a, TokenizerSpec tokenizer,

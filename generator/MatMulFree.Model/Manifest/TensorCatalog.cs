@@ -27,7 +27,7 @@ namespace MatMulFree.Model.Manifest
         public long ElementCount => ShapeMath.ElementCount(Shape);
     }
 
-    /// <summary>The tensors of MODEL.md, by checkpoint name, for one architecture.</summary>
+    /// <summary>The tensors of docs/model.md, by checkpoint name, for one architecture.</summary>
     public static class TensorCatalog
     {
         public static IReadOnlyList<TensorSlot> For(Architecture a)

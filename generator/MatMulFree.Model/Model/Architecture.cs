@@ -1,7 +1,7 @@
 namespace MatMulFree.Model
 {
     /// <summary>
-    /// The hyper-parameters of one HGRN-Bit model (../shared/MODEL.md): L blocks of
+    /// The hyper-parameters of one HGRN-Bit model (docs/model.md): L blocks of
     /// an MLGRU token mixer and a GLU channel mixer over hidden size H, GLU width I,
     /// vocabulary V.
     /// </summary>

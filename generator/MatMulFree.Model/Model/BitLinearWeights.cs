@@ -1,7 +1,7 @@
 namespace MatMulFree.Model
 {
     /// <summary>
-    /// One BitLinear layer (MODEL.md): its own RMSNorm weight over the N inputs
+    /// One BitLinear layer (docs/model.md): its own RMSNorm weight over the N inputs
     /// and the ternary matrix of M outputs by N inputs. No bias.
     /// </summary>
     public sealed class BitLinearWeights

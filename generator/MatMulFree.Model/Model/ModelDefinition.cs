@@ -4,7 +4,7 @@ namespace MatMulFree.Model
 {
     /// <summary>
     /// A whole validated model: what a manifest says, in the structure of
-    /// ../shared/MODEL.md, with every float tensor already converted to float32
+    /// docs/model.md, with every float tensor already converted to float32
     /// and the lower bounds already derived (docs/numerics.md), so all targets
     /// start from the same numbers.
     /// </summary>

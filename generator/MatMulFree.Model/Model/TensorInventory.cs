@@ -23,7 +23,7 @@ namespace MatMulFree.Model
         public long ElementCount => ShapeMath.ElementCount(System.Linq.Enumerable.Select(Shape, d => (long)d));
     }
 
-    /// <summary>Lists a model's tensors by checkpoint name, in MODEL.md order.</summary>
+    /// <summary>Lists a model's tensors by checkpoint name, in docs/model.md order.</summary>
     public static class TensorInventory
     {
         public static IEnumerable<TensorEntry> Of(ModelDefinition m)

@@ -2,7 +2,7 @@ using System;
 
 namespace MatMulFree.Model
 {
-    /// <summary>The checkpoint's tensor names (HGRN-Bit, ../shared/MODEL.md), written once.</summary>
+    /// <summary>The checkpoint's tensor names (HGRN-Bit, docs/model.md), written once.</summary>
     public static class TensorNames
     {
         public const string Embeddings = "model.embeddings.weight";

@@ -2,7 +2,7 @@ namespace MatMulFree.Model
 {
     /// <summary>
     /// A ternary weight matrix W[Rows, Columns] with entries in {-1, 0, +1} and
-    /// its scale beta (MODEL.md, BitLinear step 3). Stored as in the manifest:
+    /// its scale beta (docs/model.md, BitLinear step 3). Stored as in the manifest:
     /// 2-bit codes, row-major, four per byte, element j in bits 2*(j%4) of byte
     /// j/4; code 0 = 0, 1 = +1, 2 = -1 (3 never occurs once validated).
     /// </summary>

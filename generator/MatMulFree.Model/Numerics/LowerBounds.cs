@@ -1,7 +1,7 @@
 namespace MatMulFree.Model.Numerics
 {
     /// <summary>
-    /// The MLGRU forget-gate lower bounds of MODEL.md, derived once from the
+    /// The MLGRU forget-gate lower bounds of docs/model.md, derived once from the
     /// checkpoint parameter P[L, H]: per channel, S = softmax over layers,
     /// lb = cumsum(S) - S[0]. Order of operations: docs/numerics.md.
     /// </summary>

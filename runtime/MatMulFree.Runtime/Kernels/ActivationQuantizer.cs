@@ -6,7 +6,7 @@ using static MatMulFree.Runtime.Kernels.PortableVectorMath;
 namespace MatMulFree.Runtime.Kernels
 {
     /// <summary>
-    /// The BitLinear input path of MODEL.md steps 1-2 in docs/numerics.md order:
+    /// The BitLinear input path of docs/model.md steps 1-2 in docs/numerics.md order:
     /// y_k = (x_k * r) * g_k, s = 127 / max(max_k |y_k|, 1e-5),
     /// q_k = clamp(round_half_away_from_zero(y_k * s), -128, 127).
     /// Because |y_k| &lt;= max|y| the product y_k * s never exceeds 127 by more

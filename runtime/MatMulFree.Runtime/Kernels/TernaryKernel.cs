@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace MatMulFree.Runtime.Kernels
 {
     /// <summary>
-    /// acc[n] = sum_k t[n,k] * q[k] for ternary t and int8 q (MODEL.md BitLinear
+    /// acc[n] = sum_k t[n,k] * q[k] for ternary t and int8 q (docs/model.md BitLinear
     /// step 4) with additions and subtractions only, over one signed byte per weight
     /// (<see cref="MatMulFree.Model.ProductForm.Rows"/>): the scalar reference, one weight at a
     /// time, and a Vector&lt;T&gt; version with masks and additions. Integer arithmetic is

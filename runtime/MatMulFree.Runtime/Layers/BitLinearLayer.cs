@@ -5,7 +5,7 @@ using MatMulFree.Runtime.Kernels;
 namespace MatMulFree.Runtime.Layers
 {
     /// <summary>
-    /// One BitLinear (MODEL.md): its own RMSNorm, int8 activation quantization,
+    /// One BitLinear (docs/model.md): its own RMSNorm, int8 activation quantization,
     /// the ternary integer product, dequantization out_n = (float)acc_n * (beta / s).
     /// </summary>
     public sealed unsafe class BitLinearLayer
