@@ -8,7 +8,9 @@ namespace MatMulFree.Generator
     internal static class DiagnosticDescriptors
     {
         private const string Category = "MatMulFree";
-        private const string HelpBase = "https://github.com/matmulfree/matmulfree/blob/main/docs/diagnostics.md#";
+        /// <summary>The page of every diagnostic, as it ships in the package (docs/diagnostics.md beside the
+        /// analyzers) and stands in the repository: a relative link, each diagnostic an anchor of its id.</summary>
+        public const string HelpBase = "docs/diagnostics.md#";
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

@@ -233,16 +233,22 @@ namespace MatMulFree.Tests.Generator
         {
             var documented = System.IO.File.ReadAllText(System.IO.Path.Combine(TestData.Root, "docs", "diagnostics.md"));
             var tests = System.IO.File.ReadAllText(System.IO.Path.Combine(TestData.Root, "tests", "MatMulFree.Tests", "Generator", "GeneratorDiagnosticsTests.cs"));
-            var ids = typeof(MatMulFree.Generator.ModelGenerator).Assembly.GetType("MatMulFree.Generator.DiagnosticDescriptors")!
+            var descriptors = typeof(MatMulFree.Generator.ModelGenerator).Assembly.GetType("MatMulFree.Generator.DiagnosticDescriptors")!
                 .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
                 .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-                .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
+                .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
                 .ToList();
-            Assert.Equal(26, ids.Count);
-            foreach (var id in ids)
+            Assert.Equal(26, descriptors.Count);
+            // Headings "## MMF0001" (possibly a range "## MMF0002 - MMF0018" is described in one), each an anchor.
+            var anchors = System.Text.RegularExpressions.Regex.Matches(documented, @"^## (MMF\d{4})\s*$", System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Select(m => m.Groups[1].Value.ToLowerInvariant()).ToHashSet();
+            foreach (var d in descriptors)
             {
-                Assert.Contains("## " + id, documented);
-                Assert.Contains("\"" + id + "\"", tests);
+                Assert.Contains("## " + d.Id, documented);
+                Assert.Contains("\"" + d.Id + "\"", tests);
+                // The help link is the page that ships with the package, at the diagnostic's own heading.
+                Assert.Equal("docs/diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
+                Assert.Contains(d.Id.ToLowerInvariant(), anchors);
             }
         }
 

@@ -77,6 +77,7 @@ namespace MatMulFree.Tests.Generator
                 Assert.Contains("buildTransitive/MatMulFree.Generator.props", entries);
                 Assert.Contains("buildTransitive/MatMulFree.Generator.targets", entries);
                 Assert.Contains("tools/mmf/mmf.dll", entries);
+                Assert.Contains("docs/diagnostics.md", entries);
                 Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
             }
 
