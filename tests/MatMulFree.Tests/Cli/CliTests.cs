@@ -42,6 +42,21 @@ namespace MatMulFree.Tests.Cli
         }
 
         [Fact]
+        public void Version_is_the_one_version_every_package_has()
+        {
+            // As a process: in process, the option reports the test host's version (the entry assembly).
+            string mmf = typeof(MatMulFree.Cli.MmfCommand).Assembly.Location;
+            var r = MatMulFree.Tests.Compiler.Hls.HlsHarness.Run("dotnet", $"\"{mmf}\" --version", Path.GetDirectoryName(mmf)!);
+            Assert.True(r.Code == 0, r.Output);
+            // Directory.Build.props sets one version for every assembly and package; the build may add "+commit".
+            string runtime = typeof(MatMulFree.Runtime.GenericModel).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+            Assert.Equal(runtime, r.Output.Trim());
+            Assert.Matches(@"^\d+\.\d+\.\d+", r.Output.Trim());
+        }
+
+        [Fact]
         public void Inspect_describes_the_model()
         {
             var r = MmfRunner.Run("inspect", TestData.Model("tiny-l3-h96"));

@@ -64,6 +64,10 @@ namespace MatMulFree.Tests.Generator
                 // The runtime (and so every generated model) depends on the model package, never on the compiler's.
                 using var nuspec = new StreamReader(runtime.GetEntry("MatMulFree.Runtime.nuspec")!.Open());
                 string text = nuspec.ReadToEnd();
+                // One license and readme for every package (Directory.Build.props).
+                Assert.Contains("<license type=\"expression\">MIT</license>", text);
+                Assert.Contains("<readme>README.md</readme>", text);
+                Assert.NotNull(runtime.GetEntry("README.md"));
                 Assert.Contains("id=\"MatMulFree.Model\"", text);
                 Assert.DoesNotContain("MatMulFree.Compiler", text);
             }
