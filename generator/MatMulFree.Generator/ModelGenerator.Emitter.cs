@@ -264,15 +264,9 @@ namespace MatMulFree.Generator
             /// parameter h), the logits (the step's parameter) and <paramref name="parameter"/>.</summary>
             private static void Locals(CodeWriter w, IEnumerable<StepOp> ops, StepVector parameter = StepVector.State)
             {
-                var used = new SortedSet<StepVector>();
-                foreach (var op in ops)
+                foreach (var v in StepProgram.ScratchVectors(ops))
                 {
-                    foreach (var v in op.Inputs) used.Add(v);
-                    used.Add(op.Output);
-                }
-                foreach (var v in used)
-                {
-                    if (v != StepVector.State && v != StepVector.Logits && v != parameter)
+                    if (v != parameter)
                     {
                         w.Line($"Span<float> {Vector(v)} = scratch.{v};");
                     }

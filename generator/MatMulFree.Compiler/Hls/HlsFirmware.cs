@@ -377,17 +377,10 @@ namespace MatMulFree.Compiler.Hls
             w.Line($"/* Block {l}: x += MLGRU(RMSNorm(x)), then x += GLU(RMSNorm(x)); h is this layer's recurrent state. */");
             w.Open($"static void block{l}(float x[{a.Hidden}], float h[{a.Hidden}])");
             var locals = new List<string>();
-            var used = new SortedSet<StepVector>();
-            bool shared = false;
-            foreach (var op in ops)
+            bool shared = ops.Exists(op => op.Kind == StepOperation.InverseRms);
+            foreach (var v in StepProgram.ScratchVectors(ops))
             {
-                foreach (var v in op.Inputs) used.Add(v);
-                used.Add(op.Output);
-                shared |= op.Kind == StepOperation.InverseRms;
-            }
-            foreach (var v in used)
-            {
-                if (v != StepVector.Residual && v != StepVector.State && v != StepVector.Logits)
+                if (v != StepVector.Residual)
                 {
                     locals.Add($"{Vector(v)}[{StepProgram.Length(v, a)}]");
                 }

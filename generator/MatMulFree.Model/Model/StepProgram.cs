@@ -186,6 +186,21 @@ namespace MatMulFree.Model
             return new StepProgram(ops);
         }
 
+        /// <summary>The scratch vectors <paramref name="ops"/> read or write, in <see cref="StepVector"/> order,
+        /// without the state and the logits (which the block's or step's caller holds): what an emitter declares.</summary>
+        public static IReadOnlyList<StepVector> ScratchVectors(IEnumerable<StepOp> ops)
+        {
+            var used = new SortedSet<StepVector>();
+            foreach (var op in ops)
+            {
+                foreach (var v in op.Inputs) used.Add(v);
+                used.Add(op.Output);
+            }
+            used.Remove(StepVector.State);
+            used.Remove(StepVector.Logits);
+            return new List<StepVector>(used);
+        }
+
         /// <summary>The ops of block <paramref name="block"/> (-1: those outside the blocks), in order.</summary>
         public IEnumerable<StepOp> OfBlock(int block)
         {
