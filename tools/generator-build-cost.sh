@@ -19,14 +19,15 @@ for manifest in "$@"; do
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework>
     <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles><MatMulFreeUnrollLimit>100000000</MatMulFreeUnrollLimit><MatMulFreeSourceLimit>1000000000</MatMulFreeSourceLimit><MatMulFreeKernel>${KERNEL:-unrolled}</MatMulFreeKernel></PropertyGroup>
-  <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.props" />
+  <Import Project="$root/package/MatMulFree/build/MatMulFree.props" />
   <ItemGroup>
     <ProjectReference Include="$root/runtime/MatMulFree.Runtime/MatMulFree.Runtime.csproj" />
     <ProjectReference Include="$root/generator/MatMulFree.Generator/MatMulFree.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <ProjectReference Include="$root/generator/MatMulFree.Compiler/MatMulFree.Compiler.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <ProjectReference Include="$root/generator/MatMulFree.Model/MatMulFree.Model.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
     <MatMulFreeModel Include="model.mmf.json" />
   </ItemGroup>
-  <Import Project="$root/generator/MatMulFree.Generator/build/MatMulFree.Generator.targets" />
+  <Import Project="$root/package/MatMulFree/build/MatMulFree.targets" />
 </Project>
 PROJ
     printf 'using MatMulFree.Runtime;\n[MatMulFreeModel("model.mmf.json")]\npublic partial class CostModel;\npublic static class Program { public static void Main() => System.Console.WriteLine(new CostModel().Name); }\n' > "$work/Program.cs"

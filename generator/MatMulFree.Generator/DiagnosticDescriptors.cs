@@ -15,6 +15,9 @@ namespace MatMulFree.Generator
         private static DiagnosticDescriptor Error(string id, string title, string message) =>
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 
+        private static DiagnosticDescriptor Info(string id, string title, string message) =>
+            new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
         private static DiagnosticDescriptor Warning(string id, string title, string message) =>
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 
@@ -56,6 +59,13 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor TooLargeToGenerate = Error("MMF0027",
             "Model too large to compile into source", "Model '{0}' would be about {1} characters of C#, more than MatMulFreeSourceLimit ({2}): keep its weights and embeddings in an external weights file (mmf convert --weights external), which the generated code reads instead of carrying them as constants, or raise <MatMulFreeSourceLimit> (compile time and memory grow with it; docs/generator.md)");
 
+        public static readonly DiagnosticDescriptor NoBuildTargets = Error("MMF0028",
+            "MatMulFree build targets missing", "The model '{0}' reads its weights and norms from a data resource that the MatMulFree build targets embed, and this build does not import them: reference the MatMulFree package (its buildTransitive targets do), or import MatMulFree.props and MatMulFree.targets (docs/generator.md)");
+        public static readonly DiagnosticDescriptor DataResourceMissing = Error("MMF0029",
+            "Model data not embedded", "The build embeds no data resource '{1}' for the model '{0}' (it embeds: {2}): its build task and this generator come from different versions of MatMulFree, or a build server still runs an old one; run 'dotnet build-server shutdown' and build again");
+        public static readonly DiagnosticDescriptor ModelForms = Info("MMF0030",
+            "What was generated", "Model '{0}' ({1}): {2}");
+
         public static DiagnosticDescriptor ForManifestError(ManifestErrorKind kind) => ByKind[kind];
 
         private static readonly Dictionary<ManifestErrorKind, DiagnosticDescriptor> ByKind = new Dictionary<ManifestErrorKind, DiagnosticDescriptor>
@@ -83,6 +93,7 @@ namespace MatMulFree.Generator
         public static readonly IReadOnlyList<DiagnosticDescriptor> All = new List<DiagnosticDescriptor>(ByKind.Values)
         {
             ManifestNotFound, NotPartial, UnsupportedTarget, DuplicateManifest, TooLargeToUnroll, EmptyManifestPath, InvalidOption, TooLargeToGenerate,
+            NoBuildTargets, DataResourceMissing, ModelForms,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -2,14 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using MatMulFree.Compiler.Emit;
 using MatMulFree.Compiler.Planning;
 using MatMulFree.Generator.Model;
 using MatMulFree.Model;
 using MatMulFree.Model.Manifest;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace MatMulFree.Generator
 {
@@ -18,13 +16,30 @@ namespace MatMulFree.Generator
         /// <summary>
         /// Writes a planned model as C#: the token step per docs/numerics.md, each
         /// BitLinear as straight-line integer additions and subtractions (shared sums
-        /// first, then the rows), and the full-precision tensors as constant data.
-        /// Only writes text: every decision was made by the planner.
+        /// first, then the rows) or a call of the packed kernel. Only writes text: every
+        /// decision was made by the planner.
+        /// <para>Like the .NET Regex generator's output, the code is a good guest in the user's
+        /// project: the user's partial class receives only IMatMulFreeModel's members, each marked
+        /// [GeneratedCode]; everything else is a file-local class of its own in MatMulFree.Generated,
+        /// which no other file can see or collide with; and every type is named from global::, so
+        /// that no type or member of the user's changes what a name means. The model's numbers are
+        /// not in the source: they are the build's data resource (<see cref="DataResource"/>), read
+        /// once when the model is first used.</para>
         /// </summary>
         internal static class Emitter
         {
-            private const int FloatsPerLine = 8;
             private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+            private const string GeneratedNamespace = "MatMulFree.Generated";
+            private const string Span = "global::System.Span<float>";
+            private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+            private const string Kernels = "global::MatMulFree.Runtime.Kernels.";
+            private const string Runtime = "global::MatMulFree.Runtime.";
+            private const string ModelTypes = "global::MatMulFree.Model.";
+
+            /// <summary>[GeneratedCode] with this generator's name and version.</summary>
+            public static readonly string GeneratedCode =
+                $"[global::System.CodeDom.Compiler.GeneratedCode(\"MatMulFree.Generator\", \"{typeof(Emitter).Assembly.GetName().Version!.ToString(3)}\")]";
 
             public static void AddSource(SourceProductionContext context, GenerationSpec? spec)
             {
@@ -33,7 +48,7 @@ namespace MatMulFree.Generator
                     return;
                 }
                 context.AddSource(spec.Target.FullName + ".g.cs", spec.Plan != null
-                    ? Emit(spec.Target, spec.ManifestPath, spec.Plan)
+                    ? Emit(spec.Target, spec.Plan, spec.Manifest!.Data!)
                     : EmitStandIn(spec.Target, spec.Failure ?? Refusal(spec.Manifest!)));
             }
 
@@ -46,6 +61,9 @@ namespace MatMulFree.Generator
                 }
                 return plan.UnrolledTerms > plan.Options.UnrollLimit ? DiagnosticDescriptors.TooLargeToUnroll.Id : DiagnosticDescriptors.TooLargeToGenerate.Id;
             }
+
+            /// <summary>The file-local class that holds a target's model.</summary>
+            private static string Implementation(TargetIdentity target) => target.ClassName + "Kernels";
 
             /// <summary>
             /// A class whose model was not generated still implements IMatMulFreeModel, with members that
@@ -63,18 +81,14 @@ namespace MatMulFree.Generator
                 {
                     w.Open("namespace " + target.Namespace);
                 }
-                w.Open($"partial class {target.ClassName} : global::MatMulFree.Runtime.IMatMulFreeModel");
+                w.Open($"partial class {target.ClassName} : {Runtime}IMatMulFreeModel");
                 string message = CSharpText.Literal($"{target.FullName}: MatMulFree.Generator generated no model ({diagnostic}; see the build's errors)");
                 string fail = $"throw new global::System.InvalidOperationException({message})";
-                w.Line($"public string Name => {fail};");
-                w.Line();
-                w.Line($"public global::MatMulFree.Model.Architecture Architecture => {fail};");
-                w.Line();
-                w.Line($"public global::MatMulFree.Model.TokenizerSpec Tokenizer => {fail};");
-                w.Line();
-                w.Line($"public global::MatMulFree.Runtime.RecurrentState CreateState() => {fail};");
-                w.Line();
-                w.Line($"public void Step(int token, global::MatMulFree.Runtime.RecurrentState state, global::System.Span<float> logits) => {fail};");
+                Member(w, $"public string Name => {fail};");
+                Member(w, $"public {ModelTypes}Architecture Architecture => {fail};");
+                Member(w, $"public {ModelTypes}TokenizerSpec Tokenizer => {fail};");
+                Member(w, $"public {Runtime}RecurrentState CreateState() => {fail};");
+                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {fail};", last: true);
                 w.Close();
                 if (target.Namespace.Length > 0)
                 {
@@ -83,54 +97,79 @@ namespace MatMulFree.Generator
                 return w.ToString();
             }
 
-            public static string Emit(TargetIdentity target, string manifestPath, ModelPlan plan)
+            private static void Member(CodeWriter w, string declaration, bool last = false)
+            {
+                w.Line(GeneratedCode);
+                w.Line(declaration);
+                if (!last)
+                {
+                    w.Line();
+                }
+            }
+
+            public static string Emit(TargetIdentity target, ModelPlan plan, DataResource data)
             {
                 var m = plan.Model;
                 var a = m.Architecture;
+                string impl = $"global::{GeneratedNamespace}.{Implementation(target)}";
                 var w = new CodeWriter();
                 w.Line("// <auto-generated/>");
                 w.Line($"// Generated by MatMulFree.Generator from {CSharpText.Comment(FileName(target.ManifestPath))} (manifest sha256 {m.IntegrityDigest}).");
                 w.Line("// HGRN-Bit, the MatMul-free LM of Zhu et al. (arXiv 2406.02528); every float operation follows MatMulFree's docs/numerics.md.");
                 w.Line("#nullable enable");
                 w.Line();
-                w.Line("using System;");
-                w.Line("using MatMulFree.Model;");
-                w.Line("using MatMulFree.Runtime;");
-                w.Line("using MatMulFree.Runtime.Kernels;");
-                w.Line();
                 if (target.Namespace.Length > 0)
                 {
                     w.Open("namespace " + target.Namespace);
                 }
+                int unrolled = plan.Layers.Count(l => l.Form == ProductForm.Unrolled);
                 w.Doc("remarks",
                     $"HGRN-Bit model \"{m.Name}\" compiled at build time: {a.Layers} layers, hidden {a.Hidden}, intermediate {a.Intermediate}, vocabulary {a.Vocab}.",
-                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {plan.Layers.Count(l => l.Form == ProductForm.Unrolled)} unrolled into integer additions and subtractions",
-                    $"(with adder sharing), {plan.Layers.Count(l => l.Form == ProductForm.Packed)} on the packed 2-bit kernel over constant weight data; each layer's remarks say why.",
+                    $"{plan.Layers.Count} BitLinear layers with {plan.NonZeros:N0} non-zero ternary weights: {unrolled} unrolled into integer additions and subtractions",
+                    $"(with adder sharing), {plan.Layers.Count - unrolled} on the packed 2-bit kernel; each layer's remarks say why",
+                    $"(global::{GeneratedNamespace}.{Implementation(target)}, in this file).",
                     m.HasDeferredWeights
-                        ? $"Norms and lower bounds are constant data; the ternary weights and embeddings of the external weights file {m.WeightsFile!.Path} are read once, when the model is first used (LoadedWeightsFile)."
-                        : "Norms, lower bounds and embeddings are constant data; no manifest is read at run time.");
-                w.Open($"partial class {target.ClassName} : IMatMulFreeModel");
-                EmitMembers(w, m);
-                var external = WeightsFileIndexes(plan);
-                if (external.Count > 0)
-                {
-                    EmitExternalWeights(w, target, m, external);
-                }
-                EmitStep(w, m);
-                foreach (var block in m.Blocks)
-                {
-                    EmitBlock(w, m, block);
-                }
-                foreach (var layer in plan.Layers)
-                {
-                    EmitBitLinear(w, layer, external);
-                }
-                EmitData(w, m, external);
+                        ? $"Its norms and lower bounds are the build's data resource; its ternary weights and embeddings are in the external weights file {m.WeightsFile!.Path}. Both are read once, when the model is first used."
+                        : "Its weights, norms and embeddings are the build's data resource, read once when the model is first used; no manifest is read at run time.");
+                w.Open($"partial class {target.ClassName} : {Runtime}IMatMulFreeModel");
+                w.Doc("summary", "The model's name, from its manifest.");
+                Member(w, $"public string Name => {Literal(m.Name)};");
+                w.Doc("summary", "The model's shape, from its manifest.");
+                Member(w, $"public {ModelTypes}Architecture Architecture => {impl}.Architecture;");
+                w.Doc("summary", "How text becomes tokens, from its manifest.");
+                Member(w, $"public {ModelTypes}TokenizerSpec Tokenizer => {impl}.Tokenizer;");
+                w.Doc("summary", "A fresh recurrent state (all zeros) with its own scratch buffers.");
+                Member(w, $"public {Runtime}RecurrentState CreateState() => new {Runtime}RecurrentState({impl}.Architecture);");
+                w.Doc("summary", "Feeds one token, advances the recurrent state by one step and writes the next-token logits.");
+                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {impl}.Step(token, state, logits);", last: true);
                 w.Close();
                 if (target.Namespace.Length > 0)
                 {
                     w.Close();
                 }
+                w.Line();
+                w.Open("namespace " + GeneratedNamespace);
+                w.Doc("summary",
+                    $"The compiled model of {CSharpText.Comment(target.FullName)}: the token step, its blocks and BitLinear layers, and its data.",
+                    "File-local, so that nothing in the user's project can see it or collide with its names.");
+                w.Line(GeneratedCode);
+                w.Open($"file static class {Implementation(target)}");
+                EmitMembers(w, m);
+                // Packed layers are one call of the runtime's ParallelPackedProduct.Forward, whose data field
+                // says why the layer is packed; unrolled layers are methods of their own.
+                var packed = new HashSet<string>(plan.Layers.Where(l => l.Form == ProductForm.Packed).Select(l => l.Weights.Name), StringComparer.Ordinal);
+                EmitStep(w, m, packed);
+                foreach (var block in m.Blocks)
+                {
+                    EmitBlock(w, m, block, packed);
+                }
+                foreach (var layer in plan.Layers.Where(l => l.Form == ProductForm.Unrolled))
+                {
+                    EmitBitLinear(w, layer);
+                }
+                EmitData(w, target, plan, data);
+                w.Close();
+                w.Close();
                 return w.ToString();
             }
 
@@ -142,94 +181,38 @@ namespace MatMulFree.Generator
                 w.Line($"private const int Vocab = {a.Vocab};");
                 w.Line($"private const float Eps = {Float(a.RmsNormEps)};");
                 w.Line();
-                w.Line($"private static readonly Architecture s_architecture = new Architecture(layers: {a.Layers}, hidden: {a.Hidden}, intermediate: {a.Intermediate}, vocab: {a.Vocab}, rmsNormEps: Eps, bos: {a.Bos}, eos: {a.Eos});");
-                string specials = string.Join(", ", t.SpecialTokens.Select(s => $"new SpecialToken({Literal(s.Text)}, {s.Id})"));
+                w.Line($"internal static readonly {ModelTypes}Architecture Architecture = new {ModelTypes}Architecture(layers: {a.Layers}, hidden: {a.Hidden}, intermediate: {a.Intermediate}, vocab: {a.Vocab}, rmsNormEps: Eps, bos: {a.Bos}, eos: {a.Eos});");
+                w.Line();
                 if (t.Kind == TokenizerSpec.BpeKind)
                 {
-                    w.Line("// The Llama tokenizer (SentencePiece-style BPE): pieces by id, then merges by priority.");
-                    w.Line($"private static readonly TokenizerSpec s_tokenizer = new TokenizerSpec({Literal(t.Kind)}, byteOffset: 0, new SpecialToken[] {{ {specials} }},");
-                    w.Line($"    pieces: new string?[] {{ {string.Join(", ", t.Pieces.Select(p => p == null ? "null" : Literal(p)))} }},");
-                    w.Line($"    merges: new string[] {{ {string.Join(", ", t.Merges.Select(Literal))} }},");
-                    w.Line($"    unk: {t.Unk});");
+                    w.Doc("summary", "The Llama tokenizer (SentencePiece-style BPE): its pieces and merges are in the data resource.");
+                    w.Line($"internal static {ModelTypes}TokenizerSpec Tokenizer => Data.Get().Tokenizer;");
                 }
                 else
                 {
-                    w.Line($"private static readonly TokenizerSpec s_tokenizer = new TokenizerSpec({Literal(t.Kind)}, byteOffset: {t.ByteOffset}, new SpecialToken[] {{ {specials} }});");
+                    w.Line($"internal static readonly {ModelTypes}TokenizerSpec Tokenizer = new {ModelTypes}TokenizerSpec({Literal(t.Kind)}, byteOffset: {t.ByteOffset}, {SpecialTokens(t)});");
                 }
-                w.Line();
-                w.Line($"public string Name => {Literal(m.Name)};");
-                w.Line();
-                w.Line("public Architecture Architecture => s_architecture;");
-                w.Line();
-                w.Line("public TokenizerSpec Tokenizer => s_tokenizer;");
-                w.Line();
-                w.Line("public RecurrentState CreateState() => new RecurrentState(s_architecture);");
                 w.Line();
             }
 
-            /// <summary>The tensors read from the external weights file, by name, numbered in the plan's load order.</summary>
-            private static Dictionary<string, int> WeightsFileIndexes(ModelPlan plan)
-            {
-                var result = new Dictionary<string, int>(StringComparer.Ordinal);
-                foreach (var name in plan.WeightsFileTensors)
-                {
-                    result.Add(name, result.Count);
-                }
-                return result;
-            }
+            private static string SpecialTokens(TokenizerSpec t) =>
+                $"new {ModelTypes}SpecialToken[] {{ {string.Join(", ", t.SpecialTokens.Select(s => $"new {ModelTypes}SpecialToken({Literal(s.Text)}, {s.Id})"))} }}";
 
-            private static void EmitExternalWeights(CodeWriter w, TargetIdentity target, ModelDefinition m, Dictionary<string, int> external)
-            {
-                var file = m.WeightsFile!;
-                w.Line("private static LoadedWeightsFile? s_weights;");
-                w.Line();
-                w.Doc("summary",
-                    $"The tensors kept in the external weights file {file.Path} ({file.Size:N0} bytes, sha256 {file.Sha256}), read once when first needed:",
-                    "from the embedded resource of that name (the MatMulFree.Generator targets embed the file beside the manifest), or else from that file beside the application.",
-                    "Its size and SHA-256 are checked against the manifest this code was compiled from, and the manifest's integrity digest is completed with the",
-                    "hashes of the tensors in the file: the compiler hashed the model record and the tensors below; every read afterwards is checked against the scan.");
-                w.Line("private static LoadedWeightsFile Weights => s_weights ??= LoadedWeightsFile.Load(");
-                w.Line($"    typeof({target.ClassName}).Assembly, {Literal(m.Name)}, {Literal(file.Path)}, size: {file.Size}, sha256: {Literal(file.Sha256)}, new WeightsFileTensor[]");
-                w.Line("    {");
-                foreach (var entry in external.OrderBy(e => e.Value))
-                {
-                    if (entry.Key == TensorNames.Embeddings)
-                    {
-                        var r = m.ExternalEmbeddings!;
-                        w.Line($"        new WeightsFileTensor({Literal(entry.Key)}, offset: {r.Offset}, length: {r.Length}, {Literal(r.Dtype)}, rows: {m.Architecture.Vocab}, columns: {m.Architecture.Hidden}, beta: 0f),");
-                    }
-                    else
-                    {
-                        var t = m.BitLinears().First(b => TensorNames.Weight(b.Name) == entry.Key).Weight;
-                        w.Line($"        new WeightsFileTensor({Literal(entry.Key)}, offset: {t.External!.Offset}, length: {t.External.Length}, \"trit2\", rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)}),");
-                    }
-                }
-                w.Line("    },");
-                var records = m.IntegrityRecords!;
-                w.Line($"    new ModelIntegrity(digest: {Literal(m.IntegrityDigest)}, modelRecord: {Literal(IntegrityDigest.LowerHex(records.ModelRecord))}, new TensorRecord[]");
-                w.Line("    {");
-                foreach (var r in records.TensorRecords.Where(r => r.Value != null).OrderBy(r => r.Key, StringComparer.Ordinal))
-                {
-                    w.Line($"        new TensorRecord({Literal(r.Key)}, {Literal(IntegrityDigest.LowerHex(r.Value!))}),");
-                }
-                w.Line("    }));");
-                w.Line();
-            }
-
-            private static void EmitStep(CodeWriter w, ModelDefinition m)
+            private static void EmitStep(CodeWriter w, ModelDefinition m, ISet<string> packed)
             {
                 var program = m.Step;
                 w.Doc("summary", "Feeds one token, advances the recurrent state by one step and writes the next-token logits.");
-                w.Open("public void Step(int token, RecurrentState state, Span<float> logits)");
-                w.Line("StepContract.Validate(s_architecture, token, state, logits);");
-                w.Line("StepScratch scratch = state.Scratch;");
+                w.Open($"internal static void Step(int token, {Runtime}RecurrentState state, {Span} logits)");
+                w.Line($"{Runtime}StepContract.Validate(Architecture, token, state, logits);");
+                w.Line("Data d = Data.Get();");
+                w.Line($"{Runtime}StepScratch scratch = state.Scratch;");
                 Locals(w, program.OfBlock(-1));
                 bool blocks = false;
                 foreach (var op in program.Operations)
                 {
                     if (op.Block < 0)
                     {
-                        EmitOperation(w, m, op);
+                        EmitOperation(w, m, op, packed);
                     }
                     else if (!blocks)
                     {
@@ -237,7 +220,7 @@ namespace MatMulFree.Generator
                         w.Line("// The blocks, each an MLGRU token mixer and a GLU channel mixer with residuals.");
                         foreach (var b in m.Blocks)
                         {
-                            w.Line($"Block{b.Index}(x, state.Hidden({b.Index}), scratch);");
+                            w.Line($"Block{b.Index}(d, x, state.Hidden({b.Index}), scratch);");
                         }
                     }
                 }
@@ -246,15 +229,15 @@ namespace MatMulFree.Generator
                 w.Line();
             }
 
-            private static void EmitBlock(CodeWriter w, ModelDefinition m, BlockWeights b)
+            private static void EmitBlock(CodeWriter w, ModelDefinition m, BlockWeights b, ISet<string> packed)
             {
                 int l = b.Index;
                 w.Doc("summary", $"Block {l}: x += MLGRU(RMSNorm(x)), then x += GLU(RMSNorm(x)); h is this layer's recurrent state.");
-                w.Open($"private static void Block{l}(Span<float> x, Span<float> h, StepScratch scratch)");
+                w.Open($"private static void Block{l}(Data d, {Span} x, {Span} h, {Runtime}StepScratch scratch)");
                 Locals(w, m.Step.OfBlock(l), parameter: StepVector.Residual);
                 foreach (var op in m.Step.OfBlock(l))
                 {
-                    EmitOperation(w, m, op);
+                    EmitOperation(w, m, op, packed);
                 }
                 w.Close();
                 w.Line();
@@ -268,7 +251,7 @@ namespace MatMulFree.Generator
                 {
                     if (v != parameter)
                     {
-                        w.Line($"Span<float> {Vector(v)} = scratch.{v};");
+                        w.Line($"{Span} {Vector(v)} = scratch.{v};");
                     }
                 }
             }
@@ -291,7 +274,7 @@ namespace MatMulFree.Generator
                 }
             }
 
-            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op)
+            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op, ISet<string> packed)
             {
                 if (op.Note != null)
                 {
@@ -302,28 +285,32 @@ namespace MatMulFree.Generator
                 switch (op.Kind)
                 {
                     case StepOperation.Embed:
-                        w.Line(m.ExternalEmbeddings != null ? $"Embeddings.CopyRow(token, {output});" : $"Embeddings.Slice(token * Hidden, Hidden).CopyTo({output});");
+                        w.Line(m.ExternalEmbeddings != null ? $"d.Embeddings.CopyRow(token, {output});" : $"new {ReadOnlySpan}(d.Embeddings, token * Hidden, Hidden).CopyTo({output});");
                         break;
                     case StepOperation.Norm:
-                        w.Line($"RmsNorm.Apply({In(0)}, RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {output});");
+                        w.Line($"{Kernels}RmsNorm.Apply({In(0)}, {Kernels}RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {output});");
                         break;
                     case StepOperation.InverseRms:
-                        w.Line($"float r = RmsNorm.InverseRms({In(0)}, Eps);");
+                        w.Line($"float r = {Kernels}RmsNorm.InverseRms({In(0)}, Eps);");
                         break;
                     case StepOperation.BitLinear:
-                        w.Line($"{MethodName(op.Linear!)}({In(0)}, {(op.SharesInverseRms ? "r" : $"RmsNorm.InverseRms({In(0)}, Eps)")}, scratch, {output});");
+                        string name = MethodName(op.Linear!);
+                        string inverseRms = op.SharesInverseRms ? "r" : $"{Kernels}RmsNorm.InverseRms({In(0)}, Eps)";
+                        w.Line(packed.Contains(op.Linear!.Name)
+                            ? $"d.{name}Product.Forward({In(0)}, {inverseRms}, d.{name}Norm, scratch, {output});"
+                            : $"{name}(d, {In(0)}, {inverseRms}, scratch, {output});");
                         break;
                     case StepOperation.MlgruUpdate:
-                        w.Line($"MlgruCell.UpdateState({In(0)}, {In(1)}, {(op.Values == null ? "ReadOnlySpan<float>.Empty" : Constant(op))}, {output});");
+                        w.Line($"{Kernels}MlgruCell.UpdateState({In(0)}, {In(1)}, {(op.Values == null ? ReadOnlySpan + ".Empty" : Constant(op))}, {output});");
                         break;
                     case StepOperation.MlgruGateOutput:
-                        w.Line($"MlgruCell.GateOutput({In(0)}, RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {In(1)}, {output});");
+                        w.Line($"{Kernels}MlgruCell.GateOutput({In(0)}, {Kernels}RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {In(1)}, {output});");
                         break;
                     case StepOperation.GluCombine:
-                        w.Line($"GluCell.Combine({In(0)}, {output});");
+                        w.Line($"{Kernels}GluCell.Combine({In(0)}, {output});");
                         break;
                     case StepOperation.Residual:
-                        w.Line($"Residual.Add({output}, {In(0)});");
+                        w.Line($"{Kernels}Residual.Add({output}, {In(0)});");
                         break;
                     default:
                         // Unreachable while every operation has a case above; a compile error, not an exception, if not.
@@ -332,27 +319,22 @@ namespace MatMulFree.Generator
                 }
             }
 
-            /// <summary>The constant data an operation reads.</summary>
+            /// <summary>The data an operation reads: a field of the loaded data.</summary>
             private static string Constant(StepOp op)
             {
                 switch (op.Constant)
                 {
-                    case StepConstant.AttentionNorm: return $"Layer{op.Block}AttnNorm";
-                    case StepConstant.GateNorm: return $"Layer{op.Block}GNorm";
-                    case StepConstant.LowerBound: return $"Layer{op.Block}LowerBound";
-                    case StepConstant.MlpNorm: return $"Layer{op.Block}MlpNorm";
-                    case StepConstant.FinalNorm: return "FinalNorm";
-                    default: return "ReadOnlySpan<float>.Empty";
+                    case StepConstant.AttentionNorm: return $"d.Layer{op.Block}AttnNorm";
+                    case StepConstant.GateNorm: return $"d.Layer{op.Block}GNorm";
+                    case StepConstant.LowerBound: return $"d.Layer{op.Block}LowerBound";
+                    case StepConstant.MlpNorm: return $"d.Layer{op.Block}MlpNorm";
+                    case StepConstant.FinalNorm: return "d.FinalNorm";
+                    default: return ReadOnlySpan + ".Empty";
                 }
             }
 
-            private static void EmitBitLinear(CodeWriter w, LayerPlan layer, Dictionary<string, int> external)
+            private static void EmitBitLinear(CodeWriter w, LayerPlan layer)
             {
-                if (layer.Form == ProductForm.Packed)
-                {
-                    EmitPackedBitLinear(w, layer, external);
-                    return;
-                }
                 var weights = layer.Weights;
                 var p = layer.Product;
                 string name = MethodName(weights);
@@ -368,14 +350,14 @@ namespace MatMulFree.Generator
                     $"Code: {Count(layer.SharedSumMethods.Count, "shared-sum method")} and {Count(layer.RowMethods.Count, "row method")}, split so that each stays under the JIT's",
                     "optimization limits (a method over 20,000 IL instructions or 60,000 IL bytes is never optimized): at most",
                     $"{JitMethodBudget.MaxInstructions:N0} estimated instructions and {JitMethodBudget.MaxBytes:N0} bytes each.");
-                w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
-                w.Line("Span<sbyte> q = scratch.Quantized;");
-                w.Line($"Span<int> acc = scratch.Accumulators.AsSpan(0, {p.Rows});");
+                w.Open($"private static void {name}(Data d, {ReadOnlySpan} x, float r, {Runtime}StepScratch scratch, {Span} y)");
+                w.Line("global::System.Span<sbyte> q = scratch.Quantized;");
+                w.Line($"global::System.Span<int> acc = new global::System.Span<int>(scratch.Accumulators, 0, {p.Rows});");
                 w.Line("// RMSNorm with this layer's weight and int8 absmax quantization: q and its scale s.");
-                w.Line($"float s = ActivationQuantizer.Quantize(x, r, {name}Norm, q);");
+                w.Line($"float s = {Kernels}ActivationQuantizer.Quantize(x, r, d.{name}Norm, q);");
                 if (shared > 0)
                 {
-                    w.Line($"Span<int> p = stackalloc int[{shared}];");
+                    w.Line($"global::System.Span<int> p = stackalloc int[{shared}];");
                     for (int k = 0; k < layer.SharedSumMethods.Count; k++)
                     {
                         w.Line($"{Part(name + "SharedSums", k, layer.SharedSumMethods.Count)}(q, p);");
@@ -387,7 +369,7 @@ namespace MatMulFree.Generator
                     w.Line($"{Part(name + "Rows", k, layer.RowMethods.Count)}(q, {(shared > 0 ? "p, " : "")}acc);");
                 }
                 w.Line("// Back to float: y = acc * (beta / s).");
-                w.Line($"Dequantizer.Apply(acc, {Float(weights.Weight.Beta)}, s, y);");
+                w.Line($"{Kernels}Dequantizer.Apply(acc, {Float(weights.Weight.Beta)}, s, y);");
                 w.Close();
                 w.Line();
 
@@ -395,7 +377,7 @@ namespace MatMulFree.Generator
                 {
                     var (start, count) = layer.SharedSumMethods[k];
                     w.Doc("summary", $"Shared sums {start}-{start + count - 1} of {weights.Name}: each is the signed sum of one weight pattern over a group of input columns, used by every row that has that pattern.");
-                    w.Open($"private static void {Part(name + "SharedSums", k, layer.SharedSumMethods.Count)}(ReadOnlySpan<sbyte> q, Span<int> p)");
+                    w.Open($"private static void {Part(name + "SharedSums", k, layer.SharedSumMethods.Count)}(global::System.ReadOnlySpan<sbyte> q, global::System.Span<int> p)");
                     int group = -1;
                     for (int j = start; j < start + count; j++)
                     {
@@ -415,7 +397,9 @@ namespace MatMulFree.Generator
                 for (int k = 0; k < layer.RowMethods.Count; k++)
                 {
                     var (start, count) = layer.RowMethods[k];
-                    string args = shared > 0 ? "ReadOnlySpan<sbyte> q, ReadOnlySpan<int> p, Span<int> acc" : "ReadOnlySpan<sbyte> q, Span<int> acc";
+                    string args = shared > 0
+                        ? "global::System.ReadOnlySpan<sbyte> q, global::System.ReadOnlySpan<int> p, global::System.Span<int> acc"
+                        : "global::System.ReadOnlySpan<sbyte> q, global::System.Span<int> acc";
                     w.Doc("summary", $"Rows {start}-{start + count - 1} of {weights.Name}: acc[n] = sum over k of w[n,k] * q[k], with the weights as signs.");
                     w.Open($"private static void {Part(name + "Rows", k, layer.RowMethods.Count)}({args})");
                     for (int n = start; n < start + count; n++)
@@ -427,125 +411,138 @@ namespace MatMulFree.Generator
                 }
             }
 
-            private static void EmitPackedBitLinear(CodeWriter w, LayerPlan layer, Dictionary<string, int> external)
+            /// <summary>
+            /// The class that holds the model's data once it is loaded: every norm, lower bound, embedding and
+            /// packed weight from the build's data resource (and the external weights file, if the manifest has
+            /// one), each a field assigned once.
+            /// </summary>
+            private static void EmitData(CodeWriter w, TargetIdentity target, ModelPlan plan, DataResource data)
             {
-                var weights = layer.Weights;
-                var t = weights.Weight;
-                string name = MethodName(weights);
-                long total = (long)t.Rows * t.Columns;
-                if (t.External != null)
-                {
-                    w.Doc("remarks",
-                        $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
-                        $"{total:N0} weights as 2-bit pair codes, built from bytes {t.External.Offset:N0} to {t.External.Offset + t.External.Length:N0} of the weights file;",
-                        "the runtime's packed kernel looks up each pair's partial sum in tables built with additions from the activations.");
-                }
-                else
-                {
-                    w.Doc("remarks",
-                        $"{weights.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
-                        $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit pair codes",
-                        $"({PairCodes.Length(t.Rows, t.Columns):N0} bytes of constant data); the runtime's packed kernel looks up each pair's partial sum",
-                        "in tables built with additions from the activations.");
-                }
-                w.Open($"private static void {name}(ReadOnlySpan<float> x, float r, StepScratch scratch, Span<float> y)");
-                w.Line("Span<sbyte> q = scratch.Quantized;");
-                w.Line($"Span<int> acc = scratch.Accumulators.AsSpan(0, {t.Rows});");
-                w.Line("// RMSNorm with this layer's weight and int8 absmax quantization: q and its scale s.");
-                w.Line($"float s = ActivationQuantizer.Quantize(x, r, {name}Norm, q);");
-                w.Line("// The ternary product on the packed 2-bit kernel, exact in integers; its rows are split");
-                w.Line("// across state.Workers when that is set and the layer has at least state.ParallelMinimumWeights.");
-                w.Line($"{name}Product.Product(q, scratch, acc);");
-                w.Line("// Back to float: y = acc * (beta / s).");
-                w.Line($"Dequantizer.Apply(acc, {Float(t.Beta)}, s, y);");
-                w.Close();
-                w.Line();
-                if (t.External != null)
-                {
-                    w.Doc("summary", $"{weights.Name} for the packed kernel, read from the weights file when the model is first used.");
-                    w.Line($"private static ParallelPackedProduct? s_{Camel(name)}Product;");
-                    w.Line();
-                    w.Line($"private static ParallelPackedProduct {name}Product => s_{Camel(name)}Product ??= new ParallelPackedProduct(Weights.Ternary({external[TensorNames.Weight(weights.Name)]}));");
-                    w.Line();
-                    return;
-                }
-                var codes = layer.PairCodes!;
-                w.Doc("summary", $"{weights.Name} for the packed kernel, built once from {name}Codes.");
-                w.Line($"private static readonly ParallelPackedProduct {name}Product = new ParallelPackedProduct(new PackedTernaryWeights({t.Rows}, {t.Columns}, {Float(t.Beta)}, {name}Codes));");
-                w.Line();
-                w.Doc("summary", $"{weights.Name}: per block of 64 rows, group of 4 input columns and row, the code of the group's first pair of weights | that of its second pair << 4; a pair (t0, t1) is coded (t0 + 1) + 3 (t1 + 1).");
-                w.Line($"private static ReadOnlySpan<byte> {name}Codes => new byte[]");
-                w.Line("{");
-                var sb = new StringBuilder();
-                for (int k = 0; k < codes.Length; k += 16)
-                {
-                    sb.Clear().Append("    ");
-                    for (int j = k; j < Math.Min(codes.Length, k + 16); j++)
-                    {
-                        sb.Append("0x").Append(codes[j].ToString("X2", C)).Append(',').Append(j + 1 < Math.Min(codes.Length, k + 16) ? " " : "");
-                    }
-                    w.Line(sb.ToString());
-                }
-                w.Line("};");
-                w.Line();
-            }
-
-            private static void EmitData(CodeWriter w, ModelDefinition m, Dictionary<string, int> external)
-            {
+                var m = plan.Model;
                 var a = m.Architecture;
+                var external = WeightsFileIndexes(data);
+                var fields = new List<(string Type, string Name, string Summary, string Value)>();
+                void Floats(string name, string summary, string key, int count)
+                {
+                    var s = data[key];
+                    fields.Add(("float[]", name, summary, $"resource.Floats(offset: {s.Offset}, count: {count})"));
+                }
                 if (external.TryGetValue(TensorNames.Embeddings, out int embeddings))
                 {
-                    w.Doc("summary", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding, read from the weights file as each token needs it.");
-                    w.Line($"private static EmbeddingTable Embeddings => Weights.Embeddings({embeddings});");
-                    w.Line();
+                    fields.Add(($"{Runtime}EmbeddingTable", "Embeddings", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding, read from the weights file as each token needs it.",
+                        $"weights.Embeddings({embeddings})"));
                 }
                 else
                 {
-                    FloatData(w, "Embeddings", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding.", m.Embeddings);
+                    Floats("Embeddings", $"model.embeddings.weight [{a.Vocab}, {a.Hidden}]: row t is token t's embedding.", TensorNames.Embeddings, a.Vocab * a.Hidden);
                 }
                 foreach (var b in m.Blocks)
                 {
                     int l = b.Index;
                     string p = TensorNames.Block(l);
-                    FloatData(w, $"Layer{l}AttnNorm", $"{p}.attn_norm.weight [{a.Hidden}]", b.AttentionNorm);
+                    Floats($"Layer{l}AttnNorm", $"{p}.attn_norm.weight [{a.Hidden}]", p + ".attn_norm.weight", a.Hidden);
                     if (b.Mlgru.LowerBound != null)
                     {
-                        FloatData(w, $"Layer{l}LowerBound", $"Row {l} of the forget-gate lower bounds derived from model.lower_bounds (docs/numerics.md).", b.Mlgru.LowerBound);
+                        Floats($"Layer{l}LowerBound", $"Row {l} of the forget-gate lower bounds derived from model.lower_bounds (docs/numerics.md).", DataResource.LowerBoundKey(l), b.Mlgru.LowerBound.Length);
                     }
-                    FloatData(w, $"Layer{l}GNorm", $"{p}.attn.g_norm.weight [{a.Hidden}]", b.Mlgru.GateNorm);
-                    FloatData(w, $"Layer{l}MlpNorm", $"{p}.mlp_norm.weight [{a.Hidden}]", b.MlpNorm);
-                    foreach (var linear in m.Step.OfBlock(l).Where(op => op.Linear != null).Select(op => op.Linear!))
-                    {
-                        FloatData(w, MethodName(linear) + "Norm", $"{linear.Name}.norm.weight [{linear.NormWeight.Length}]", linear.NormWeight);
-                    }
+                    Floats($"Layer{l}GNorm", $"{p}.attn.g_norm.weight [{a.Hidden}]", p + ".attn.g_norm.weight", a.Hidden);
+                    Floats($"Layer{l}MlpNorm", $"{p}.mlp_norm.weight [{a.Hidden}]", p + ".mlp_norm.weight", a.Hidden);
                 }
-                FloatData(w, "FinalNorm", $"model.norm.weight [{a.Hidden}]", m.FinalNorm);
-                FloatData(w, MethodName(m.LmHead) + "Norm", $"{TensorNames.Norm(m.LmHead.Name)} [{a.Hidden}]", m.LmHead.NormWeight);
+                Floats("FinalNorm", $"model.norm.weight [{a.Hidden}]", TensorNames.FinalNorm, a.Hidden);
+                foreach (var layer in plan.Layers)
+                {
+                    var linear = layer.Weights;
+                    var t = linear.Weight;
+                    string name = MethodName(linear);
+                    Floats(name + "Norm", $"{TensorNames.Norm(linear.Name)} [{linear.NormWeight.Length}]", TensorNames.Norm(linear.Name), linear.NormWeight.Length);
+                    if (layer.Form != ProductForm.Packed)
+                    {
+                        continue;
+                    }
+                    string weight = TensorNames.Weight(linear.Name);
+                    string packed = t.External != null
+                        ? $"weights.Ternary({external[weight]})"
+                        : $"resource.Ternary(offset: {data[weight].Offset}, rows: {t.Rows}, columns: {t.Columns}, beta: {Float(t.Beta)})";
+                    long total = (long)t.Rows * t.Columns;
+                    fields.Add(($"{Kernels}ParallelPackedProduct", name + "Product", string.Join("\n",
+                        $"{linear.Name}: BitLinear {t.Columns} -> {t.Rows}, beta = {t.Beta.ToString("G9", C)}; {layer.Reason}.",
+                        t.External != null
+                            ? $"{total:N0} weights as 2-bit pair codes, built from bytes {t.External.Offset:N0} to {t.External.Offset + t.External.Length:N0} of the weights file."
+                            : $"{layer.Product.NonZeros:N0} non-zero weights of {total:N0} ({Percent(total - layer.Product.NonZeros, total)} zero), as 2-bit pair codes ({PairCodes.Length(t.Rows, t.Columns):N0} bytes of the data resource)."),
+                        $"new {Kernels}ParallelPackedProduct({packed})"));
+                }
+                if (m.Tokenizer.Kind == TokenizerSpec.BpeKind)
+                {
+                    var t = m.Tokenizer;
+                    fields.Add(($"{ModelTypes}TokenizerSpec", "Tokenizer", $"The Llama tokenizer: {t.Pieces.Count:N0} pieces, {t.Merges.Count:N0} merges.",
+                        $"new {ModelTypes}TokenizerSpec({Literal(t.Kind)}, byteOffset: 0, {SpecialTokens(t)}, pieces: resource.Pieces(offset: {data[DataResource.PiecesKey].Offset}), " +
+                        $"merges: resource.Merges(offset: {data[DataResource.MergesKey].Offset}), unk: {t.Unk})"));
+                }
+
+                var summary = new List<string>
+                {
+                    "The model's data, loaded once when the model is first used: from the data resource the build embeds in this assembly",
+                    $"({data.Bytes.Length:N0} bytes, sha256 {data.Sha256}, checked before anything is read)" + (external.Count > 0 ? " and from the external weights file." : "."),
+                };
+                if (plan.Layers.Any(l => l.Form == ProductForm.Packed))
+                {
+                    summary.Add("A packed layer's product runs on the runtime's packed kernel, which looks up each pair's partial sum in tables built with");
+                    summary.Add("additions from the activations, its rows split across state.Workers when that is set and the layer has at least");
+                    summary.Add("state.ParallelMinimumWeights weights (ParallelPackedProduct.Forward: RMSNorm and quantization, the product, dequantization).");
+                }
+                w.Doc("summary", summary.ToArray());
+                w.Open("private sealed class Data");
+                w.Line("private static Data? s_loaded;");
+                w.Line();
+                w.Line("internal static Data Get() => s_loaded ??= new Data();");
+                w.Line();
+                foreach (var f in fields)
+                {
+                    w.Doc(f.Type.EndsWith("ParallelPackedProduct", StringComparison.Ordinal) ? "remarks" : "summary", f.Summary.Split('\n'));
+                    w.Line($"internal readonly {f.Type} {f.Name};");
+                    w.Line();
+                }
+                w.Open("private Data()");
+                w.Line($"{Runtime}LoadedDataResource resource = {Runtime}LoadedDataResource.Load(typeof({Implementation(target)}).Assembly, {Literal(m.Name)}, {Literal(data.Name)}, size: {data.Bytes.Length}, sha256: {Literal(data.Sha256)});");
+                if (external.Count > 0)
+                {
+                    EmitExternalWeights(w, target, m, data);
+                }
+                foreach (var f in fields)
+                {
+                    w.Line($"{f.Name} = {f.Value};");
+                }
+                w.Close();
+                w.Close();
             }
 
-            private static void FloatData(CodeWriter w, string name, string summary, float[] values)
+            /// <summary>The tensors read from the external weights file, by name, numbered in the data resource's load order.</summary>
+            private static Dictionary<string, int> WeightsFileIndexes(DataResource data)
             {
-                w.Doc("summary", summary);
-                w.Line($"private static ReadOnlySpan<float> {name} => new float[]");
-                w.Line("{");
-                var sb = new StringBuilder();
-                for (int k = 0; k < values.Length; k += FloatsPerLine)
+                var result = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var name in data.WeightsFileTensors)
                 {
-                    sb.Clear().Append("    ");
-                    for (int j = k; j < Math.Min(values.Length, k + FloatsPerLine); j++)
-                    {
-                        sb.Append(Float(values[j])).Append(j + 1 < values.Length ? ", " : ",");
-                    }
-                    w.Line(sb.ToString().TrimEnd());
+                    result.Add(name, result.Count);
                 }
-                w.Line("};");
-                w.Line();
+                return result;
+            }
+
+            private static void EmitExternalWeights(CodeWriter w, TargetIdentity target, ModelDefinition m, DataResource data)
+            {
+                var file = m.WeightsFile!;
+                w.Line($"// The tensors kept in the external weights file {CSharpText.Comment(file.Path)} ({file.Size:N0} bytes, sha256 {file.Sha256}): from the embedded");
+                w.Line("// resource of that name (the MatMulFree build targets embed the file when publishing), or else from that file beside the");
+                w.Line("// application. Its size and SHA-256 are checked against the manifest this code was compiled from, and the manifest's integrity");
+                w.Line("// digest is completed with the hashes of the tensors in the file: the compiler hashed the model record and the inline tensors");
+                w.Line("// (their records are in the data resource, after the table of the file's tensors).");
+                w.Line($"{Runtime}LoadedWeightsFile weights = {Runtime}LoadedWeightsFile.Load(typeof({Implementation(target)}).Assembly, {Literal(m.Name)}, {Literal(file.Path)},");
+                w.Line($"    size: {file.Size}, sha256: {Literal(file.Sha256)}, resource.WeightsFileTensors(offset: {data[DataResource.WeightsFileTensorsKey].Offset}),");
+                w.Line($"    new {Runtime}ModelIntegrity(digest: {Literal(m.IntegrityDigest)}, modelRecord: {Literal(IntegrityDigest.LowerHex(m.IntegrityRecords!.ModelRecord))},");
+                w.Line($"        resource.TensorRecords(offset: {data[DataResource.TensorRecordsKey].Offset})));");
             }
 
             /// <summary>"model.layers.3.attn.i_proj" -> "Layer3IProj", "lm_head" -> "LmHead".</summary>
             public static string MethodName(BitLinearWeights w) => GeneratedNames.BitLinearMethod(w);
-
-            private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 
             private static string Part(string name, int index, int count) => count == 1 ? name : name + index.ToString(C);
 

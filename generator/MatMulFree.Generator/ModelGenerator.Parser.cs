@@ -163,6 +163,43 @@ namespace MatMulFree.Generator
                 return sb.ToString();
             }
 
+            public const string BuildTargetsProperty = "MatMulFreeBuildTargets";
+            public const string DataResourcesProperty = "MatMulFreeDataResources";
+
+            public static BuildTargets ParseBuildTargets(AnalyzerConfigOptions options)
+            {
+                bool imported = options.TryGetValue("build_property." + BuildTargetsProperty, out var value) && value.Trim() == "true";
+                var resources = options.TryGetValue("build_property." + DataResourcesProperty, out var list) && list != null
+                    ? list.Split(',').Select(n => n.Trim()).Where(n => n.Length > 0).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray()
+                    : new string[0].ToEquatableArray();
+                return new BuildTargets(imported, resources);
+            }
+
+            /// <summary>MMF0030's message: how many layers got each form, who decided, and how to change it.</summary>
+            public static string FormsSummary(ModelPlan plan)
+            {
+                int unrolled = plan.Layers.Count(l => l.Form == ProductForm.Unrolled);
+                int packed = plan.Layers.Count - unrolled;
+                var causes = new List<string>();
+                void Cause(PlanCause cause, string what)
+                {
+                    int n = plan.Layers.Count(l => l.Cause == cause);
+                    if (n > 0)
+                    {
+                        causes.Add($"{n} {what}");
+                    }
+                }
+                Cause(PlanCause.CostModel, $"by size (auto unrolls a layer of at most {CSharpTarget.AutoUnrolledMaxWeights:N0} weights, or {CSharpTarget.AutoUnrolledMaxNarrowWeights:N0} with fewer than {CSharpTarget.NarrowInputColumns} inputs, where unrolled code measured faster; larger layers run faster on the packed kernel)");
+                Cause(PlanCause.Target, "by MatMulFreeKernel");
+                Cause(PlanCause.Manifest, "by the manifest's \"kernels\"");
+                Cause(PlanCause.Layer, "by name");
+                Cause(PlanCause.WeightsFile, "because their weights are in the external weights file (unrolled code needs them at compile time)");
+                return string.Format(CultureInfo.InvariantCulture,
+                    "{0} BitLinear layers, {1} unrolled into add/subtract code and {2} on the packed kernel: {3}. Each layer's remarks in the generated code say why; " +
+                    "MatMulFreeKernel (auto, unrolled or packed) or the manifest's \"kernels\" changes it (docs/generator.md, \"Two forms per BitLinear\").",
+                    plan.Layers.Count, unrolled, packed, string.Join("; ", causes));
+            }
+
             public static GeneratorOptions ParseOptions(AnalyzerConfigOptions options)
             {
                 DiagnosticInfo? problem = null;
@@ -239,18 +276,22 @@ namespace MatMulFree.Generator
                         firstError: manifest.Errors.Count > 0 ? manifest.Errors[0].Id : DiagnosticDescriptors.InvalidJson.Id);
                 }
                 ModelPlan plan;
+                long source;
+                bool fits;
+                DataResource? data;
                 try
                 {
                     plan = ModelPlan.Create(manifest.Model, new CSharpTarget(options.Kernel), ct);
+                    source = GeneratedSourceSize.Estimate(plan);
+                    fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
+                    data = fits ? DataResource.Of(manifest.Model) : null;
                 }
                 catch (Exception e) when (!(e is OperationCanceledException))
                 {
                     // The planner does not throw on a valid model; this is a bug, reported rather than thrown.
                     return new ManifestPlan(manifest.Path, manifest.TextDigest, options, null, 0, 0, hasModel: true, problem: e.Message);
                 }
-                long source = GeneratedSourceSize.Estimate(plan);
-                bool fits = plan.UnrolledTerms <= options.UnrollLimit && source <= options.SourceLimit;
-                return new ManifestPlan(manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source, hasModel: true);
+                return new ManifestPlan(manifest.Path, manifest.TextDigest, options, fits ? plan : null, plan.UnrolledTerms, source, hasModel: true, data: data);
             }
 
             /// <summary>Null when nothing can be generated for the target (its problems are reported by <see cref="CollectDiagnostics"/>).</summary>
@@ -286,7 +327,8 @@ namespace MatMulFree.Generator
             }
 
             public static EquatableArray<DiagnosticInfo> CollectDiagnostics(ImmutableArray<ModelTarget> targets,
-                ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, ImmutableArray<GenerationSpec?> specs, EquatableArray<string> manifestFiles)
+                ImmutableArray<ParsedManifest> manifests, GeneratorOptions options, ImmutableArray<GenerationSpec?> specs, EquatableArray<string> manifestFiles,
+                BuildTargets build)
             {
                 var list = new List<DiagnosticInfo>();
                 if (options.Problem != null)
@@ -337,6 +379,22 @@ namespace MatMulFree.Generator
                 }
                 foreach (var spec in specs)
                 {
+                    if (spec?.Plan != null)
+                    {
+                        var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));
+                        var data = spec.Manifest!.Data!;
+                        if (!build.Imported)
+                        {
+                            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBuildTargets, target?.AttributeLocation, spec.Target.FullName));
+                        }
+                        else if (build.DataResources.Count > 0 && !build.DataResources.Contains(data.Name))
+                        {
+                            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataResourceMissing, target?.AttributeLocation, spec.Target.FullName, data.Name,
+                                string.Join(", ", build.DataResources.Take(5))));
+                        }
+                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelForms, target?.ClassLocation, spec.Target.FullName,
+                            DisplayText.Of(spec.Plan.Model.Name, 80), FormsSummary(spec.Plan)));
+                    }
                     if (spec?.Manifest != null && spec.Plan == null)
                     {
                         var target = targets.FirstOrDefault(t => t.Identity.Equals(spec.Target));

@@ -25,6 +25,7 @@ namespace MatMulFree.Generator
             public const string ManifestPaths = nameof(ManifestPaths);
             public const string Manifests = nameof(Manifests);
             public const string Options = nameof(Options);
+            public const string BuildTargets = nameof(BuildTargets);
             public const string ManifestFiles = nameof(ManifestFiles);
             public const string Plans = nameof(Plans);
             public const string Specs = nameof(Specs);
@@ -62,6 +63,10 @@ namespace MatMulFree.Generator
                 .Select(static (provider, _) => Parser.ParseOptions(provider.GlobalOptions))
                 .WithTrackingName(TrackingNames.Options);
 
+            var buildTargets = context.AnalyzerConfigOptionsProvider
+                .Select(static (provider, _) => Parser.ParseBuildTargets(provider.GlobalOptions))
+                .WithTrackingName(TrackingNames.BuildTargets);
+
             var manifestList = manifests.Collect();
 
             // One plan per manifest, keyed by its text and the options: editing one manifest re-plans only its model.
@@ -89,8 +94,9 @@ namespace MatMulFree.Generator
                 .Combine(manifestList)
                 .Combine(options)
                 .Combine(specs.Collect())
-                .Combine(manifestFiles)
-                .Select(static (input, _) => Parser.CollectDiagnostics(input.Left.Left.Left.Left, input.Left.Left.Left.Right, input.Left.Left.Right, input.Left.Right, input.Right))
+                .Combine(manifestFiles.Combine(buildTargets))
+                .Select(static (input, _) => Parser.CollectDiagnostics(input.Left.Left.Left.Left, input.Left.Left.Left.Right, input.Left.Left.Right, input.Left.Right,
+                    input.Right.Left, input.Right.Right))
                 .WithTrackingName(TrackingNames.Diagnostics);
 
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>

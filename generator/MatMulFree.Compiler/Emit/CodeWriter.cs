@@ -34,9 +34,14 @@ namespace MatMulFree.Compiler.Emit
             return this;
         }
 
-        /// <summary>/// &lt;summary&gt; or &lt;remarks&gt; lines of generated C#, each through <see cref="CSharpText.Comment"/>.</summary>
+        /// <summary>/// &lt;summary&gt; or &lt;remarks&gt; lines of generated C#, each through <see cref="CSharpText.Comment"/>;
+        /// one short line stays on the tag's line.</summary>
         public CodeWriter Doc(string tag, params string[] lines)
         {
+            if (lines.Length == 1 && lines[0].Length <= 100)
+            {
+                return Line($"/// <{tag}>{CSharpText.Comment(lines[0])}</{tag}>");
+            }
             Line($"/// <{tag}>");
             foreach (var l in lines)
             {

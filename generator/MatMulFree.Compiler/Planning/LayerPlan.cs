@@ -8,8 +8,9 @@ namespace MatMulFree.Compiler.Planning
     {
         public LayerPlan(BitLinearWeights weights, ProductForm form, string reason, TernaryProductPlan product,
             IReadOnlyList<(int Start, int Count)> sharedSumMethods, IReadOnlyList<(int Start, int Count)> rowMethods,
-            Fold? fold, byte[]? pairCodes)
+            Fold? fold, PlanCause cause)
         {
+            Cause = cause;
             Weights = weights;
             Form = form;
             Reason = reason;
@@ -17,13 +18,14 @@ namespace MatMulFree.Compiler.Planning
             SharedSumMethods = sharedSumMethods;
             RowMethods = rowMethods;
             Fold = fold;
-            PairCodes = pairCodes;
         }
 
         public BitLinearWeights Weights { get; }
         public ProductForm Form { get; }
         /// <summary>Why the planner chose the form (for the generated remarks and reports).</summary>
         public string Reason { get; }
+        /// <summary>Who decided the form.</summary>
+        public PlanCause Cause { get; }
         /// <summary>Unrolled: the adder-sharing plan written out. Otherwise the plain row sums'
         /// counts only (<see cref="TernaryProductPlan.Counts"/>), no terms.</summary>
         public TernaryProductPlan Product { get; }
@@ -33,9 +35,6 @@ namespace MatMulFree.Compiler.Planning
         public IReadOnlyList<(int Start, int Count)> RowMethods { get; }
         /// <summary>Folded: the PE x SIMD parallelism; null otherwise.</summary>
         public Fold? Fold { get; }
-        /// <summary>Packed with the weights at hand: the matrix in the packed kernel's layout
-        /// (<see cref="PairCodes"/>); null otherwise (read from the weights file at run time).</summary>
-        public byte[]? PairCodes { get; }
 
         /// <summary>Operands read by the unrolled code: a measure of its size (0 when not unrolled).</summary>
         public long UnrolledTerms => Form == ProductForm.Unrolled ? Product.Terms + 2L * Product.SharedSums.Count : 0;

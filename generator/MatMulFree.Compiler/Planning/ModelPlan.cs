@@ -8,17 +8,17 @@ namespace MatMulFree.Compiler.Planning
     /// <summary>
     /// The planner: per BitLinear of a model, in execution order, its form on one target
     /// (<see cref="ProductTarget"/>) and everything the emitters need to write it (adder
-    /// sharing, method split, folding, pair codes), plus the order in which tensors left in an
-    /// external weights file are loaded. Emitters only write text.
+    /// sharing, method split, folding). The data that goes with the code, and the order in
+    /// which an external weights file's tensors are loaded, are the model's
+    /// <see cref="DataResource"/>, which does not depend on the plan. Emitters only write text.
     /// </summary>
     public sealed class ModelPlan
     {
-        private ModelPlan(ModelDefinition model, ProductTarget target, IReadOnlyList<LayerPlan> layers, IReadOnlyList<string> weightsFileTensors)
+        private ModelPlan(ModelDefinition model, ProductTarget target, IReadOnlyList<LayerPlan> layers)
         {
             Model = model;
             Target = target;
             Layers = layers;
-            WeightsFileTensors = weightsFileTensors;
             long terms = 0, before = 0, after = 0, nonZeros = 0;
             foreach (var l in layers)
             {
@@ -36,9 +36,6 @@ namespace MatMulFree.Compiler.Planning
         public ModelDefinition Model { get; }
         public ProductTarget Target { get; }
         public IReadOnlyList<LayerPlan> Layers { get; }
-        /// <summary>Names of the tensors read from the external weights file, in load order (the index is
-        /// the one generated code passes to LoadedWeightsFile); empty without such a file.</summary>
-        public IReadOnlyList<string> WeightsFileTensors { get; }
         public long UnrolledTerms { get; }
         public long AdditionsBefore { get; }
         /// <summary>Additions the unrolled layers' code makes (packed and folded layers count none).</summary>
@@ -55,21 +52,12 @@ namespace MatMulFree.Compiler.Planning
         public static ModelPlan Create(ModelDefinition model, ProductTarget target, CancellationToken cancellationToken = default)
         {
             var layers = new List<LayerPlan>();
-            var external = new List<string>();
-            if (model.ExternalEmbeddings != null)
-            {
-                external.Add(TensorNames.Embeddings);
-            }
             foreach (var w in model.BitLinears())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 layers.Add(Plan(model, w, target));
-                if (w.Weight.External != null)
-                {
-                    external.Add(TensorNames.Weight(w.Name));
-                }
             }
-            return new ModelPlan(model, target, layers, external);
+            return new ModelPlan(model, target, layers);
         }
 
         private static LayerPlan Plan(ModelDefinition model, BitLinearWeights w, ProductTarget target)
@@ -78,18 +66,22 @@ namespace MatMulFree.Compiler.Planning
             TernaryProductPlan Sharing() => sharing ??= AdderSharing.Plan(w.Weight);
             ProductForm form;
             string reason;
+            PlanCause cause;
             if (w.Weight.External != null)
             {
+                cause = PlanCause.WeightsFile;
                 form = target.DataForm;
                 reason = target.ExternalReason(w);
             }
             else if (target.LayerForms.TryGetValue(w.Name, out var layerForm))
             {
+                cause = PlanCause.Layer;
                 form = layerForm;
                 reason = target.ForLayerReason(form);
             }
             else if (model.KernelOverrides.TryGetValue(w.Name, out var kernel))
             {
+                cause = PlanCause.Manifest;
                 if (kernel == "auto")
                 {
                     // Asked for by name: the cost model decides even when the target asks for one form for all.
@@ -103,11 +95,13 @@ namespace MatMulFree.Compiler.Planning
             }
             else if (target.Form is ProductForm all)
             {
+                cause = PlanCause.Target;
                 form = all;
                 reason = target.ForAllReason(all);
             }
             else
             {
+                cause = PlanCause.CostModel;
                 (form, reason) = target.Choose(w, Sharing);
             }
 
@@ -115,8 +109,7 @@ namespace MatMulFree.Compiler.Planning
             {
                 var none = new List<(int, int)>();
                 var fold = form == ProductForm.Folded ? target.FoldOf(w) : null;
-                byte[]? codes = form == ProductForm.Packed && w.Weight.External == null ? PairCodes.Of(w.Weight) : null;
-                return new LayerPlan(w, form, reason, TernaryProductPlan.Counts(w.Weight), none, none, fold, codes);
+                return new LayerPlan(w, form, reason, TernaryProductPlan.Counts(w.Weight), none, none, fold, cause);
             }
             var product = Sharing();
             var sharedTerms = new List<int>(product.SharedSums.Count);
@@ -129,7 +122,7 @@ namespace MatMulFree.Compiler.Planning
             {
                 rowTerms.Add(row.Length);
             }
-            return new LayerPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms), null, null);
+            return new LayerPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms), null, cause);
         }
     }
 }

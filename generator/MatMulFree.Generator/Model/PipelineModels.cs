@@ -45,6 +45,10 @@ namespace MatMulFree.Generator.Model
         public override int GetHashCode() => Path.GetHashCode() ^ TextDigest.GetHashCode();
     }
 
+    /// <summary>What the MatMulFree build targets tell the generator: that they are imported, and the data
+    /// resources the build embeds (empty when their task has not run, as in a design-time build).</summary>
+    internal sealed record BuildTargets(bool Imported, EquatableArray<string> DataResources);
+
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
     internal sealed record GeneratorOptions(long UnrollLimit, ProductForm? Kernel, DiagnosticInfo? Problem, long SourceLimit = GeneratorOptions.DefaultSourceLimit)
     {
@@ -62,8 +66,9 @@ namespace MatMulFree.Generator.Model
     internal sealed class ManifestPlan : IEquatable<ManifestPlan>
     {
         public ManifestPlan(string path, string textDigest, GeneratorOptions options, ModelPlan? plan, long unrolledTerms, long sourceSize, bool hasModel,
-            string? problem = null, string? firstError = null)
+            string? problem = null, string? firstError = null, DataResource? data = null)
         {
+            Data = data;
             FirstError = firstError;
             Problem = problem;
             Path = path;
@@ -89,6 +94,8 @@ namespace MatMulFree.Generator.Model
         public string? Problem { get; }
         /// <summary>The id of the manifest's first error when it has no model.</summary>
         public string? FirstError { get; }
+        /// <summary>The model's data as the build embeds it (with <see cref="Plan"/>); it follows from the manifest's text.</summary>
+        public DataResource? Data { get; }
 
         public bool Equals(ManifestPlan? other) =>
             other != null && Path == other.Path && TextDigest == other.TextDigest && Options.Equals(other.Options)

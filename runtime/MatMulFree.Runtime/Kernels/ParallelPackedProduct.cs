@@ -54,6 +54,21 @@ namespace MatMulFree.Runtime.Kernels
             PackedTernaryKernel.Product(Weights, q, scratch.Tables, acc);
         }
 
+        /// <summary>
+        /// One BitLinear on this product, as a generated model's packed layer runs it: RMSNorm of
+        /// <paramref name="x"/> with <paramref name="inverseRms"/> and the layer's <paramref name="norm"/>
+        /// weight and int8 absmax quantization (q and its scale s), acc = W q exact in integers
+        /// (<see cref="Product"/>), and y = acc * (beta / s): the operations, in order, of
+        /// <see cref="BitLinearLayer.Forward"/>, so the same bits.
+        /// </summary>
+        public void Forward(ReadOnlySpan<float> x, float inverseRms, ReadOnlySpan<float> norm, StepScratch scratch, Span<float> y)
+        {
+            float s = ActivationQuantizer.Quantize(x, inverseRms, norm, scratch.Quantized);
+            var acc = scratch.Accumulators.AsSpan(0, Weights.Rows);
+            Product(scratch.Quantized, scratch, acc);
+            Dequantizer.Apply(acc, Weights.Beta, s, y);
+        }
+
         /// <summary>acc[0..Rows) of <paramref name="accumulators"/> = W q, rows split across <paramref name="workers"/>.</summary>
         public void Run(RowWorkers workers, ReadOnlySpan<sbyte> q, byte[] tables, int[] accumulators)
         {

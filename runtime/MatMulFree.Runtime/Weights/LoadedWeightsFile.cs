@@ -100,7 +100,7 @@ namespace MatMulFree.Runtime
     /// code has every shape, beta and norm weight as constants and calls
     /// <see cref="Load"/> the first time the model is used. The file is found as an
     /// embedded resource of the model's assembly named like the file (what the
-    /// MatMulFree.Generator targets add, so a NativeAOT executable carries it), or
+    /// MatMulFree build targets add, so a NativeAOT executable carries it), or
     /// else beside the application (AppContext.BaseDirectory). One scan of it checks its
     /// size and SHA-256 against the manifest's and completes the manifest's integrity
     /// digest (<see cref="ModelIntegrity"/>); every tensor read afterwards is checked
@@ -159,7 +159,7 @@ namespace MatMulFree.Runtime
             {
                 throw new FileNotFoundException(
                     $"model {model}: its weights file {fileName} is neither an embedded resource of {assembly.GetName().Name} nor at {beside} " +
-                    "(the MatMulFree.Generator targets embed the .mmfw beside the manifest; see docs/generator.md)", beside);
+                    "(the MatMulFree build targets embed the .mmfw beside the manifest; see docs/generator.md)", beside);
             }
             using (owned)
             {

@@ -77,9 +77,9 @@ namespace MatMulFree.Tests.Compiler
                 Assert.Equal(u.Product.AdditionsBefore, p.Product.AdditionsBefore);
                 Assert.Equal(u.Product.NonZeros, f.Product.NonZeros);
                 Assert.Equal(p.Weights.OutFeatures, u.Product.RowTerms.Count);
-                Assert.Equal(PairCodes.Of(p.Weights.Weight), p.PairCodes);
-                Assert.Null(u.PairCodes);
-                Assert.Null(f.PairCodes);
+                Assert.Equal(PlanCause.Target, p.Cause);
+                Assert.Equal(PlanCause.Target, u.Cause);
+                Assert.Equal(PlanCause.Target, f.Cause);
                 Assert.NotNull(f.Fold);
                 Assert.Null(p.Fold);
             }
@@ -92,6 +92,8 @@ namespace MatMulFree.Tests.Compiler
             var csharp = ModelPlan.Create(m, new CSharpTarget());
             var hls = HlsPlan.Create(m, new HlsOptions());
             Assert.Equal("packed: set for this layer in the manifest's \"kernels\"", csharp.Layers.Single(l => l.Weights.Name == Input).Reason);
+            Assert.Equal(PlanCause.Manifest, csharp.Layers.Single(l => l.Weights.Name == Input).Cause);
+            Assert.All(csharp.Layers.Where(l => l.Weights.Name != Input && l.Weights.Name != TensorNames.LmHead), l => Assert.Equal(PlanCause.CostModel, l.Cause));
             Assert.Equal("folded: set for this layer in the manifest's \"kernels\" (\"packed\": the weights as data)", hls.Layers.Single(l => l.Weights.Name == Input).Reason);
             Assert.Equal("unrolled: set for this layer in the manifest's \"kernels\"", hls.Layers.Single(l => l.Weights.Name == TensorNames.LmHead).Reason);
             Assert.Equal("packed for every layer (MatMulFreeKernel=packed)", ModelPlan.Create(Micro(), new CSharpTarget(ProductForm.Packed)).Layers[0].Reason);
@@ -122,9 +124,9 @@ namespace MatMulFree.Tests.Compiler
             var plan = ModelPlan.Create(model, new CSharpTarget(ProductForm.Unrolled));
             var head = plan.Layers.Single(l => l.Weights.Name == w.Name);
             Assert.Equal(ProductForm.Packed, head.Form);
-            Assert.Null(head.PairCodes);
+            Assert.Equal(PlanCause.WeightsFile, head.Cause);
             Assert.StartsWith("packed: the weights are in the external weights file", head.Reason);
-            Assert.Equal(new[] { TensorNames.Weight(w.Name) }, plan.WeightsFileTensors);
+            Assert.Equal(new[] { TensorNames.Weight(w.Name) }, DataResource.Of(model).WeightsFileTensors);
         }
     }
 }

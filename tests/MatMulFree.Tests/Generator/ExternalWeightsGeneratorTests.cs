@@ -83,7 +83,8 @@ namespace MatMulFree.Tests.Generator
             string path = Path.Combine(_dir, "External.dll");
             using (var stream = File.Create(path))
             {
-                var emit = result.Output.Emit(stream, manifestResources: new[] { new ResourceDescription(WeightsName, () => new MemoryStream(_weights), isPublic: true) });
+                var emit = result.Output.Emit(stream, manifestResources: GeneratorHarness.DataResourcesOf(result.Output)
+                    .Append(new ResourceDescription(WeightsName, () => new MemoryStream(_weights), isPublic: true)));
                 Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
             }
             var assembly = Assembly.LoadFrom(path);

@@ -229,6 +229,55 @@ namespace MatMulFree.Tests.Generator
         }
 
         [Fact]
+        public void A_build_without_the_targets_gets_an_error_that_says_what_is_missing()
+        {
+            // The model's data is an embedded resource that only the build targets write: without them
+            // the model would fail when first used, so the build says so instead (MMF0028).
+            string source = GeneratorHarness.ModelClass("M", ManifestPath);
+            var d = Single("MMF0028", Diagnose(source, Micro, properties: new Dictionary<string, string> { ["MatMulFreeBuildTargets"] = "" }));
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Contains("MatMulFree package", d.GetMessage());
+            Assert.StartsWith("MatMulFreeModel(", source.Substring(d.Location.SourceSpan.Start));
+        }
+
+        [Fact]
+        public void A_build_that_embeds_other_data_than_the_generator_expects_is_an_error()
+        {
+            // The build task names each resource by its content; a task and a generator that disagree (two
+            // versions of MatMulFree in one build) would give a model without its data (MMF0029).
+            string expected = GeneratorHarness.DataOf(new[] { GeneratorHarness.Manifest(ManifestPath, Micro) }).Single().Name;
+            var d = Single("MMF0029", Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), Micro,
+                properties: new Dictionary<string, string> { ["MatMulFreeDataResources"] = "MatMulFree.00000000000000000000000000000000.mmfd" }));
+            Assert.Contains(expected, d.GetMessage());
+            Assert.Contains("MatMulFree.00000000000000000000000000000000.mmfd", d.GetMessage());
+            Assert.Empty(Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), Micro,
+                properties: new Dictionary<string, string> { ["MatMulFreeDataResources"] = "MatMulFree.00000000000000000000000000000000.mmfd," + expected }));
+        }
+
+        [Theory]
+        [InlineData("brown-l4-h128", "auto", "25 BitLinear layers, 0 unrolled into add/subtract code and 25 on the packed kernel: 25 by size (auto unrolls a layer of at most 2,048 weights")]
+        [InlineData("micro-l2-h16", "auto", "13 BitLinear layers, 13 unrolled into add/subtract code and 0 on the packed kernel: 13 by size")]
+        [InlineData("tiny-l2-h64", "auto", "13 BitLinear layers, 0 unrolled into add/subtract code and 13 on the packed kernel: 13 by size")]
+        [InlineData("tiny-l2-h64", "unrolled", "13 BitLinear layers, 13 unrolled into add/subtract code and 0 on the packed kernel: 13 by MatMulFreeKernel.")]
+        public void Each_model_gets_an_info_that_says_what_was_generated_and_how_to_change_it(string name, string kernel, string expected)
+        {
+            // Like SYSLIB1044 for the Regex generator's limited mode: nothing is wrong, but the user learns
+            // which form each layer got, why, and which property changes it (MMF0030).
+            string source = GeneratorHarness.ModelClass("M", $"models/{name}.mmf.json");
+            var result = GeneratorHarness.Run(GeneratorHarness.Compilation(source),
+                new[] { GeneratorHarness.Manifest($"models/{name}.mmf.json", TestData.ModelText(name)) },
+                new Dictionary<string, string> { ["MatMulFreeKernel"] = kernel, ["MatMulFreeUnrollLimit"] = "100000000" });
+            Assert.Empty(result.Diagnostics);
+            var info = Assert.Single(result.All);
+            Assert.Equal("MMF0030", info.Id);
+            Assert.Equal(DiagnosticSeverity.Info, info.Severity);
+            Assert.Equal("M", source.Substring(info.Location.SourceSpan.Start, info.Location.SourceSpan.Length));
+            Assert.StartsWith($"Model 'Models.M' ({name}): ", info.GetMessage());
+            Assert.Contains(expected, info.GetMessage());
+            Assert.Contains("MatMulFreeKernel (auto, unrolled or packed) or the manifest's \"kernels\" changes it", info.GetMessage());
+        }
+
+        [Fact]
         public void Every_descriptor_is_documented_and_tested()
         {
             var documented = System.IO.File.ReadAllText(System.IO.Path.Combine(TestData.Root, "docs", "diagnostics.md"));
@@ -238,7 +287,7 @@ namespace MatMulFree.Tests.Generator
                 .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
                 .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
                 .ToList();
-            Assert.Equal(26, descriptors.Count);
+            Assert.Equal(29, descriptors.Count);
             // Headings "## MMF0001" (possibly a range "## MMF0002 - MMF0018" is described in one), each an anchor.
             var anchors = System.Text.RegularExpressions.Regex.Matches(documented, @"^## (MMF\d{4})\s*$", System.Text.RegularExpressions.RegexOptions.Multiline)
                 .Select(m => m.Groups[1].Value.ToLowerInvariant()).ToHashSet();
@@ -272,8 +321,8 @@ namespace MatMulFree.Tests.Generator
             Assert.Empty(result.Diagnostics);
             string source = Assert.Single(result.Sources);
             Assert.Contains("private static void Layer0DownProjRows(", source);         // forced unrolled (the project says packed)
-            Assert.Contains("Layer1DownProjProduct.Product(q, scratch, acc)", source); // the project's packed
-            Assert.Contains("Layer0IProjProduct.Product(q, scratch, acc)", source);    // forced packed
+            Assert.Contains("d.Layer1DownProjProduct.Forward(", source);          // the project's packed
+            Assert.Contains("d.Layer0IProjProduct.Forward(", source);             // forced packed
             Assert.Contains("set for this layer in the manifest", source);
             // Same numbers as the generic runtime.
             var model = (MatMulFree.Runtime.IMatMulFreeModel)Activator.CreateInstance(GeneratorHarness.Load(result.Output).GetType("Models.M")!)!;

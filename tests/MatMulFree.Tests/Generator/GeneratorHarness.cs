@@ -127,13 +127,48 @@ namespace MatMulFree.Tests.Generator
                 References.Value,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
 
-        public static GeneratorDriver Driver(IEnumerable<AdditionalText> manifests, IReadOnlyDictionary<string, string>? properties = null) =>
-            CSharpGeneratorDriver.Create(
+        /// <summary>The build targets' property that says they are imported, as MatMulFree.props sets it.</summary>
+        public static readonly IReadOnlyDictionary<string, string> BuildTargets = new Dictionary<string, string> { ["MatMulFreeBuildTargets"] = "true" };
+
+        /// <summary>A driver as a build that imports the MatMulFree targets runs it, unless
+        /// <paramref name="properties"/> sets MatMulFreeBuildTargets itself.</summary>
+        public static GeneratorDriver Driver(IEnumerable<AdditionalText> manifests, IReadOnlyDictionary<string, string>? properties = null)
+        {
+            var all = new Dictionary<string, string>(BuildTargets);
+            foreach (var p in properties ?? new Dictionary<string, string>())
+            {
+                all[p.Key] = p.Value;
+            }
+            return CSharpGeneratorDriver.Create(
                 new[] { new ModelGenerator().AsSourceGenerator() },
                 manifests,
                 ParseOptions,
-                new TestOptionsProvider(properties ?? new Dictionary<string, string>()),
+                new TestOptionsProvider(all),
                 new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        }
+
+        /// <summary>The data resources the build's MatMulFreeData task would embed for these manifests
+        /// (computed here from each manifest's text with the model assembly, as that task does).</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, List<MatMulFree.Model.DataResource>> DataResources = new();
+
+        public static List<MatMulFree.Model.DataResource> DataOf(IEnumerable<AdditionalText> manifests)
+        {
+            var result = new List<MatMulFree.Model.DataResource>();
+            foreach (var file in manifests)
+            {
+                if (file is HugeAdditionalText)
+                {
+                    continue;
+                }
+                var text = file.GetText()?.ToString();
+                var model = text == null ? null : MatMulFree.Model.Manifest.ManifestReader.Read(text, MatMulFree.Model.Manifest.DeferWeightsFile.Instance).Model;
+                if (model != null)
+                {
+                    result.Add(MatMulFree.Model.DataResource.Of(model));
+                }
+            }
+            return result;
+        }
 
         public static AdditionalText Manifest(string relativePath, string text) => new InMemoryAdditionalText($"{ProjectDir}/{relativePath}", text);
 
@@ -150,16 +185,30 @@ namespace MatMulFree.Tests.Generator
             {
                 throw new InvalidOperationException("the generator threw: " + exception);
             }
-            return new Result(driver, (CSharpCompilation)output, run.Diagnostics, run.GeneratedTrees.Select(t => t.GetText().ToString()).ToList());
+            DataResources.AddOrUpdate(output, DataOf(manifests));
+            return new Result(driver, (CSharpCompilation)output, run.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
+                run.GeneratedTrees.Select(t => t.GetText().ToString()).ToList(), run.Diagnostics);
         }
 
-        internal sealed record Result(GeneratorDriver Driver, CSharpCompilation Output, ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Sources);
+        /// <summary>A run: <see cref="Diagnostics"/> are its warnings and errors; <see cref="All"/> also has
+        /// the Info diagnostic that says what was generated for each model (MMF0030).</summary>
+        internal sealed record Result(GeneratorDriver Driver, CSharpCompilation Output, ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Sources,
+            ImmutableArray<Diagnostic> All);
 
-        /// <summary>Emits the compilation and loads it; fails with the compiler's errors.</summary>
+        /// <summary>The data resources of the manifests <see cref="Run"/> made <paramref name="compilation"/> with, each once.</summary>
+        public static IEnumerable<ResourceDescription> DataResourcesOf(Compilation compilation) =>
+            DataResources.TryGetValue(compilation, out var data)
+                ? data.GroupBy(d => d.Name).Select(g => g.First()).Select(d => new ResourceDescription(d.Name, () => new MemoryStream(d.Bytes), isPublic: true)).ToList()
+                : new List<ResourceDescription>();
+
+        /// <summary>Emits the compilation and loads it; fails with the compiler's errors. A compilation that
+        /// <see cref="Run"/> made gets the data resources of its manifests, as the build targets embed them.</summary>
         public static Assembly Load(CSharpCompilation compilation, IEnumerable<ResourceDescription>? resources = null)
         {
+            var all = new List<ResourceDescription>(resources ?? Array.Empty<ResourceDescription>());
+            all.AddRange(DataResourcesOf(compilation));
             using var stream = new MemoryStream();
-            var emit = compilation.Emit(stream, manifestResources: resources);
+            var emit = compilation.Emit(stream, manifestResources: all);
             if (!emit.Success)
             {
                 throw new InvalidOperationException("generated code does not compile:\n" +

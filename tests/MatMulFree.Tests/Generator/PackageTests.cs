@@ -10,10 +10,10 @@ using Xunit.Abstractions;
 namespace MatMulFree.Tests.Generator
 {
     /// <summary>
-    /// The NuGet packages as a user gets them: dotnet pack the model, the
-    /// runtime and the generator into a local folder, build a consumer project
-    /// against that folder alone (no other package source), run it, and compare the
-    /// logits its compile-time model prints with the generic runtime's, bit for bit.
+    /// The NuGet package as a user gets it: dotnet pack the one MatMulFree package into
+    /// a local folder, build a consumer project with one PackageReference against that
+    /// folder alone (no other source of MatMulFree), run it, and compare the logits its
+    /// compile-time model prints with the generic runtime's, bit for bit.
     /// </summary>
     public sealed class PackageTests : IDisposable
     {
@@ -52,42 +52,46 @@ namespace MatMulFree.Tests.Generator
 
         [Trait("Category", "Slow")]
         [Fact]
-        public void A_consumer_builds_against_the_packed_generator_and_matches_the_generic_runtime()
+        public void A_consumer_with_one_package_reference_builds_and_matches_the_generic_runtime()
         {
             string packages = Path.Combine(_dir, "packages");
-            foreach (var project in new[] { "generator/MatMulFree.Model", "runtime/MatMulFree.Runtime", "generator/MatMulFree.Generator" })
+            Dotnet($"pack \"{Path.Combine(TestData.Root, "package", "MatMulFree")}\" -c Release -o \"{packages}\" -p:Version={Version}", TestData.Root);
+            // One package: nothing else is published.
+            Assert.Equal(new[] { $"MatMulFree.{Version}.nupkg" }, Directory.GetFiles(packages).Select(Path.GetFileName).ToArray());
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"MatMulFree.{Version}.nupkg")))
             {
-                Dotnet($"pack \"{Path.Combine(TestData.Root, project)}\" -c Release -o \"{packages}\" -p:Version={Version}", TestData.Root);
-            }
-            using (var runtime = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"MatMulFree.Runtime.{Version}.nupkg")))
-            {
-                // The runtime (and so every generated model) depends on the model package, never on the compiler's.
-                using var nuspec = new StreamReader(runtime.GetEntry("MatMulFree.Runtime.nuspec")!.Open());
+                using var nuspec = new StreamReader(zip.GetEntry("MatMulFree.nuspec")!.Open());
                 string text = nuspec.ReadToEnd();
-                // One license and readme for every package (Directory.Build.props).
+                // The license, readme and version of Directory.Build.props; no dependency (the model assembly is inside).
                 Assert.Contains("<license type=\"expression\">MIT</license>", text);
                 Assert.Contains("<readme>README.md</readme>", text);
-                Assert.NotNull(runtime.GetEntry("README.md"));
-                Assert.Contains("id=\"MatMulFree.Model\"", text);
-                Assert.DoesNotContain("MatMulFree.Compiler", text);
-            }
-            var generatorPackage = Path.Combine(packages, $"MatMulFree.Generator.{Version}.nupkg");
-            using (var zip = System.IO.Compression.ZipFile.OpenRead(generatorPackage))
-            {
+                Assert.Contains($"<version>{Version}</version>", text);
+                Assert.DoesNotContain("<dependency ", text);
                 var entries = zip.Entries.Select(e => e.FullName).ToList();
+                Assert.Contains("README.md", entries);
+                // The runtime, and the model assembly it loads, for the application; never the compiler.
+                Assert.Contains("lib/net8.0/MatMulFree.Runtime.dll", entries);
+                Assert.Contains("lib/net8.0/MatMulFree.Runtime.pdb", entries);
+                Assert.Contains("lib/net8.0/MatMulFree.Model.dll", entries);
+                Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Compiler", StringComparison.Ordinal));
+                // The generator, in the compiler.
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Generator.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Compiler.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/MatMulFree.Model.dll", entries);
-                Assert.Contains("buildTransitive/MatMulFree.Generator.props", entries);
-                Assert.Contains("buildTransitive/MatMulFree.Generator.targets", entries);
+                // The build targets, named after the package so that NuGet imports them, and their tasks.
+                Assert.Contains("buildTransitive/MatMulFree.props", entries);
+                Assert.Contains("buildTransitive/MatMulFree.targets", entries);
+                Assert.Contains("tasks/MatMulFree.Build.dll", entries);
+                Assert.Contains("tasks/MatMulFree.Model.dll", entries);
                 Assert.Contains("tools/mmf/mmf.dll", entries);
                 Assert.Contains("docs/diagnostics.md", entries);
-                Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
             }
 
             string consumer = Path.Combine(_dir, "consumer");
             Directory.CreateDirectory(Path.Combine(consumer, "models"));
             File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", "micro.mmf.json"));
+            // A second model: the build embeds one data resource per manifest, and the generator checks it finds each.
+            File.Copy(TestData.Model("tiny-l2-h64"), Path.Combine(consumer, "models", "tiny.mmf.json"));
             // A manifest whose file name is shell syntax, matched by the wildcard below: the HLS build
             // target must pass it to mmf as a name, never run it (docs/security.md).
             const string hostile = "x$(touch A)`touch B`;'q\"";
@@ -107,7 +111,7 @@ namespace MatMulFree.Tests.Generator
                   </packageSources>
                   <packageSourceMapping>
                     <packageSource key="local">
-                      <package pattern="MatMulFree.*" />
+                      <package pattern="MatMulFree" />
                     </packageSource>
                     <packageSource key="machine">
                       <package pattern="*" />
@@ -125,8 +129,7 @@ namespace MatMulFree.Tests.Generator
                     <MatMulFreeHlsOutput>hls/</MatMulFreeHlsOutput>
                   </PropertyGroup>
                   <ItemGroup>
-                    <PackageReference Include="MatMulFree.Runtime" Version="{Version}" />
-                    <PackageReference Include="MatMulFree.Generator" Version="{Version}" />
+                    <PackageReference Include="MatMulFree" Version="{Version}" />
                     <MatMulFreeModel Include="models/*.mmf.json" />
                   </ItemGroup>
                 </Project>
@@ -144,8 +147,14 @@ namespace MatMulFree.Tests.Generator
                     Console.WriteLine(string.Join(" ", Array.ConvertAll(logits, v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
                 }
 
+                var tiny = new Tiny();
+                tiny.Step(1, tiny.CreateState(), new float[tiny.Architecture.Vocab]);
+
                 [MatMulFreeModel("models/micro.mmf.json")]
                 public partial class Micro;
+
+                [MatMulFreeModel("models/tiny.mmf.json")]
+                public partial class Tiny;
                 """);
             Dotnet("build -c Release", consumer);
             var lines = Dotnet("bin/Release/net10.0/Consumer.dll", consumer).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -197,7 +206,7 @@ namespace MatMulFree.Tests.Generator
                 Assert.Contains("MMF0100", log);
                 Assert.False(File.Exists(Path.Combine(consumer, "README.md")) || File.Exists(Path.Combine(consumer, "hls", "README.md")), "an HLS project was written outside its folder");
             }
-            _out.WriteLine($"consumer built from {Directory.GetFiles(packages).Length} packages and matched the generic runtime on {tokens.Length} steps");
+            _out.WriteLine($"consumer built from the one package and matched the generic runtime on {tokens.Length} steps");
         }
     }
 }
