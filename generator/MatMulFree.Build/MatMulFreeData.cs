@@ -48,10 +48,16 @@ namespace MatMulFree.Build
             var resources = new List<ITaskItem>();
             var weights = new List<ITaskItem>();
             var names = new HashSet<string>(StringComparer.Ordinal);
-            var weightsNames = new HashSet<string>(StringComparer.Ordinal);
+            var manifests = new HashSet<string>(StringComparer.Ordinal);
+            // Weights files by the name the application looks them up by: two different files may not share one.
+            var weightsNames = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var model in Models)
             {
                 string manifest = model.GetMetadata("FullPath");
+                if (!manifests.Add(manifest))
+                {
+                    continue;
+                }
                 var (name, weightsPath) = ResourceOf(manifest);
                 if (name != null && names.Add(name))
                 {
@@ -59,9 +65,20 @@ namespace MatMulFree.Build
                     item.SetMetadata("LogicalName", name);
                     resources.Add(item);
                 }
-                if (weightsPath != null && weightsNames.Add(weightsPath))
+                if (weightsPath != null)
                 {
                     string full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(manifest)!, weightsPath));
+                    if (weightsNames.TryGetValue(weightsPath, out var other))
+                    {
+                        if (!string.Equals(other, full, StringComparison.Ordinal))
+                        {
+                            Log.LogError(null, "MMF0102", null, manifest, 0, 0, 0, 0,
+                                "the manifest keeps its weights in {0}, and so does another manifest of this project, whose file is {1}: beside the application or in the assembly only one file can have that name; rename one (and its manifest's \"weights\" path)",
+                                weightsPath, other);
+                        }
+                        continue;
+                    }
+                    weightsNames.Add(weightsPath, full);
                     if (File.Exists(full))
                     {
                         var item = new TaskItem(full);
@@ -126,7 +143,7 @@ namespace MatMulFree.Build
             }
             var data = DataResource.Of(result.Model);
             string path = Path.Combine(OutputDirectory, data.Name);
-            if (!File.Exists(path) || new FileInfo(path).Length != data.Bytes.Length)
+            if (!IsIntact(path, data))
             {
                 WriteInPlace(path, data.Bytes);
             }
@@ -134,6 +151,18 @@ namespace MatMulFree.Build
             WriteInPlace(index, Encoding.UTF8.GetBytes(data.Name + "\n" + (weightsPath ?? "")));
             Log.LogMessage(MessageImportance.Low, "MatMulFreeData: {0} -> {1} ({2:N0} bytes)", manifest, data.Name, data.Bytes.Length);
             return (data.Name, weightsPath);
+        }
+
+        /// <summary>Whether <paramref name="path"/> holds <paramref name="data"/>'s bytes already (its name is their hash).</summary>
+        private static bool IsIntact(string path, DataResource data)
+        {
+            if (!File.Exists(path) || new FileInfo(path).Length != data.Bytes.Length)
+            {
+                return false;
+            }
+            using var sha = SHA256.Create();
+            using var stream = File.OpenRead(path);
+            return IntegrityDigest.LowerHex(sha.ComputeHash(stream)) == data.Sha256;
         }
 
         /// <summary>The manifest's bytes, the data format and this build of the model assembly, hashed.</summary>
@@ -146,20 +175,21 @@ namespace MatMulFree.Build
             return "manifest-" + IntegrityDigest.LowerHex(sha.Hash!).Substring(0, 32);
         }
 
-        /// <summary>Writes a temporary file beside <paramref name="path"/> and renames it into place.</summary>
+        /// <summary>Writes a temporary file beside <paramref name="path"/> and renames it into place. Two builds
+        /// writing the same file write the same bytes: whichever rename lands last, the file is whole.</summary>
         private static void WriteInPlace(string path, byte[] bytes)
         {
             string staged = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
             try
             {
                 File.WriteAllBytes(staged, bytes);
-                if (File.Exists(path))
-                {
-                    File.Replace(staged, path, null);
-                }
-                else
+                try
                 {
                     File.Move(staged, path);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    File.Replace(staged, path, null);
                 }
             }
             finally

@@ -48,7 +48,7 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor UnsupportedTarget = Error("MMF0021",
             "Model class shape not supported", "The class '{0}' cannot hold a generated model: {1}");
         public static readonly DiagnosticDescriptor DuplicateManifest = Warning("MMF0022",
-            "Manifest compiled twice", "The manifest '{0}' is also compiled into '{1}': each copy adds the whole model to the assembly; use one class");
+            "Manifest compiled twice", "The manifest '{0}' is also compiled into '{1}': each class adds the model's code to the assembly (their data is shared); use one class");
         public static readonly DiagnosticDescriptor TooLargeToUnroll = Error("MMF0023",
             "Model too large to unroll", "Model '{0}' needs {1} unrolled terms, more than MatMulFreeUnrollLimit ({2}): let large layers use the packed kernel (<MatMulFreeKernel>auto</MatMulFreeKernel>, the default, or packed), or raise <MatMulFreeUnrollLimit> to unroll anyway (compile time and memory grow with it)");
         public static readonly DiagnosticDescriptor EmptyManifestPath = Error("MMF0024",
@@ -62,7 +62,7 @@ namespace MatMulFree.Generator
         public static readonly DiagnosticDescriptor NoBuildTargets = Error("MMF0028",
             "MatMulFree build targets missing", "The model '{0}' reads its weights and norms from a data resource that the MatMulFree build targets embed, and this build does not import them: reference the MatMulFree package (its buildTransitive targets do), or import MatMulFree.props and MatMulFree.targets (docs/generator.md)");
         public static readonly DiagnosticDescriptor DataResourceMissing = Error("MMF0029",
-            "Model data not embedded", "The build embeds no data resource '{1}' for the model '{0}' (it embeds: {2}): its build task and this generator come from different versions of MatMulFree, or a build server still runs an old one; run 'dotnet build-server shutdown' and build again");
+            "Model data not embedded", "The build embeds no data resource '{1}' for the model '{0}' (it embeds: {2}): give the manifest '{3}' as a <MatMulFreeModel> item or an AdditionalFiles item named *.mmf.json, which the build targets write the data of; if it is one, the build task and this generator come from different versions of MatMulFree, or a build server still runs an old one ('dotnet build-server shutdown', then build again)");
         public static readonly DiagnosticDescriptor ModelForms = Info("MMF0030",
             "What was generated", "Model '{0}' ({1}): {2}");
 

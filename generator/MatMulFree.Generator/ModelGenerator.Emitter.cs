@@ -494,7 +494,16 @@ namespace MatMulFree.Generator
                 w.Open("private sealed class Data");
                 w.Line("private static Data? s_loaded;");
                 w.Line();
-                w.Line("internal static Data Get() => s_loaded ??= new Data();");
+                w.Line("private static readonly object s_lock = new object();");
+                w.Line();
+                w.Line("// Loaded by the first thread that needs it, while the others wait; a load that fails is tried again by the next call.");
+                w.Line("internal static Data Get() => global::System.Threading.Volatile.Read(ref s_loaded) ?? Load();");
+                w.Line();
+                w.Open("private static Data Load()");
+                w.Open("lock (s_lock)");
+                w.Line("return s_loaded ??= new Data();");
+                w.Close();
+                w.Close();
                 w.Line();
                 foreach (var f in fields)
                 {

@@ -169,10 +169,10 @@ namespace MatMulFree.Generator
             public static BuildTargets ParseBuildTargets(AnalyzerConfigOptions options)
             {
                 bool imported = options.TryGetValue("build_property." + BuildTargetsProperty, out var value) && value.Trim() == "true";
-                var resources = options.TryGetValue("build_property." + DataResourcesProperty, out var list) && list != null
-                    ? list.Split(',').Select(n => n.Trim()).Where(n => n.Length > 0).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray()
-                    : new string[0].ToEquatableArray();
-                return new BuildTargets(imported, resources);
+                // Empty when the MatMulFreeData target has not run (a design-time build); "none" when it embedded nothing.
+                string list = options.TryGetValue("build_property." + DataResourcesProperty, out var raw) && raw != null ? raw.Trim() : "";
+                var resources = list.Split(',').Select(n => n.Trim()).Where(n => n.Length > 0).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray();
+                return new BuildTargets(imported, list.Length > 0, resources);
             }
 
             /// <summary>MMF0030's message: how many layers got each form, who decided, and how to change it.</summary>
@@ -295,6 +295,12 @@ namespace MatMulFree.Generator
             }
 
             /// <summary>Null when nothing can be generated for the target (its problems are reported by <see cref="CollectDiagnostics"/>).</summary>
+            private static string FileName(string path)
+            {
+                string p = NormalizePath(path);
+                return p.Substring(p.LastIndexOf('/') + 1);
+            }
+
             /// <summary>The manifests among the AdditionalFiles, for MMF0001: at most five, then how many more.</summary>
             private static string ManifestFileList(EquatableArray<string> paths)
             {
@@ -358,7 +364,10 @@ namespace MatMulFree.Generator
                     var manifest = Find(id, manifests);
                     if (manifest == null)
                     {
-                        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ManifestNotFound, t.AttributeLocation, id.ManifestPath, ManifestFileList(manifestFiles)));
+                        // Without the build targets, <MatMulFreeModel> items never become additional files: say that, not "add the item".
+                        list.Add(build.Imported
+                            ? DiagnosticInfo.Create(DiagnosticDescriptors.ManifestNotFound, t.AttributeLocation, id.ManifestPath, ManifestFileList(manifestFiles))
+                            : DiagnosticInfo.Create(DiagnosticDescriptors.NoBuildTargets, t.AttributeLocation, id.FullName));
                         continue;
                     }
                     if (firstByManifest.TryGetValue(manifest.Path, out var first))
@@ -387,10 +396,10 @@ namespace MatMulFree.Generator
                         {
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBuildTargets, target?.AttributeLocation, spec.Target.FullName));
                         }
-                        else if (build.DataResources.Count > 0 && !build.DataResources.Contains(data.Name))
+                        else if (build.DataWritten && !build.DataResources.Contains(data.Name))
                         {
                             list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataResourceMissing, target?.AttributeLocation, spec.Target.FullName, data.Name,
-                                string.Join(", ", build.DataResources.Take(5))));
+                                string.Join(", ", build.DataResources.Take(5)), DisplayText.Of(FileName(spec.Manifest.Path), 120)));
                         }
                         list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelForms, target?.ClassLocation, spec.Target.FullName,
                             DisplayText.Of(spec.Plan.Model.Name, 80), FormsSummary(spec.Plan)));

@@ -45,9 +45,9 @@ namespace MatMulFree.Generator.Model
         public override int GetHashCode() => Path.GetHashCode() ^ TextDigest.GetHashCode();
     }
 
-    /// <summary>What the MatMulFree build targets tell the generator: that they are imported, and the data
-    /// resources the build embeds (empty when their task has not run, as in a design-time build).</summary>
-    internal sealed record BuildTargets(bool Imported, EquatableArray<string> DataResources);
+    /// <summary>What the MatMulFree build targets tell the generator: that they are imported, whether their
+    /// MatMulFreeData target ran (not in a design-time build), and the data resources the build embeds.</summary>
+    internal sealed record BuildTargets(bool Imported, bool DataWritten, EquatableArray<string> DataResources);
 
     /// <summary>Build properties the generator reads (docs/diagnostics.md, MMF0025).</summary>
     internal sealed record GeneratorOptions(long UnrollLimit, ProductForm? Kernel, DiagnosticInfo? Problem, long SourceLimit = GeneratorOptions.DefaultSourceLimit)

@@ -37,7 +37,7 @@ namespace MatMulFree.Model
     /// norm, then each BitLinear's norm weight and, unless it is in an external weights file,
     /// its ternary weight as pair codes (the packed kernel's layout, <see cref="PairCodes"/>; all
     /// of them, so that the bytes do not depend on which layers the planner unrolls), then the
-    /// final norm, and a BPE tokenizer's pieces and merges. Floats are float32 as the machine stores them (little-endian on every target of the runtime);
+    /// final norm, and a BPE tokenizer's pieces and merges. Floats are little-endian float32;
     /// strings are a count (int32) and then each string as its length in UTF-16 code units
     /// (int32, -1 for a missing piece) and its code units (uint16), so that every piece comes
     /// back exactly. The data that an external weights file holds stays there; for such a model the
@@ -182,7 +182,8 @@ namespace MatMulFree.Model
             var values = new float[count];
             for (int k = 0; k < count; k++)
             {
-                values[k] = BitConverter.ToSingle(data, checked((int)(offset + 4L * k)));
+                // The little-endian bits as an int, then that int's bytes as a float in the machine's own order.
+                values[k] = BitConverter.ToSingle(BitConverter.GetBytes(ReadInt(data, offset + 4L * k)), 0);
             }
             return values;
         }
@@ -242,7 +243,13 @@ namespace MatMulFree.Model
                 long start = Begin();
                 foreach (var v in values)
                 {
-                    _bytes.Write(BitConverter.GetBytes(v), 0, 4);
+                    // Little-endian whatever the machine's order, like every other number of the resource.
+                    var bytes = BitConverter.GetBytes(v);
+                    if (!BitConverter.IsLittleEndian)
+                    {
+                        Array.Reverse(bytes);
+                    }
+                    _bytes.Write(bytes, 0, 4);
                 }
                 End(key, start);
             }

@@ -51,7 +51,14 @@ namespace MatMulFree.Runtime
         }
 
         /// <summary><paramref name="count"/> float32s from <paramref name="offset"/>.</summary>
-        public float[] Floats(long offset, int count) => DataResource.ReadFloats(_bytes, offset, count);
+        public float[] Floats(long offset, int count)
+        {
+            if (!BitConverter.IsLittleEndian || offset < 0 || count < 0 || offset + 4L * count > _bytes.Length)
+            {
+                return DataResource.ReadFloats(_bytes, offset, count);
+            }
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_bytes.AsSpan((int)offset, 4 * count)).ToArray();
+        }
 
         /// <summary>A rows x columns ternary weight as pair codes from <paramref name="offset"/>, on the packed kernel.</summary>
         public PackedTernaryWeights Ternary(long offset, int rows, int columns, float beta)

@@ -159,7 +159,8 @@ namespace MatMulFree.Runtime
             {
                 throw new FileNotFoundException(
                     $"model {model}: its weights file {fileName} is neither an embedded resource of {assembly.GetName().Name} nor at {beside} " +
-                    "(the MatMulFree build targets embed the .mmfw beside the manifest; see docs/generator.md)", beside);
+                    "(the MatMulFree build targets copy the weights file beside the manifest to the application's folder, or embed it in a NativeAOT or single-file project; " +
+                    "a publish also copies it. See docs/generator.md, \"Models with external weights\")", beside);
             }
             using (owned)
             {

@@ -238,6 +238,9 @@ namespace MatMulFree.Tests.Generator
             Assert.Equal(DiagnosticSeverity.Error, d.Severity);
             Assert.Contains("MatMulFree package", d.GetMessage());
             Assert.StartsWith("MatMulFreeModel(", source.Substring(d.Location.SourceSpan.Start));
+            // A <MatMulFreeModel> item without the targets is no additional file at all: the error says the targets
+            // are missing, not "add the item" (MMF0001), which the user did.
+            Assert.Equal("MMF0028", Single("MMF0028", Diagnose(source, manifest: null, properties: new Dictionary<string, string> { ["MatMulFreeBuildTargets"] = "" })).Id);
         }
 
         [Fact]
@@ -252,6 +255,13 @@ namespace MatMulFree.Tests.Generator
             Assert.Contains("MatMulFree.00000000000000000000000000000000.mmfd", d.GetMessage());
             Assert.Empty(Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), Micro,
                 properties: new Dictionary<string, string> { ["MatMulFreeDataResources"] = "MatMulFree.00000000000000000000000000000000.mmfd," + expected }));
+            // The targets ran and embedded nothing (the manifest is an additional file the task does not take):
+            // the message names the manifest and says how to give it.
+            var none = Single("MMF0029", Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), Micro,
+                properties: new Dictionary<string, string> { ["MatMulFreeDataResources"] = "none" }));
+            Assert.Contains("'micro.mmf.json' as a <MatMulFreeModel> item", none.GetMessage());
+            // A design-time build, where the target did not run: nothing to check.
+            Assert.Empty(Diagnose(GeneratorHarness.ModelClass("M", ManifestPath), Micro, properties: new Dictionary<string, string> { ["MatMulFreeDataResources"] = "" }));
         }
 
         [Theory]

@@ -90,8 +90,15 @@ namespace MatMulFree.Tests.Generator
             string consumer = Path.Combine(_dir, "consumer");
             Directory.CreateDirectory(Path.Combine(consumer, "models"));
             File.Copy(TestData.Model("micro-l2-h16"), Path.Combine(consumer, "models", "micro.mmf.json"));
-            // A second model: the build embeds one data resource per manifest, and the generator checks it finds each.
-            File.Copy(TestData.Model("tiny-l2-h64"), Path.Combine(consumer, "models", "tiny.mmf.json"));
+            // A second model, whose ternary weights and embeddings are in an external weights file: the build
+            // embeds one data resource per manifest (the generator checks it finds each), copies the weights
+            // file beside the application, and embeds it in the NativeAOT executable.
+            using (var stream = new FileStream(Path.Combine(consumer, "models", "tiny.mmfw"), FileMode.Create))
+            using (var writer = new MatMulFree.Model.Manifest.WeightsFileWriter("tiny.mmfw", stream, inlineLimitBytes: 0))
+            {
+                File.WriteAllText(Path.Combine(consumer, "models", "tiny.mmf.json"),
+                    MatMulFree.Model.Manifest.ManifestWriter.Write(ManifestLoader.Load(TestData.Model("tiny-l2-h64")), writer));
+            }
             // A manifest whose file name is shell syntax, matched by the wildcard below: the HLS build
             // target must pass it to mmf as a name, never run it (docs/security.md).
             const string hostile = "x$(touch A)`touch B`;'q\"";
@@ -148,7 +155,9 @@ namespace MatMulFree.Tests.Generator
                 }
 
                 var tiny = new Tiny();
-                tiny.Step(1, tiny.CreateState(), new float[tiny.Architecture.Vocab]);
+                var tinyLogits = new float[tiny.Architecture.Vocab];
+                tiny.Step(1, tiny.CreateState(), tinyLogits);
+                Console.WriteLine(string.Join(" ", Array.ConvertAll(tinyLogits, v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
 
                 [MatMulFreeModel("models/micro.mmf.json")]
                 public partial class Micro;
@@ -163,12 +172,20 @@ namespace MatMulFree.Tests.Generator
             var s = generic.CreateState();
             var expected = new float[generic.Architecture.Vocab];
             var tokens = new[] { 1, 80, 120, 200 };
-            Assert.Equal(tokens.Length, lines.Length);
+            Assert.Equal(tokens.Length + 1, lines.Length);
             for (int t = 0; t < tokens.Length; t++)
             {
                 generic.Step(tokens[t], s, expected);
                 Assert.Equal(string.Join(" ", expected.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))), lines[t].Trim());
             }
+            var tinyGeneric = GenericModel.Load(Path.Combine(consumer, "models", "tiny.mmf.json"));
+            var tinyExpected = new float[tinyGeneric.Architecture.Vocab];
+            tinyGeneric.Step(1, tinyGeneric.CreateState(), tinyExpected);
+            Assert.Equal(string.Join(" ", tinyExpected.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))), lines[tokens.Length].Trim());
+            // The build copied the weights file beside the application, and a publish that does not build again copies it too.
+            Assert.True(File.Exists(Path.Combine(consumer, "bin", "Release", "net10.0", "tiny.mmfw")));
+            Dotnet("publish -c Release --no-build -o pub", consumer);
+            Assert.Equal(lines, Dotnet(Path.Combine("pub", "Consumer.dll"), consumer).Split('\n', StringSplitOptions.RemoveEmptyEntries));
             // <MatMulFreeHlsOutput> wrote an HLS project at build time; its testbench passes.
             string hls = Path.Combine(consumer, "hls", "micro");
             Assert.True(File.Exists(Path.Combine(hls, "report.json")), "no HLS project at " + hls);
@@ -180,7 +197,8 @@ namespace MatMulFree.Tests.Generator
             Assert.False(File.Exists(Path.Combine(consumer, "A")) || File.Exists(Path.Combine(consumer, "B")), "a manifest's file name ran as a command");
 
             // NativeAOT for net10.0 with the package's instruction-set default (x86-64-v2, named as the
-            // .NET 10 compiler names it): the executable runs from an empty folder and prints the same bits.
+            // .NET 10 compiler names it): the executable, with the weights file embedded, runs from an empty
+            // folder and prints the same bits.
             Dotnet("publish -c Release -r linux-x64 -p:PublishAot=true -o aot", consumer);
             string empty = Directory.CreateTempSubdirectory("mmf-aot-run-").FullName;
             var (exit, printed) = MatMulFree.Tests.Compiler.Hls.HlsHarness.Run(Path.Combine(consumer, "aot", "Consumer"), "", empty);
