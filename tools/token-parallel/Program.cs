@@ -8,10 +8,13 @@
 //   token-parallel masks   per row and 64 columns, a +1 and a -1 bit mask (2 bits per weight)
 //   masks, 256-col blocks  the same with 256 columns of the activations (16 KB) kept in L1 across all rows
 //   lists, 256-col blocks  offsets per 256-column block
+//   pair tables            per 64 columns, the nine vectors t0 X[k0] + t1 X[k1] of each pair of columns
+//                          (additions only), looked up by the packed kernel's own pair codes: no other weight data
 // Prints microseconds per token, the variants in turn, 15 rounds, medians and ranges.
-// Result on a Zen 4 guest (December 2026): every add-based variant is slower per token (0.34-0.88x) than
-// the packed kernel, whose batched path costs per token what one token costs (0.95-1.08x): the design
-// of issue 17's runtime path must do better than one vector load and add per non-zero weight.
+// Result on a Zen 4 guest (December 2026): the batched packed path costs per token what one token costs
+// (0.95-1.08x); one vector load and add per non-zero weight is slower (0.34-0.89x); pair tables of token
+// vectors are at parity (0.98-1.14x). Each reaches about 18 weight-tokens per cycle against a theoretical
+// 64 for the pair tables: where the cycles go is the next question for issue 17.
 using System;
 using System.Diagnostics;
 using System.Numerics;
@@ -201,7 +204,53 @@ foreach (var (rows, cols) in new[] { (1024, 1024), (2816, 1024), (1024, 2816) })
             }
         }
     }
-    Lut(); TokenParallel(); Masks(); Chunked(); ChunkLists();
+    // 7. pair tables of token vectors: per 64-column chunk, for each pair of columns the nine vectors
+    // t0 X[k0] + t1 X[k1] (built with additions), and per row and group one code byte naming two of them
+    // (the packed kernel's pair codes, no other weight data); int16 sums per chunk, widened into the row's.
+    var pacc = new int[rows * B];
+    var ptab = GC.AllocateUninitializedArray<short>(32 * 9 * B + 64, pinned: true);
+    // For a code byte: the offsets (in shorts) of its low and high pair's vectors within a group's 18 vectors.
+    var lowOffset = new int[256]; var highOffset = new int[256];
+    for (int c = 0; c < 256; c++) { lowOffset[c] = (c & 15) % 9 * B; highOffset[c] = (9 + (c >> 4) % 9) * B; }
+    void PairTables()
+    {
+        Transpose();
+        Array.Clear(pacc);
+        int groups = PairCodes.Groups(cols);
+        fixed (short* xp = x) fixed (short* tp = ptab) fixed (int* op = pacc) fixed (byte* cp = codes) fixed (int* lo = lowOffset) fixed (int* ho = highOffset)
+        for (int g0 = 0; g0 < groups; g0 += 16)
+        {
+            int gend = Math.Min(groups, g0 + 16);
+            for (int g = g0; g < gend; g++)
+            for (int half = 0; half < 2; half++)
+            {
+                int k0 = 4 * g + 2 * half;
+                var a = k0 < cols ? Vector512.Load(xp + k0 * B) : Vector512<short>.Zero;
+                var b = k0 + 1 < cols ? Vector512.Load(xp + (k0 + 1) * B) : Vector512<short>.Zero;
+                short* t = tp + ((g - g0) * 18 + 9 * half) * B;
+                // entry (t0 + 1) + 3 (t1 + 1)
+                (-a - b).Store(t); (-b).Store(t + B); (a - b).Store(t + 2 * B);
+                (-a).Store(t + 3 * B); Vector512<short>.Zero.Store(t + 4 * B); a.Store(t + 5 * B);
+                (b - a).Store(t + 6 * B); b.Store(t + 7 * B); (a + b).Store(t + 8 * B);
+            }
+            for (int n = 0; n < rows; n++)
+            {
+                byte* c = cp + PairCodes.Offset(n, cols) + (long)g0 * PairCodes.BlockRows;
+                short* t = tp;
+                var acc0 = Vector512<short>.Zero; var acc1 = Vector512<short>.Zero;
+                for (int g = g0; g < gend; g++, c += PairCodes.BlockRows, t += 18 * B)
+                {
+                    int code = *c;
+                    acc0 += Vector512.Load(t + lo[code]);
+                    acc1 += Vector512.Load(t + ho[code]);
+                }
+                (var l0, var h0) = Vector512.Widen(acc0 + acc1);
+                (Vector512.Load(op + n * B) + l0).Store(op + n * B);
+                (Vector512.Load(op + n * B + 16) + h0).Store(op + n * B + 16);
+            }
+        }
+    }
+    Lut(); TokenParallel(); Masks(); Chunked(); ChunkLists(); PairTables();
     for (int t = 0; t < B; t++) for (int n = 0; n < rows; n++)
     {
         if (acc[t * rows + n] != reference[t * rows + n]) throw new Exception("lut");
@@ -209,17 +258,18 @@ foreach (var (rows, cols) in new[] { (1024, 1024), (2816, 1024), (1024, 2816) })
         if (macc[n * B + t] != reference[t * rows + n]) throw new Exception("mask");
         if (cacc[n * B + t] != reference[t * rows + n]) throw new Exception("chunked");
         if (lacc[n * B + t] != reference[t * rows + n]) throw new Exception("chunklists");
+        if (pacc[n * B + t] != reference[t * rows + n]) throw new Exception("pairtables");
     }
     // 4. single-token LUT product, B times
     var single = new int[rows]; var st = new byte[stride];
     void Single() { for (int t = 0; t < B; t++) { PairSumTables.Build(q[t], packed.Groups, st); PackedTernaryKernel.Product(packed, q[t], st, single); } }
-    var names = new[] { "single x32", "lut batch", "token-parallel lists", "token-parallel masks", "masks, 256-col blocks", "lists, 256-col blocks" };
-    var fns = new Action[] { Single, Lut, TokenParallel, Masks, Chunked, ChunkLists };
-    var times = new System.Collections.Generic.List<double>[6];
-    for (int i = 0; i < 6; i++) times[i] = new();
+    var names = new[] { "single x32", "lut batch", "token-parallel lists", "token-parallel masks", "masks, 256-col blocks", "lists, 256-col blocks", "pair tables, 64-col blocks" };
+    var fns = new Action[] { Single, Lut, TokenParallel, Masks, Chunked, ChunkLists, PairTables };
+    var times = new System.Collections.Generic.List<double>[7];
+    for (int i = 0; i < 7; i++) times[i] = new();
     for (int r = 0; r < 15; r++)
-        for (int i = 0; i < 6; i++) { var sw = Stopwatch.StartNew(); for (int rep = 0; rep < 5; rep++) fns[i](); times[i].Add(sw.Elapsed.TotalMicroseconds / 5 / B); }
+        for (int i = 0; i < 7; i++) { var sw = Stopwatch.StartNew(); for (int rep = 0; rep < 5; rep++) fns[i](); times[i].Add(sw.Elapsed.TotalMicroseconds / 5 / B); }
     Console.WriteLine($"{rows}x{cols}, B={B}: microseconds per token (median of 15, in turn)");
-    for (int i = 0; i < 6; i++) { times[i].Sort(); Console.WriteLine($"  {names[i],-22} {times[i][7],8:F1}  ({times[i][0]:F1}-{times[i][14]:F1})  x{times[0][7] / times[i][7]:F2} vs single"); }
+    for (int i = 0; i < 7; i++) { times[i].Sort(); Console.WriteLine($"  {names[i],-22} {times[i][7],8:F1}  ({times[i][0]:F1}-{times[i][14]:F1})  x{times[0][7] / times[i][7]:F2} vs single"); }
 }
 }
