@@ -14,7 +14,10 @@
 // Result on a Zen 4 guest (December 2026): the batched packed path costs per token what one token costs
 // (0.95-1.08x); one vector load and add per non-zero weight is slower (0.34-0.89x); pair tables of token
 // vectors are at parity (0.98-1.14x). Each reaches about 18 weight-tokens per cycle against a theoretical
-// 64 for the pair tables: where the cycles go is the next question for issue 17.
+// 64 for the pair tables: where the cycles go is the next question for issue 17. The calibration printed
+// first bounds them: 0.31-0.35 ns per 512-bit load and add in order, 0.35-0.50 ns at listed offsets (four
+// runs), so pair tables cannot beat 5.5-7.8 microseconds per token per million weights: 2.3-3.3x the
+// packed kernel's 18 at best, short of the 6x the issue asks of a prefill on these two cores.
 using System;
 using System.Diagnostics;
 using System.Numerics;
@@ -25,6 +28,7 @@ using MatMulFree.Model;
 using MatMulFree.Runtime.Kernels;
 
 System.Console.WriteLine($"Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512BW={Avx512BW.IsSupported}");
+Calibration.Print();
 unsafe
 {
 const int B = 32;
