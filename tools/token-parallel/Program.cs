@@ -13,7 +13,8 @@
 // Prints microseconds per token, the variants in turn, 15 rounds, medians and ranges.
 // Result on a Zen 4 guest (December 2026): the batched packed path costs per token what one token costs
 // (0.95-1.08x); one vector load and add per non-zero weight is slower (0.34-0.89x); pair tables of token
-// vectors are at parity (0.98-1.14x). Each reaches about 18 weight-tokens per cycle against a theoretical
+// vectors are 1.03-1.40x (their row loop in PairKernel.cs; the wide 1024x2816 shape is the slowest: every
+// 64-column block sweeps all rows' int32 sums through L2). Each reaches about 18 weight-tokens per cycle against a theoretical
 // 64 for the pair tables: where the cycles go is the next question for issue 17. The calibration printed
 // first bounds them: 0.31-0.35 ns per 512-bit load and add in order, 0.35-0.50 ns at listed offsets (four
 // runs), so pair tables cannot beat 5.5-7.8 microseconds per token per million weights: 2.3-3.3x the
@@ -213,15 +214,12 @@ foreach (var (rows, cols) in new[] { (1024, 1024), (2816, 1024), (1024, 2816) })
     // (the packed kernel's pair codes, no other weight data); int16 sums per chunk, widened into the row's.
     var pacc = new int[rows * B];
     var ptab = GC.AllocateUninitializedArray<short>(32 * 9 * B + 64, pinned: true);
-    // For a code byte: the offsets (in shorts) of its low and high pair's vectors within a group's 18 vectors.
-    var lowOffset = new int[256]; var highOffset = new int[256];
-    for (int c = 0; c < 256; c++) { lowOffset[c] = (c & 15) % 9 * B; highOffset[c] = (9 + (c >> 4) % 9) * B; }
     void PairTables()
     {
         Transpose();
         Array.Clear(pacc);
         int groups = PairCodes.Groups(cols);
-        fixed (short* xp = x) fixed (short* tp = ptab) fixed (int* op = pacc) fixed (byte* cp = codes) fixed (int* lo = lowOffset) fixed (int* ho = highOffset)
+        fixed (short* xp = x) fixed (short* tp = ptab) fixed (int* op = pacc) fixed (byte* cp = codes)
         for (int g0 = 0; g0 < groups; g0 += 16)
         {
             int gend = Math.Min(groups, g0 + 16);
@@ -237,21 +235,7 @@ foreach (var (rows, cols) in new[] { (1024, 1024), (2816, 1024), (1024, 2816) })
                 (-a).Store(t + 3 * B); Vector512<short>.Zero.Store(t + 4 * B); a.Store(t + 5 * B);
                 (b - a).Store(t + 6 * B); b.Store(t + 7 * B); (a + b).Store(t + 8 * B);
             }
-            for (int n = 0; n < rows; n++)
-            {
-                byte* c = cp + PairCodes.Offset(n, cols) + (long)g0 * PairCodes.BlockRows;
-                short* t = tp;
-                var acc0 = Vector512<short>.Zero; var acc1 = Vector512<short>.Zero;
-                for (int g = g0; g < gend; g++, c += PairCodes.BlockRows, t += 18 * B)
-                {
-                    int code = *c;
-                    acc0 += Vector512.Load(t + lo[code]);
-                    acc1 += Vector512.Load(t + ho[code]);
-                }
-                (var l0, var h0) = Vector512.Widen(acc0 + acc1);
-                (Vector512.Load(op + n * B) + l0).Store(op + n * B);
-                (Vector512.Load(op + n * B + 16) + h0).Store(op + n * B + 16);
-            }
+            PairKernel.Rows(cp, tp, op, rows, cols, g0, gend);
         }
     }
     Lut(); TokenParallel(); Masks(); Chunked(); ChunkLists(); PairTables();
