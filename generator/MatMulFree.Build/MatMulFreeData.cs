@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MatMulFree.Model;
 using MatMulFree.Model.Manifest;
+using MatMulFree.Model.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -74,7 +75,7 @@ namespace MatMulFree.Build
                         {
                             Log.LogError(null, "MMF0102", null, manifest, 0, 0, 0, 0,
                                 "the manifest keeps its weights in {0}, and so does another manifest of this project, whose file is {1}: beside the application or in the assembly only one file can have that name; rename one (and its manifest's \"weights\" path)",
-                                weightsPath, other);
+                                DisplayText.Of(weightsPath), other);
                         }
                         continue;
                     }
@@ -88,7 +89,7 @@ namespace MatMulFree.Build
                     else
                     {
                         Log.LogWarning(null, "MMF0101", null, manifest, 0, 0, 0, 0,
-                            "the manifest keeps its weights in {0}, which is not beside it: the model fails when first used unless that file is beside the application", weightsPath);
+                            "the manifest keeps its weights in {0}, which is not beside it: the model fails when first used unless that file is beside the application", DisplayText.Of(weightsPath));
                     }
                 }
             }

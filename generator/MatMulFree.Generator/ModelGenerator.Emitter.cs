@@ -256,23 +256,9 @@ namespace MatMulFree.Generator
                 }
             }
 
-            /// <summary>The local that holds a vector of the step.</summary>
-            private static string Vector(StepVector v)
-            {
-                switch (v)
-                {
-                    case StepVector.Residual: return "x";
-                    case StepVector.Normed: return "normed";
-                    case StepVector.Input: return "i";
-                    case StepVector.Forget: return "f";
-                    case StepVector.Gate: return "g";
-                    case StepVector.Mixed: return "mixed";
-                    case StepVector.Wide: return "z";
-                    case StepVector.Glu: return "u";
-                    case StepVector.State: return "h";
-                    default: return "logits.Slice(0, Vocab)";
-                }
-            }
+            /// <summary>The local that holds a vector of the step; the logits are the first Vocab of the caller's span.</summary>
+            private static string Vector(StepVector v) =>
+                v == StepVector.Logits ? "logits.Slice(0, Vocab)" : GeneratedNames.StepVectorName(v);
 
             private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op, ISet<string> packed)
             {

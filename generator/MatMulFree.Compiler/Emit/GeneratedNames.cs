@@ -16,6 +16,25 @@ namespace MatMulFree.Compiler.Emit
                 ? "Layer" + block + Pascal(projection)
                 : Pascal(w.Name);
 
+        /// <summary>The local (C#) or variable (C) that holds a vector of the token step: the same short
+        /// names in both, so that the generated step reads like docs/numerics.md.</summary>
+        public static string StepVectorName(StepVector v)
+        {
+            switch (v)
+            {
+                case StepVector.Residual: return "x";
+                case StepVector.Normed: return "normed";
+                case StepVector.Input: return "i";
+                case StepVector.Forget: return "f";
+                case StepVector.Gate: return "g";
+                case StepVector.Mixed: return "mixed";
+                case StepVector.Wide: return "z";
+                case StepVector.Glu: return "u";
+                case StepVector.State: return "h";
+                default: return "logits";
+            }
+        }
+
         /// <summary>snake_case or dotted.name to PascalCase.</summary>
         public static string Pascal(string name)
         {

@@ -399,22 +399,7 @@ namespace MatMulFree.Compiler.Hls
         }
 
         /// <summary>The C variable of a vector of the step.</summary>
-        private static string Vector(StepVector v)
-        {
-            switch (v)
-            {
-                case StepVector.Residual: return "x";
-                case StepVector.Normed: return "normed";
-                case StepVector.Input: return "i";
-                case StepVector.Forget: return "f";
-                case StepVector.Gate: return "g";
-                case StepVector.Mixed: return "mixed";
-                case StepVector.Wide: return "z";
-                case StepVector.Glu: return "u";
-                case StepVector.State: return "h";
-                default: return "logits";
-            }
-        }
+        private static string Vector(StepVector v) => GeneratedNames.StepVectorName(v);
 
         /// <summary>The constant array an operation reads (weights/norms.h).</summary>
         private static string Constant(StepOp op)

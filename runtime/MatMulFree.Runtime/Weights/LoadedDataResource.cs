@@ -103,7 +103,7 @@ namespace MatMulFree.Runtime
             var texts = DataResource.ReadStrings(_bytes, offset);
             if (texts.Length % width != 0 || Array.IndexOf(texts, null) >= 0)
             {
-                throw new InvalidDataException($"{Source}: the table at {offset} is not rows of {width} strings");
+                throw new InvalidDataException($"{Source}: the list at {offset} has a missing entry or is not rows of {width}");
             }
             return texts!;
         }
@@ -116,17 +116,6 @@ namespace MatMulFree.Runtime
         public string?[] Pieces(long offset) => DataResource.ReadStrings(_bytes, offset);
 
         /// <summary>A BPE tokenizer's merges from <paramref name="offset"/>.</summary>
-        public string[] Merges(long offset)
-        {
-            var merges = DataResource.ReadStrings(_bytes, offset);
-            foreach (var m in merges)
-            {
-                if (m == null)
-                {
-                    throw new InvalidDataException($"{Source}: a merge at {offset} is missing");
-                }
-            }
-            return merges!;
-        }
+        public string[] Merges(long offset) => Texts(offset, 1);
     }
 }
