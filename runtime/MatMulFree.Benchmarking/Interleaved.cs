@@ -18,9 +18,23 @@ namespace MatMulFree.Benchmarking
         /// figure: time per call, tokens/s).</summary>
         public static double[] Medians(int rounds, params Func<double>[] measure)
         {
+            var samples = Samples(rounds, 0, measure);
+            var medians = new double[measure.Length];
+            for (int m = 0; m < measure.Length; m++) medians[m] = Median(samples[m]);
+            return medians;
+        }
+
+        /// <summary>
+        /// Every sample of each measurement, taken in turn: at least <paramref name="minRounds"/> rounds and
+        /// as many more as <paramref name="minMilliseconds"/> allows (at most 10,000), for callers that
+        /// report a spread beside the median (each list comes back sorted).
+        /// </summary>
+        public static List<double>[] Samples(int minRounds, double minMilliseconds, params Func<double>[] measure)
+        {
             var samples = new List<double>[measure.Length];
-            for (int m = 0; m < measure.Length; m++) samples[m] = new List<double>(rounds);
-            for (int round = 0; round < rounds; round++)
+            for (int m = 0; m < measure.Length; m++) samples[m] = new List<double>(minRounds);
+            var total = Stopwatch.StartNew();
+            for (int round = 0; (round < minRounds || total.Elapsed.TotalMilliseconds < minMilliseconds) && round < 10_000; round++)
             {
                 for (int k = 0; k < measure.Length; k++)
                 {
@@ -28,9 +42,8 @@ namespace MatMulFree.Benchmarking
                     samples[m].Add(measure[m]());
                 }
             }
-            var medians = new double[measure.Length];
-            for (int m = 0; m < measure.Length; m++) medians[m] = Median(samples[m]);
-            return medians;
+            foreach (var list in samples) list.Sort();
+            return samples;
         }
 
         /// <summary>
@@ -89,7 +102,8 @@ namespace MatMulFree.Benchmarking
             return Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1000 / repeat;
         }
 
-        private static double Median(List<double> samples)
+        /// <summary>The median of <paramref name="samples"/> (sorted in place).</summary>
+        public static double Median(List<double> samples)
         {
             samples.Sort();
             return samples[samples.Count / 2];

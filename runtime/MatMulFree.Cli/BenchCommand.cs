@@ -25,8 +25,8 @@ namespace MatMulFree.Cli
         public static Command Create(TextWriter stdout, TextWriter stderr)
         {
             var shapes = new Option<string>("--shapes") { Description = "Matrix shapes ROWSxCOLUMNS (outputs x inputs), comma-separated, or none.", DefaultValueFactory = _ => DefaultShapes };
-            var models = new Option<string[]>("--model") { Description = "Also time token-by-token decode of this manifest (repeatable)." };
-            var steps = new Option<int>("--steps") { Description = "Decode steps per model configuration.", DefaultValueFactory = _ => 256 };
+            var models = new Option<string[]>("--model") { Description = "Also time this manifest on the generic runtime: decode, prefill, sessions stepping together (repeatable)." };
+            var modelTime = new Option<double>("--model-time-ms") { Description = "Minimum measuring time per model configuration (at least 3 rounds of every measurement).", DefaultValueFactory = _ => 5000 };
             var threads = ThreadsOption.Create("Threads for the multi-threaded rows (default: all cores).");
             var minTime = new Option<double>("--min-time-ms") { Description = "Minimum measuring time per kernel and shape.", DefaultValueFactory = _ => 300 };
             var modelKernels = new Option<string>("--model-kernels")
@@ -38,9 +38,9 @@ namespace MatMulFree.Cli
             var csv = new Option<string>("--csv") { Description = "Write the kernel table as CSV here." };
             var json = new Option<string>("--json") { Description = "Write all results as JSON here." };
             var svg = new Option<string>("--svg") { Description = "Write a chart (SVG: each kernel's time over its streaming read, per shape) here." };
-            var command = new Command("bench", "Benchmark ternary kernels and model decode speed; prints tables.")
+            var command = new Command("bench", "Benchmark ternary kernels and whole models (decode, prefill, sessions); prints tables.")
             {
-                shapes, models, steps, threads, minTime, modelKernels, csv, json, svg,
+                shapes, models, modelTime, threads, minTime, modelKernels, csv, json, svg,
             };
             command.SetAction(parse => CliErrors.Guard(stderr, () =>
             {
@@ -54,7 +54,7 @@ namespace MatMulFree.Cli
                 var decode = new List<ModelResult>();
                 foreach (var d in definitions)
                 {
-                    decode.AddRange(ModelBench.Run(d, parse.GetValue(steps), t, packedOnly: parse.GetValue(modelKernels) == "packed"));
+                    decode.AddRange(ModelBench.Run(d, t, parse.GetValue(modelTime), parse.GetValue(modelKernels) == "packed", stderr));
                 }
                 var kernels = new List<KernelResult>();
                 using (var workers = new RowWorkers(t))
@@ -147,14 +147,28 @@ namespace MatMulFree.Cli
         private static string ModelTable(List<ModelResult> rows)
         {
             var c = CultureInfo.InvariantCulture;
+            string F(Figure f) => string.Format(c, "{0:N0} ({1:N0}-{2:N0})", f.Median, f.Low, f.High);
             var sb = new StringBuilder();
-            sb.AppendLine("| model | configuration | tokens | decode tokens/s | prefill tokens/s | 16 sessions, tokens/s in all | process peak RSS so far |");
-            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+            sb.Append("| model | configuration | threads | decode tokens/s |");
+            foreach (int p in ModelBench.PromptLengths) sb.Append(c, $" prefill {p} tokens, tokens/s |");
+            sb.Append(c, $" first token after {ModelBench.PromptLengths[^1]}, ms |");
+            foreach (int s in ModelBench.SessionCounts) sb.Append(c, $" {s} session{(s == 1 ? "" : "s")}, tokens/s in all |");
+            sb.AppendLine(c, $" prefill {ModelBench.PromptLengths[^1]} / decode | {ModelBench.SessionCounts[^1]} sessions / decode | batch scratch | peak RSS so far |");
+            sb.Append("|---|---|---:|---:|");
+            foreach (var _ in ModelBench.PromptLengths) sb.Append("---:|");
+            sb.Append("---:|");
+            foreach (var _ in ModelBench.SessionCounts) sb.Append("---:|");
+            sb.AppendLine("---:|---:|---:|---:|");
             foreach (var r in rows)
             {
-                sb.AppendLine(string.Format(c, "| {0} | {1} | {2} | {3:N0} | {4:N0} | {5:N0} | {6:N0} MiB |", r.Model, r.Configuration, r.Tokens, r.TokensPerSecond, r.PrefillTokensPerSecond, r.SessionsTokensPerSecond, r.PeakResidentBytes >> 20));
+                sb.Append(c, $"| {r.Model} | {r.Configuration} | {r.Threads} | {F(r.Decode)} |");
+                foreach (var f in r.Prefill) sb.Append(c, $" {F(f)} |");
+                sb.Append(c, $" {r.FirstTokenMilliseconds.Median:N0} ({r.FirstTokenMilliseconds.Low:N0}-{r.FirstTokenMilliseconds.High:N0}) |");
+                foreach (var f in r.Sessions) sb.Append(c, $" {F(f)} |");
+                sb.AppendLine(string.Format(c, " {0:F2}x | {1:F2}x | {2:N1} MiB | {3:N0} MiB |", r.PrefillOverDecode, r.SessionsOverDecode, r.BatchBytes / 1048576.0, r.PeakResidentBytes >> 20));
             }
-            return sb.ToString().TrimEnd();
+            sb.Append(c, $"Medians of at least 3 rounds (range of the samples in brackets), every measurement of a configuration sampled in turn; each sample at least {ModelBench.SampleMilliseconds} ms.");
+            return sb.ToString();
         }
 
         private static string Csv(List<KernelResult> rows)
@@ -196,10 +210,15 @@ namespace MatMulFree.Cli
                     w.WriteStartObject();
                     w.WriteString("model", r.Model);
                     w.WriteString("configuration", r.Configuration);
-                    w.WriteNumber("steps", r.Tokens);
-                    Number(w, "tokens_per_second", r.TokensPerSecond);
-                    Number(w, "prefill_tokens_per_second", r.PrefillTokensPerSecond);
-                    Number(w, "sessions_16_tokens_per_second", r.SessionsTokensPerSecond);
+                    w.WriteNumber("threads", r.Threads);
+                    w.WriteNumber("rounds", r.Rounds);
+                    Figure(w, "decode_tokens_per_second", r.Decode);
+                    for (int p = 0; p < r.Prefill.Length; p++) Figure(w, $"prefill_{ModelBench.PromptLengths[p]}_tokens_per_second", r.Prefill[p]);
+                    Figure(w, $"first_token_after_{ModelBench.PromptLengths[^1]}_ms", r.FirstTokenMilliseconds);
+                    for (int s = 0; s < r.Sessions.Length; s++) Figure(w, $"sessions_{ModelBench.SessionCounts[s]}_tokens_per_second", r.Sessions[s]);
+                    Number(w, "prefill_over_decode", r.PrefillOverDecode);
+                    Number(w, "sessions_over_decode", r.SessionsOverDecode);
+                    w.WriteNumber("batch_scratch_bytes", r.BatchBytes);
                     w.WriteNumber("peak_rss_bytes", r.PeakResidentBytes);
                     w.WriteEndObject();
                 }
@@ -207,6 +226,16 @@ namespace MatMulFree.Cli
                 w.WriteEndObject();
             }
             return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+        }
+
+        /// <summary>A figure as {"median", "low", "high"}.</summary>
+        private static void Figure(Utf8JsonWriter w, string name, Figure f)
+        {
+            w.WriteStartObject(name);
+            Number(w, "median", f.Median);
+            Number(w, "low", f.Low);
+            Number(w, "high", f.High);
+            w.WriteEndObject();
         }
 
         /// <summary>A measurement, or null where it is not a finite number (JSON has no NaN or infinity).</summary>

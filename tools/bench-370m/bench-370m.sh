@@ -24,7 +24,7 @@ manifest="$work/mmfreelm-370m-random.mmf.json"
 echo "== mmf convert"
 /usr/bin/time -f "convert: %e s, peak %M KiB" $mmf convert "$work/hf" -o "$manifest" --name mmfreelm-370m-random 2>&1 | grep -v '^converting'
 echo "== mmf bench"
-$mmf bench --model "$manifest" --shapes none --steps 256 --model-kernels packed
+$mmf bench --model "$manifest" --shapes none --model-kernels packed --model-time-ms 10000
 echo "== mmf generate"
 /usr/bin/time -f "generate: peak %M KiB" $mmf generate "$manifest" --prompt "Hello world" --max-tokens 64 > /dev/null
 

@@ -7,6 +7,7 @@ using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using MatMulFree.Benchmarking;
 using MatMulFree.Model;
+using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Cli.Bench
@@ -102,6 +103,22 @@ namespace MatMulFree.Cli.Bench
                 PackedTernaryKernel.BatchRows(w, batchTables, tables.Length, batch, accBatch, 0, rows);
             }, streamOne, minMilliseconds);
             results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch, batchUs / batch, batchBoundUs));
+            // The token-parallel product (the batched step's from TokenParallelMinimumBatch vectors): the tokens in
+            // the lanes of its tables, built in each call from the quantized vectors; per token.
+            var pairVectors = new AlignedBuffer<short>(PairVectorTables.LengthForColumns(columns));
+            var tokenQ = new sbyte[PairVectorTables.MaxLanes * q.Length];
+            for (int k = 0; k < tokenQ.Length; k++) tokenQ[k] = (sbyte)random.Next(-128, 128);
+            var accTokens = new int[PairVectorTables.MaxLanes * rows];
+            foreach (int tokens in new[] { 16, PairVectorTables.MaxLanes })
+            {
+                var (tokenUs, tokenBoundUs) = TimeAgainst(() =>
+                {
+                    var w = packed[p++ % packed.Count];
+                    PairVectorTables.Build(tokenQ, q.Length, tokens, columns, w.Groups, pairVectors.Span);
+                    TokenParallelKernel.Product(PackedTernaryKernel.Best, w, pairVectors.Span, tokens, accTokens, 0, rows);
+                }, streamOne, minMilliseconds);
+                results.Add(new KernelResult(shape, rows, columns, $"token-parallel, batch {tokens}, 1 thread (per token)", packedBytes / tokens, tokenUs / tokens, tokenBoundUs));
+            }
             int b = 0;
             long signedBytes = bytesPerWeight[0].Data.LongLength;
             results.Add(Measure("int8 weights, masks (Vector<T>)", signedBytes,

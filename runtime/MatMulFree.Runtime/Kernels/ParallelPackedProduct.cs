@@ -15,12 +15,14 @@ namespace MatMulFree.Runtime.Kernels
     {
         private readonly PackedProductWork _work;
         private readonly PackedBatchWork _batch;
+        private readonly TokenParallelWork _tokens;
 
         public ParallelPackedProduct(PackedTernaryWeights weights)
         {
             Weights = weights;
             _work = new PackedProductWork(weights);
             _batch = new PackedBatchWork(weights);
+            _tokens = new TokenParallelWork(weights);
         }
 
         public PackedTernaryWeights Weights { get; }
@@ -92,6 +94,65 @@ namespace MatMulFree.Runtime.Kernels
                 _batch.Accumulators = accumulators;
                 _batch.Batch = batch;
                 workers.Run(_batch, Weights.Rows, PackedTernaryWeights.BlockRows);
+            }
+        }
+
+        /// <summary>
+        /// The token-parallel product of <paramref name="batch"/> quantized vectors (row t of
+        /// <paramref name="quantized"/> at t * <paramref name="stride"/>): their <see cref="PairVectorTables"/>
+        /// built with the groups split across <paramref name="workers"/>, then the rows split
+        /// (<see cref="TokenParallelKernel"/>); token t's sums at <paramref name="accumulators"/>[t * Rows].
+        /// </summary>
+        public void RunTokenParallel(RowWorkers workers, sbyte[] quantized, int stride, int batch, AlignedBuffer<short> tables, int[] accumulators)
+        {
+            lock (_tokens)
+            {
+                _tokens.Quantized = quantized;
+                _tokens.Stride = stride;
+                _tokens.Batch = batch;
+                _tokens.Tables = tables;
+                _tokens.Accumulators = accumulators;
+                try
+                {
+                    _tokens.BuildingTables = true;
+                    workers.Run(_tokens, Weights.Groups, TokenParallelKernel.ChunkGroups);
+                    _tokens.BuildingTables = false;
+                    workers.Run(_tokens, Weights.Rows, PackedTernaryWeights.BlockRows);
+                }
+                finally
+                {
+                    _tokens.Quantized = Array.Empty<sbyte>();
+                    _tokens.Tables = null;
+                    _tokens.Accumulators = Array.Empty<int>();
+                }
+            }
+        }
+
+        /// <summary>The tables' groups, then the rows, of one token-parallel product, with the buffers of the current call.</summary>
+        private sealed class TokenParallelWork : IRowWork
+        {
+            private readonly PackedTernaryWeights _weights;
+            private readonly KernelPath _path = PackedTernaryKernel.Best;
+
+            public TokenParallelWork(PackedTernaryWeights weights) => _weights = weights;
+
+            public bool BuildingTables { get; set; }
+            public sbyte[] Quantized { get; set; } = Array.Empty<sbyte>();
+            public int Stride { get; set; }
+            public int Batch { get; set; }
+            public AlignedBuffer<short>? Tables { get; set; }
+            public int[] Accumulators { get; set; } = Array.Empty<int>();
+
+            public void Execute(int start, int count)
+            {
+                if (BuildingTables)
+                {
+                    PairVectorTables.Build(Quantized, Stride, Batch, _weights.Columns, _weights.Groups, Tables!.Span, start, count);
+                }
+                else
+                {
+                    TokenParallelKernel.Product(_path, _weights, Tables!.Span, Batch, Accumulators, start, count);
+                }
             }
         }
 

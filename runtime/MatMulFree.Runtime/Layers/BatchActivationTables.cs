@@ -4,7 +4,7 @@ using MatMulFree.Runtime.Kernels;
 namespace MatMulFree.Runtime.Layers
 {
     /// <summary>
-    /// BitLinear steps 1-2 and the packed kernel's tables for each vector of a batch,
+    /// BitLinear steps 1-2, and the packed kernel's tables when it runs, for each vector of a batch,
     /// as row work over the vectors: a batched layer runs it before the product, on the
     /// calling thread or, with workers, on its <see cref="RowWorkers"/>, so that the 16
     /// vectors of a prefill chunk are quantized and tabled on every thread instead of on
@@ -31,6 +31,9 @@ namespace MatMulFree.Runtime.Layers
         /// <summary>RmsNorm.InverseRms of each input.</summary>
         public float* InverseRms;
         public BatchScratch? Batch;
+        /// <summary>Whether each vector's <see cref="PairSumTables"/> are built too (the packed batched
+        /// product reads them; the token-parallel product builds its own tables from the quantized vectors).</summary>
+        public bool LookupTables;
 
         public void Execute(int start, int count)
         {
@@ -39,7 +42,10 @@ namespace MatMulFree.Runtime.Layers
             {
                 var q = batch.Quantized.AsSpan(t * batch.QuantizedStride, batch.QuantizedStride);
                 batch.Scales[t] = ActivationQuantizer.Quantize(new ReadOnlySpan<float>(Inputs + (long)t * _inFeatures, _inFeatures), InverseRms[t], _normWeight, q);
-                PairSumTables.Build(q, _groups, batch.Tables.AsSpan(t * batch.TableStride, batch.TableStride));
+                if (LookupTables)
+                {
+                    PairSumTables.Build(q, _groups, batch.Tables.AsSpan(t * batch.TableStride, batch.TableStride));
+                }
             }
         }
     }

@@ -59,6 +59,12 @@ namespace MatMulFree.Runtime.Layers
             }
         }
 
+        /// <summary>Batches of at least this many vectors (and at most <see cref="PairVectorTables.MaxLanes"/>) run
+        /// the token-parallel product (<see cref="TokenParallelKernel"/>), whose cost is that of a full block of
+        /// 32 whatever the count; smaller ones run the packed kernel vector by vector
+        /// (<see cref="PackedTernaryKernel.BatchRows"/>). Measured: docs/performance.md, "Prompts and batches".</summary>
+        public const int TokenParallelMinimumBatch = 12;
+
         public string Name { get; }
         /// <summary>One signed byte per weight (scalar and SIMD kernels); null when packed.</summary>
         public TernaryWeights? Weights { get; }
@@ -118,8 +124,10 @@ namespace MatMulFree.Runtime.Layers
             }
             var scales = batch.Scales.AsSpan(0, count);
             var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
+            bool tokenParallel = count >= TokenParallelMinimumBatch && count <= PairVectorTables.MaxLanes;
             lock (_batchTables!)
             {
+                _batchTables.LookupTables = !tokenParallel;
                 fixed (float* inputs = x)
                 fixed (float* rms = inverseRms)
                 {
@@ -145,7 +153,17 @@ namespace MatMulFree.Runtime.Layers
                     }
                 }
             }
-            if (_parallel != null)
+            if (tokenParallel && _parallel != null)
+            {
+                _parallel.RunTokenParallel(_workers!, batch.Quantized, batch.QuantizedStride, count, batch.PairVectors, batch.Accumulators);
+            }
+            else if (tokenParallel)
+            {
+                var tables = batch.PairVectors.Span;
+                PairVectorTables.Build(batch.Quantized, batch.QuantizedStride, count, InFeatures, Packed.Groups, tables);
+                TokenParallelKernel.Product(Path, Packed, tables, count, acc, 0, OutFeatures);
+            }
+            else if (_parallel != null)
             {
                 _parallel.RunBatch(_workers!, batch.Tables, batch.TableStride, count, batch.Accumulators);
             }

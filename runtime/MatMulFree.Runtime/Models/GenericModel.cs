@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading;
 using MatMulFree.Model;
 using MatMulFree.Model.Manifest;
 using MatMulFree.Runtime.Kernels;
@@ -158,8 +159,19 @@ namespace MatMulFree.Runtime
             return r;
         }
 
-        /// <summary>Token vectors processed per batch (the batched kernel's width).</summary>
-        public const int BatchCapacity = 16;
+        /// <summary>Token vectors processed per batch: the token-parallel product's lanes.</summary>
+        public const int BatchCapacity = PairVectorTables.MaxLanes;
+
+        /// <summary>The batch scratch between batched calls (null while a call holds it; a concurrent
+        /// call makes its own): allocated by the first batch, not before.</summary>
+        private BatchScratch? _idleBatch;
+
+        private BatchScratch TakeBatch() => Interlocked.Exchange(ref _idleBatch, null) ?? new BatchScratch(Architecture, BatchCapacity);
+
+        private void ReturnBatch(BatchScratch batch) => Volatile.Write(ref _idleBatch, batch);
+
+        /// <summary>Bytes of the batch scratch, 0 before the first batch.</summary>
+        public long BatchSizeInBytes => Volatile.Read(ref _idleBatch)?.SizeInBytes ?? 0;
 
         public void Prefill(ReadOnlySpan<int> tokens, RecurrentState state, Span<float> logits)
         {
@@ -172,7 +184,7 @@ namespace MatMulFree.Runtime
             {
                 StepContract.Validate(a, token, state, logits);
             }
-            var batch = new BatchScratch(a, BatchCapacity);
+            var batch = TakeBatch();
             var same = new RecurrentState[BatchCapacity];
             Array.Fill(same, state);
             for (int start = 0; start < tokens.Length; start += BatchCapacity)
@@ -181,6 +193,7 @@ namespace MatMulFree.Runtime
                 bool last = start + count == tokens.Length;
                 RunBatch(tokens.Slice(start, count), same, batch, state.Scratch, last ? LogitsWanted.Last : LogitsWanted.None, logits);
             }
+            ReturnBatch(batch);
         }
 
         public void StepBatch(ReadOnlySpan<int> tokens, IReadOnlyList<RecurrentState> states, Span<float> logits)
@@ -201,7 +214,7 @@ namespace MatMulFree.Runtime
                     }
                 }
             }
-            var batch = new BatchScratch(a, BatchCapacity);
+            var batch = TakeBatch();
             var slice = new RecurrentState[BatchCapacity];
             for (int start = 0; start < tokens.Length; start += BatchCapacity)
             {
@@ -209,6 +222,7 @@ namespace MatMulFree.Runtime
                 for (int t = 0; t < count; t++) slice[t] = states[start + t];
                 RunBatch(tokens.Slice(start, count), slice, batch, states[start].Scratch, LogitsWanted.Each, logits.Slice(start * a.Vocab, count * a.Vocab));
             }
+            ReturnBatch(batch);
         }
 
         /// <summary>

@@ -1,4 +1,5 @@
 using MatMulFree.Model;
+using MatMulFree.Runtime.Kernels;
 
 namespace MatMulFree.Runtime
 {
@@ -15,6 +16,7 @@ namespace MatMulFree.Runtime
             InverseRms = new float[capacity];
             Scales = new float[capacity];
             SharedInverseRms = new float[capacity];
+            PairVectors = new AlignedBuffer<short>(PairVectorTables.LengthForColumns(System.Math.Max(a.Hidden, a.Intermediate)));
         }
 
         public int Capacity => Vectors;
@@ -24,5 +26,10 @@ namespace MatMulFree.Runtime
         public float[] SharedInverseRms { get; }
         /// <summary>Each vector's activation scale s (BitLinear step 2) in the current layer.</summary>
         public float[] Scales { get; }
+        /// <summary>The token-parallel product's tables of the current layer input (<see cref="PairVectorTables"/>),
+        /// for up to <see cref="PairVectorTables.MaxLanes"/> vectors, enough for the widest layer input.</summary>
+        public AlignedBuffer<short> PairVectors { get; }
+
+        public override long SizeInBytes => base.SizeInBytes + 12L * Capacity + PairVectors.SizeInBytes;
     }
 }

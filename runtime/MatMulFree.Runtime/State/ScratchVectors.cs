@@ -74,7 +74,8 @@ namespace MatMulFree.Runtime
         /// elsewhere, come last in that enum; StepProgramTests holds the order).</summary>
         private readonly float[][] _byVector;
 
-        public long SizeInBytes =>
+        /// <summary>Bytes this scratch holds.</summary>
+        public virtual long SizeInBytes =>
             4L * (Residual.Length + Normed.Length + Input.Length + Forget.Length + Gate.Length + Mixed.Length
                   + Wide.Length + Glu.Length + Accumulators.Length) + Quantized.Length + Tables.Length;
     }

@@ -232,28 +232,40 @@ namespace MatMulFree.Tests.Cli
         {
             // A functional check of the tool, not of speed: tiny shapes, minimal time.
             string csv = Path.Combine(_dir, "k.csv"), json = Path.Combine(_dir, "b.json"), svg = Path.Combine(_dir, "c.svg");
-            var r = MmfRunner.Run("bench", "--shapes", "64x64,100x200", "--min-time-ms", "1", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "2",
+            var r = MmfRunner.Run("bench", "--shapes", "64x64,100x200", "--min-time-ms", "1", "--model", TestData.Model("micro-l2-h16"), "--model-time-ms", "1", "--threads", "2",
                 "--csv", csv, "--json", json, "--svg", svg);
             Assert.True(r.Code == 0, r.Err);
             Assert.Contains("| 100x200 | packed 2-bit, 1 thread", r.Out);
             Assert.Contains("| 64x64 | int8 dot product, multiplies (baseline)", r.Out);
             Assert.Contains("| 100x200 | stream read, 2 threads", r.Out);
-            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 2 threads | 8 |", r.Out);
-            Assert.Contains("prefill tokens/s", r.Out);
-            Assert.Contains("16 sessions, tokens/s in all", r.Out);
-            const int kernels = 8; // stream read on 1 and 2 threads, packed 1 thread (cold and in cache) and 2 threads, batch 16, int8 masks, int8 dot product
+            Assert.Contains("| 100x200 | token-parallel, batch 32, 1 thread (per token)", r.Out);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit | 2 |", r.Out);
+            Assert.Contains("| prefill 16 tokens, tokens/s | prefill 128 tokens, tokens/s | prefill 512 tokens, tokens/s | first token after 512, ms |", r.Out);
+            Assert.Contains("| 1 session, tokens/s in all | 4 sessions, tokens/s in all | 16 sessions, tokens/s in all |", r.Out);
+            Assert.Contains("bench: micro-l2-h16, generic, packed 2-bit, 2 thread(s)...", r.Err);
+            // stream read on 1 and 2 threads, packed 1 thread (cold and in cache) and 2 threads, batch 16,
+            // token-parallel batch 16 and 32, int8 masks, int8 dot product
+            const int kernels = 10;
             Assert.Equal(1 + 2 * kernels, File.ReadAllLines(csv).Length); // header + 2 shapes x kernels
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
-            Assert.True(doc.RootElement.GetProperty("kernels").GetArrayLength() >= 8);
+            Assert.Equal(2 * kernels, doc.RootElement.GetProperty("kernels").GetArrayLength());
+            var model = doc.RootElement.GetProperty("models")[1];
+            Assert.Equal(2, model.GetProperty("threads").GetInt32());
+            var prefill = model.GetProperty("prefill_512_tokens_per_second");
+            Assert.True(prefill.GetProperty("low").GetDouble() <= prefill.GetProperty("median").GetDouble());
+            Assert.True(prefill.GetProperty("median").GetDouble() <= prefill.GetProperty("high").GetDouble());
+            Assert.True(model.GetProperty("sessions_16_tokens_per_second").GetProperty("median").GetDouble() > 0);
+            Assert.True(model.GetProperty("batch_scratch_bytes").GetInt64() > 0);
             Assert.StartsWith("<svg", File.ReadAllText(svg));
         }
 
         [Fact]
         public void Bench_with_no_shapes_prints_only_the_model_table()
         {
-            var r = MmfRunner.Run("bench", "--shapes", "none", "--model", TestData.Model("micro-l2-h16"), "--steps", "8", "--threads", "1");
+            var r = MmfRunner.Run("bench", "--shapes", "none", "--model", TestData.Model("micro-l2-h16"), "--model-time-ms", "1", "--threads", "1", "--model-kernels", "packed");
             Assert.True(r.Code == 0, r.Err);
-            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit, 1 thread | 8 |", r.Out);
+            Assert.Contains("| micro-l2-h16 | generic, packed 2-bit | 1 |", r.Out);
+            Assert.DoesNotContain("int8 weights", r.Out);
             Assert.DoesNotContain("| shape (out x in) |", r.Out);
         }
 

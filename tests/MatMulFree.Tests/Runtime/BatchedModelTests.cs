@@ -3,6 +3,7 @@ using System.Linq;
 using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
+using MatMulFree.Runtime.Layers;
 using Xunit;
 
 namespace MatMulFree.Tests.Runtime
@@ -45,6 +46,21 @@ namespace MatMulFree.Tests.Runtime
                 Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
             }
             return (stepped, prefilled);
+        }
+
+        [Theory]
+        [MemberData(nameof(PackedKernelTests.Paths), MemberType = typeof(PackedKernelTests))]
+        public void Prefill_on_every_path_equals_step_by_step(KernelPath path)
+        {
+            // 11 tokens run the packed kernel vector by vector, 12..32 the token-parallel product;
+            // 33 and 77 take several blocks of 32, the last of one and of 13.
+            var model = new GenericModel(ManifestLoader.Load(TestData.Model("tiny-l3-h96")), ProductForm.Packed, path: path);
+            var golden = GoldenLogits.Load("tiny-l3-h96").Tokens;
+            foreach (int length in new[] { BitLinearLayer.TokenParallelMinimumBatch - 1, BitLinearLayer.TokenParallelMinimumBatch, 32, 33, 77 })
+            {
+                var tokens = Enumerable.Range(0, length).Select(k => golden[k % golden.Length]).ToArray();
+                AssertPrefillEqualsSteps(model, model, tokens);
+            }
         }
 
         [Fact]
