@@ -36,6 +36,8 @@ namespace MatMulFree.Generator
             private const string Kernels = "global::MatMulFree.Runtime.Kernels.";
             private const string Runtime = "global::MatMulFree.Runtime.";
             private const string ModelTypes = "global::MatMulFree.Model.";
+            private const string Tokens = "global::System.ReadOnlySpan<int>";
+            private const string States = "global::System.Collections.Generic.IReadOnlyList<global::MatMulFree.Runtime.RecurrentState>";
 
             /// <summary>[GeneratedCode] with this generator's name and version.</summary>
             public static readonly string GeneratedCode =
@@ -81,14 +83,16 @@ namespace MatMulFree.Generator
                 {
                     w.Open("namespace " + target.Namespace);
                 }
-                w.Open($"partial class {target.ClassName} : {Runtime}IMatMulFreeModel");
+                w.Open($"partial class {target.ClassName} : {Runtime}IBatchedModel");
                 string message = CSharpText.Literal($"{target.FullName}: MatMulFree.Generator generated no model ({diagnostic}; see the build's errors)");
                 string fail = $"throw new global::System.InvalidOperationException({message})";
                 Member(w, $"public string Name => {fail};");
                 Member(w, $"public {ModelTypes}Architecture Architecture => {fail};");
                 Member(w, $"public {ModelTypes}TokenizerSpec Tokenizer => {fail};");
                 Member(w, $"public {Runtime}RecurrentState CreateState() => {fail};");
-                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {fail};", last: true);
+                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {fail};");
+                Member(w, $"public void Prefill({Tokens} tokens, {Runtime}RecurrentState state, {Span} logits) => {fail};");
+                Member(w, $"public void StepBatch({Tokens} tokens, {States} states, {Span} logits) => {fail};", last: true);
                 w.Close();
                 if (target.Namespace.Length > 0)
                 {
@@ -131,7 +135,7 @@ namespace MatMulFree.Generator
                     m.HasDeferredWeights
                         ? $"Its norms and lower bounds are the build's data resource; its ternary weights and embeddings are in the external weights file {m.WeightsFile!.Path}. Both are read once, when the model is first used."
                         : "Its weights, norms and embeddings are the build's data resource, read once when the model is first used; no manifest is read at run time.");
-                w.Open($"partial class {target.ClassName} : {Runtime}IMatMulFreeModel");
+                w.Open($"partial class {target.ClassName} : {Runtime}IBatchedModel");
                 w.Doc("summary", "The model's name, from its manifest.");
                 Member(w, $"public string Name => {Literal(m.Name)};");
                 w.Doc("summary", "The model's shape, from its manifest.");
@@ -141,7 +145,11 @@ namespace MatMulFree.Generator
                 w.Doc("summary", "A fresh recurrent state (all zeros) with its own scratch buffers.");
                 Member(w, $"public {Runtime}RecurrentState CreateState() => new {Runtime}RecurrentState({impl}.Architecture);");
                 w.Doc("summary", "Feeds one token, advances the recurrent state by one step and writes the next-token logits.");
-                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {impl}.Step(token, state, logits);", last: true);
+                Member(w, $"public void Step(int token, {Runtime}RecurrentState state, {Span} logits) => {impl}.Step(token, state, logits);");
+                w.Doc("summary", "Feeds the tokens of one sequence in order, each BitLinear over blocks of up to 32 of them; writes the logits after the last.");
+                Member(w, $"public void Prefill({Tokens} tokens, {Runtime}RecurrentState state, {Span} logits) => {impl}.Prefill(tokens, state, logits);");
+                w.Doc("summary", "One step of several sequences together: token t advances states[t] and writes logits row t (stride Vocab).");
+                Member(w, $"public void StepBatch({Tokens} tokens, {States} states, {Span} logits) => {impl}.StepBatch(tokens, states, logits);", last: true);
                 w.Close();
                 if (target.Namespace.Length > 0)
                 {
@@ -162,6 +170,11 @@ namespace MatMulFree.Generator
                 foreach (var block in m.Blocks)
                 {
                     EmitBlock(w, m, block, packed);
+                }
+                EmitBatchStep(w, m, packed);
+                foreach (var block in m.Blocks)
+                {
+                    EmitBatchBlock(w, m, block, packed);
                 }
                 foreach (var layer in plan.Layers.Where(l => l.Form == ProductForm.Unrolled))
                 {
@@ -260,28 +273,55 @@ namespace MatMulFree.Generator
             private static string Vector(StepVector v) =>
                 v == StepVector.Logits ? "logits.Slice(0, Vocab)" : GeneratedNames.StepVectorName(v);
 
-            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op, ISet<string> packed)
+            /// <summary>How an operation of one token names its operands: the single step's locals, or the
+            /// rows of token t in a batch.</summary>
+            private sealed class Operands
+            {
+                public Operands(Func<StepVector, string> vector, string token, string storeInverseRms, string inverseRms)
+                {
+                    Vector = vector;
+                    Token = token;
+                    StoreInverseRms = storeInverseRms;
+                    InverseRms = inverseRms;
+                }
+
+                public Func<StepVector, string> Vector { get; }
+                /// <summary>The token (of an Embed).</summary>
+                public string Token { get; }
+                /// <summary>Where an InverseRms operation stores r.</summary>
+                public string StoreInverseRms { get; }
+                /// <summary>How a BitLinear that shares r reads it.</summary>
+                public string InverseRms { get; }
+            }
+
+            /// <summary>The single step's: its locals, the token parameter, the local r.</summary>
+            private static readonly Operands Step1 = new Operands(Vector, "token", "float r", "r");
+
+            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op, ISet<string> packed) =>
+                EmitOperation(w, m, op, packed, Step1);
+
+            private static void EmitOperation(CodeWriter w, ModelDefinition m, StepOp op, ISet<string> packed, Operands o)
             {
                 if (op.Note != null)
                 {
                     w.Line("// " + op.Note);
                 }
-                string In(int k) => Vector(op.Inputs[k]);
-                string output = Vector(op.Output);
+                string In(int k) => o.Vector(op.Inputs[k]);
+                string output = o.Vector(op.Output);
                 switch (op.Kind)
                 {
                     case StepOperation.Embed:
-                        w.Line(m.ExternalEmbeddings != null ? $"d.Embeddings.CopyRow(token, {output});" : $"new {ReadOnlySpan}(d.Embeddings, token * Hidden, Hidden).CopyTo({output});");
+                        w.Line(m.ExternalEmbeddings != null ? $"d.Embeddings.CopyRow({o.Token}, {output});" : $"new {ReadOnlySpan}(d.Embeddings, {o.Token} * Hidden, Hidden).CopyTo({output});");
                         break;
                     case StepOperation.Norm:
                         w.Line($"{Kernels}RmsNorm.Apply({In(0)}, {Kernels}RmsNorm.InverseRms({In(0)}, Eps), {Constant(op)}, {output});");
                         break;
                     case StepOperation.InverseRms:
-                        w.Line($"float r = {Kernels}RmsNorm.InverseRms({In(0)}, Eps);");
+                        w.Line($"{o.StoreInverseRms} = {Kernels}RmsNorm.InverseRms({In(0)}, Eps);");
                         break;
                     case StepOperation.BitLinear:
                         string name = MethodName(op.Linear!);
-                        string inverseRms = op.SharesInverseRms ? "r" : $"{Kernels}RmsNorm.InverseRms({In(0)}, Eps)";
+                        string inverseRms = op.SharesInverseRms ? o.InverseRms : $"{Kernels}RmsNorm.InverseRms({In(0)}, Eps)";
                         w.Line(packed.Contains(op.Linear!.Name)
                             ? $"d.{name}Product.Forward({In(0)}, {inverseRms}, d.{name}Norm, scratch, {output});"
                             : $"{name}(d, {In(0)}, {inverseRms}, scratch, {output});");
@@ -304,6 +344,132 @@ namespace MatMulFree.Generator
                         break;
                 }
             }
+
+            /// <summary>
+            /// The batched step (<see cref="Runtime"/>BatchStep) and the Prefill and StepBatch around it: the same
+            /// operations as the single step, each BitLinear over the whole block of tokens (a packed layer's
+            /// product in one call, ParallelPackedProduct.ForwardBatch; an unrolled layer's method token by
+            /// token) and each run of other operations token by token, in order, so that a prompt's recurrence
+            /// sees its tokens one after the other. The head runs only where logits are wanted.
+            /// </summary>
+            private static void EmitBatchStep(CodeWriter w, ModelDefinition m, ISet<string> packed)
+            {
+                var program = m.Step;
+                w.Doc("summary", "The batch scratch between batched calls (null while a call holds it), allocated by the first batch.");
+                w.Line($"private static {Runtime}BatchScratch? s_idleBatch;");
+                w.Line();
+                w.Line($"internal static void Prefill({Tokens} tokens, {Runtime}RecurrentState state, {Span} logits) =>");
+                w.Line($"    {Runtime}BatchedSteps.Prefill(Architecture, tokens, state, logits, ref s_idleBatch, RunBatch);");
+                w.Line();
+                w.Line($"internal static void StepBatch({Tokens} tokens, {States} states, {Span} logits) =>");
+                w.Line($"    {Runtime}BatchedSteps.StepBatch(Architecture, tokens, states, logits, ref s_idleBatch, RunBatch);");
+                w.Line();
+                w.Doc("summary", "The token step for a block of up to 32 tokens, token t advancing states[t] (every token the same state in a prompt).");
+                w.Open($"private static void RunBatch({Tokens} tokens, {Runtime}RecurrentState[] states, {Runtime}BatchScratch b, {Runtime}StepScratch scratch, {Runtime}LogitsWanted wanted, {Span} logits)");
+                w.Line("Data d = Data.Get();");
+                w.Line("int count = tokens.Length;");
+                var before = program.Operations.Where(op => op.Block < 0 && !op.IsHead).ToList();
+                EmitTokenLoop(w, m, before, packed, -1);
+                if (m.Blocks.Count > 0)
+                {
+                    w.Line("// The blocks, each BitLinear over the whole batch.");
+                    foreach (var block in m.Blocks)
+                    {
+                        w.Line($"BatchBlock{block.Index}(d, states, b, scratch, count);");
+                    }
+                }
+                w.Line("// The head, for the tokens whose logits are wanted; every state advances.");
+                w.Open("for (int t = 0; t < count; t++)");
+                w.Open($"if (wanted == {Runtime}LogitsWanted.Each || (wanted == {Runtime}LogitsWanted.Last && t == count - 1))");
+                w.Line($"{Span} logitsRow = wanted == {Runtime}LogitsWanted.Each ? logits.Slice(t * Vocab, Vocab) : logits.Slice(0, Vocab);");
+                var head = new Operands(v => v == StepVector.Logits ? "logitsRow" : Row(m.Architecture, v, -1), "tokens[t]", "float r", "r");
+                foreach (var op in program.Operations.Where(op => op.IsHead))
+                {
+                    EmitOperation(w, m, op, packed, head);
+                }
+                w.Close();
+                w.Line("states[t].Advance();");
+                w.Close();
+                w.Close();
+                w.Line();
+            }
+
+            private static void EmitBatchBlock(CodeWriter w, ModelDefinition m, BlockWeights b, ISet<string> packed)
+            {
+                int l = b.Index;
+                var a = m.Architecture;
+                w.Doc("summary", $"Block {l} for a batch: each BitLinear over all the tokens, the rest token by token in order.");
+                w.Open($"private static void BatchBlock{l}(Data d, {Runtime}RecurrentState[] states, {Runtime}BatchScratch b, {Runtime}StepScratch scratch, int count)");
+                var run = new List<StepOp>();
+                foreach (var op in m.Step.OfBlock(l))
+                {
+                    if (op.Kind != StepOperation.BitLinear)
+                    {
+                        run.Add(op);
+                        continue;
+                    }
+                    EmitTokenLoop(w, m, run, packed, l);
+                    run.Clear();
+                    if (op.Note != null)
+                    {
+                        w.Line("// " + op.Note);
+                    }
+                    string name = MethodName(op.Linear!);
+                    string input = Row(a, op.Inputs[0], l);
+                    // Each token's inverse RMS of the input: the one its projections share, or its own.
+                    string inverseRms = "b.SharedInverseRms";
+                    if (!op.SharesInverseRms)
+                    {
+                        inverseRms = "b.InverseRms";
+                        w.Open("for (int t = 0; t < count; t++)");
+                        w.Line($"b.InverseRms[t] = {Kernels}RmsNorm.InverseRms({input}, Eps);");
+                        w.Close();
+                    }
+                    if (packed.Contains(op.Linear!.Name))
+                    {
+                        w.Line($"d.{name}Product.ForwardBatch({All(a, op.Inputs[0])}, new {ReadOnlySpan}({inverseRms}, 0, count), count, d.{name}Norm, b, d.{name}Product.WorkersFor(scratch), {All(a, op.Output)});");
+                    }
+                    else
+                    {
+                        w.Open("for (int t = 0; t < count; t++)");
+                        w.Line($"{name}(d, {input}, {inverseRms}[t], scratch, {Row(a, op.Output, l)});");
+                        w.Close();
+                    }
+                }
+                EmitTokenLoop(w, m, run, packed, l);
+                w.Close();
+                w.Line();
+            }
+
+            /// <summary>A run of operations other than BitLinears, for each token in turn.</summary>
+            private static void EmitTokenLoop(CodeWriter w, ModelDefinition m, IReadOnlyList<StepOp> run, ISet<string> packed, int block)
+            {
+                if (run.Count == 0)
+                {
+                    return;
+                }
+                var rows = new Operands(v => Row(m.Architecture, v, block), "tokens[t]", "b.SharedInverseRms[t]", "b.SharedInverseRms[t]");
+                w.Open("for (int t = 0; t < count; t++)");
+                foreach (var op in run)
+                {
+                    EmitOperation(w, m, op, packed, rows);
+                }
+                w.Close();
+            }
+
+            /// <summary>Token t's row of a batch vector (the block's state for <see cref="StepVector.State"/>).</summary>
+            private static string Row(Architecture a, StepVector v, int block)
+            {
+                if (v == StepVector.State)
+                {
+                    return $"states[t].Hidden({block})";
+                }
+                int n = StepProgram.Length(v, a);
+                return $"new {Span}(b.{v}, t * {n}, {n})";
+            }
+
+            /// <summary>The rows of all count tokens of a batch vector.</summary>
+            private static string All(Architecture a, StepVector v) => $"new {Span}(b.{v}, 0, count * {StepProgram.Length(v, a)})";
 
             /// <summary>The data an operation reads: a field of the loaded data.</summary>
             private static string Constant(StepOp op)

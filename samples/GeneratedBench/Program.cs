@@ -11,9 +11,9 @@ using MatMulFree.Runtime.Kernels;
 
 // Decode tokens/s of each compiled-in model against the generic runtime on the same manifest,
 // measured in one run: one second of warm-up (tiered JIT), then 31 rounds of 400 steps, the three
-// variants' rounds taken in turn (Interleaved), medians;
-// then every BitLinear on its own. `--svg FILE` also draws the per-layer table per shape.
-const int Steps = 400, Rounds = 31;
+// variants' rounds taken in turn (Interleaved), medians; prefill of a 128-token prompt, generated
+// against generic packed, the same way; then every BitLinear on its own. `--svg FILE` also draws the per-layer table per shape.
+const int Steps = 400, Rounds = 31, PromptLength = 128;
 string? svg = args.Length == 2 && args[0] == "--svg" ? args[1] : null;
 if (args.Length > 0 && svg == null)
 {
@@ -38,6 +38,18 @@ foreach (var (generated, file) in models)
     var figures = TokensPerSecond(generated, GenericModel.Load(path, ProductForm.Packed), GenericModel.Load(path, ProductForm.Rows));
     double g = figures[0], packed = figures[1], int8 = figures[2];
     Console.WriteLine($"| {generated.Name} | {g:N0} | {packed:N0} | {int8:N0} | {g / packed:F2} |");
+}
+
+Console.WriteLine();
+Console.WriteLine($"Prefill of a {PromptLength}-token prompt (IBatchedModel.Prefill), tokens/s, one thread, median of {Rounds} rounds, the variants' rounds in turn");
+Console.WriteLine();
+Console.WriteLine($"| model | generated (MatMulFreeKernel={KernelProperty.Value}) | generic, packed 2-bit | generated / generic packed |");
+Console.WriteLine("|---|---:|---:|---:|");
+foreach (var (generated, file) in models)
+{
+    string path = Path.Combine(AppContext.BaseDirectory, "models", file);
+    var figures = PrefillTokensPerSecond((IBatchedModel)generated, GenericModel.Load(path, ProductForm.Packed));
+    Console.WriteLine($"| {generated.Name} | {figures[0]:N0} | {figures[1]:N0} | {figures[0] / figures[1]:F2} |");
 }
 
 Console.WriteLine();
@@ -75,6 +87,41 @@ static double[] TokensPerSecond(params IMatMulFreeModel[] models)
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < Steps; k++) model.Step((k * 7919) % vocab, state, logits);
             return Steps / clock.Elapsed.TotalSeconds;
+        };
+    }
+    return Interleaved.Medians(Rounds, rounds);
+}
+
+// One second of warm-up each, then rounds of prompts of PromptLength tokens from a fresh state, taken in turn.
+static double[] PrefillTokensPerSecond(params IBatchedModel[] models)
+{
+    var rounds = new Func<double>[models.Length];
+    for (int m = 0; m < models.Length; m++)
+    {
+        var model = models[m];
+        var state = model.CreateState();
+        var logits = new float[model.Architecture.Vocab];
+        int vocab = model.Architecture.Vocab;
+        var prompt = new int[PromptLength];
+        for (int k = 0; k < prompt.Length; k++) prompt[k] = (k * 7919) % vocab;
+        var warm = Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 1000)
+        {
+            state.Reset();
+            model.Prefill(prompt, state, logits);
+        }
+        rounds[m] = () =>
+        {
+            var clock = Stopwatch.StartNew();
+            int prompts = 0;
+            do
+            {
+                state.Reset();
+                model.Prefill(prompt, state, logits);
+                prompts++;
+            }
+            while (clock.ElapsedMilliseconds < 20);
+            return prompts * PromptLength / clock.Elapsed.TotalSeconds;
         };
     }
     return Interleaved.Medians(Rounds, rounds);

@@ -16,8 +16,8 @@ namespace MatMulFree.Compiler.Planning
     {
         /// <summary>An operand of unrolled code (" - p[1234]"; a shared sum, two operands, has a comment with its pattern), and its share of the line.</summary>
         public const int PerTerm = 17;
-        /// <summary>The methods, remarks, data fields and wiring of one BitLinear, of one block, and of the model.</summary>
-        public const int PerLayer = 1536, PerBlock = 2048, Fixed = 6144;
+        /// <summary>The methods, remarks, data fields and wiring (single and batched steps) of one BitLinear, of one block, and of the model.</summary>
+        public const int PerLayer = 2048, PerBlock = 3584, Fixed = 8192;
         /// <summary>What an unrolled layer adds to <see cref="PerLayer"/>: its methods, their remarks and the comments per column group.</summary>
         public const int PerUnrolledLayer = 2048;
 

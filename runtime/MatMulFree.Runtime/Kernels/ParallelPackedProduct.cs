@@ -11,21 +11,34 @@ namespace MatMulFree.Runtime.Kernels
     /// on the same weights take turns (a lock), since the work item carries the
     /// buffers of the current call.
     /// </summary>
-    public sealed class ParallelPackedProduct
+    public sealed unsafe class ParallelPackedProduct
     {
         private readonly PackedProductWork _work;
         private readonly PackedBatchWork _batch;
         private readonly TokenParallelWork _tokens;
+        private readonly BatchActivationTables _activations;
 
-        public ParallelPackedProduct(PackedTernaryWeights weights)
+        /// <param name="path">The kernels' instruction-set path (default: the best this machine has).</param>
+        public ParallelPackedProduct(PackedTernaryWeights weights, KernelPath? path = null)
         {
             Weights = weights;
-            _work = new PackedProductWork(weights);
-            _batch = new PackedBatchWork(weights);
-            _tokens = new TokenParallelWork(weights);
+            Path = path ?? PackedTernaryKernel.Best;
+            _work = new PackedProductWork(weights, Path);
+            _batch = new PackedBatchWork(weights, Path);
+            _tokens = new TokenParallelWork(weights, Path);
+            _activations = new BatchActivationTables(weights.Columns, weights.Groups);
         }
 
         public PackedTernaryWeights Weights { get; }
+
+        /// <summary>The kernels' instruction-set path.</summary>
+        public KernelPath Path { get; }
+
+        /// <summary>Batches of at least this many vectors (and at most <see cref="PairVectorTables.MaxLanes"/>) run
+        /// the token-parallel product (<see cref="TokenParallelKernel"/>), whose cost is that of its lanes
+        /// whatever the count; smaller ones run the packed kernel vector by vector
+        /// (<see cref="PackedTernaryKernel.BatchRows"/>). Measured: docs/performance.md, "Prompts and batches".</summary>
+        public const int TokenParallelMinimumBatch = 12;
 
         /// <summary>
         /// Chunks per thread of a one-vector product: a kernel prefetches the next block only within
@@ -46,14 +59,22 @@ namespace MatMulFree.Runtime.Kernels
         /// else on the calling thread.</summary>
         public void Product(ReadOnlySpan<sbyte> q, StepScratch scratch, Span<int> acc)
         {
-            var workers = scratch.Workers;
-            if (workers != null && workers.Threads > 1 && PackedTernaryKernel.Best != KernelPath.Scalar
-                && WeightCount >= scratch.ParallelMinimumWeights && acc.Length == Weights.Rows)
+            var workers = WorkersFor(scratch);
+            if (workers != null && acc.Length == Weights.Rows)
             {
                 Run(workers, q, scratch.Tables, scratch.Accumulators);
                 return;
             }
-            PackedTernaryKernel.Product(Weights, q, scratch.Tables, acc);
+            PackedTernaryKernel.Product(Path, Weights, q, scratch.Tables, acc, 0, Weights.Rows);
+        }
+
+        /// <summary><paramref name="scratch"/>'s workers if this product should use them: more than one
+        /// thread, a vector path, and at least <see cref="StepScratch.ParallelMinimumWeights"/> weights.</summary>
+        public RowWorkers? WorkersFor(StepScratch scratch)
+        {
+            var workers = scratch.Workers;
+            return workers != null && workers.Threads > 1 && Path != KernelPath.Scalar && WeightCount >= scratch.ParallelMinimumWeights
+                ? workers : null;
         }
 
         /// <summary>
@@ -69,6 +90,84 @@ namespace MatMulFree.Runtime.Kernels
             var acc = scratch.Accumulators.AsSpan(0, Weights.Rows);
             Product(scratch.Quantized, scratch, acc);
             Dequantizer.Apply(acc, Weights.Beta, s, y);
+        }
+
+        /// <summary>
+        /// The same BitLinear for <paramref name="count"/> vectors at once (rows of <paramref name="x"/>,
+        /// stride Columns; outputs in <paramref name="y"/>, stride Rows): each vector quantized on its own
+        /// with its <paramref name="inverseRms"/> and the layer's <paramref name="norm"/>, exactly as in
+        /// <see cref="Forward"/>; the product of the batch, with the weights read once
+        /// (<see cref="TokenParallelKernel"/> from <see cref="TokenParallelMinimumBatch"/> vectors, else
+        /// <see cref="PackedTernaryKernel.BatchRows"/>); each vector dequantized. Bit-identical to
+        /// <see cref="Forward"/> per vector. <paramref name="workers"/> (or null) share the quantization,
+        /// the tables and the rows.
+        /// </summary>
+        public void ForwardBatch(ReadOnlySpan<float> x, ReadOnlySpan<float> inverseRms, int count, float[] norm, BatchScratch batch, RowWorkers? workers, Span<float> y)
+        {
+            int rows = Weights.Rows, columns = Weights.Columns;
+            if (count < 1 || count > batch.Capacity || x.Length < count * columns || inverseRms.Length < count
+                || y.Length < count * rows || norm.Length != columns)
+            {
+                throw new ArgumentException("a batch outside the scratch's capacity, or inputs, norm or outputs of the wrong size");
+            }
+            if (workers != null && workers.Threads < 2)
+            {
+                workers = null;
+            }
+            bool tokenParallel = count >= TokenParallelMinimumBatch && count <= PairVectorTables.MaxLanes;
+            lock (_activations)
+            {
+                fixed (float* inputs = x)
+                fixed (float* rms = inverseRms)
+                {
+                    _activations.Norm = norm;
+                    _activations.Inputs = inputs;
+                    _activations.InverseRms = rms;
+                    _activations.Batch = batch;
+                    _activations.LookupTables = !tokenParallel;
+                    try
+                    {
+                        if (workers != null)
+                        {
+                            workers.Run(_activations, count);
+                        }
+                        else
+                        {
+                            _activations.Execute(0, count);
+                        }
+                    }
+                    finally
+                    {
+                        _activations.Norm = Array.Empty<float>();
+                        _activations.Inputs = null;
+                        _activations.InverseRms = null;
+                        _activations.Batch = null;
+                    }
+                }
+            }
+            var acc = batch.Accumulators.AsSpan(0, count * rows);
+            if (tokenParallel && workers != null)
+            {
+                RunTokenParallel(workers, batch.Quantized, batch.QuantizedStride, count, batch.PairVectors, batch.Accumulators);
+            }
+            else if (tokenParallel)
+            {
+                var tables = batch.PairVectors.Span;
+                PairVectorTables.Build(batch.Quantized, batch.QuantizedStride, count, columns, Weights.Groups, tables);
+                TokenParallelKernel.Product(Path, Weights, tables, count, acc, 0, rows);
+            }
+            else if (workers != null)
+            {
+                RunBatch(workers, batch.Tables, batch.TableStride, count, batch.Accumulators);
+            }
+            else
+            {
+                PackedTernaryKernel.BatchRows(Path, Weights, batch.Tables, batch.TableStride, count, acc, 0, rows);
+            }
+            for (int t = 0; t < count; t++)
+            {
+                Dequantizer.Apply(acc.Slice(t * rows, rows), Weights.Beta, batch.Scales[t], y.Slice(t * rows, rows));
+            }
         }
 
         /// <summary>acc[0..Rows) of <paramref name="accumulators"/> = W q, rows split across <paramref name="workers"/>.</summary>
@@ -132,9 +231,13 @@ namespace MatMulFree.Runtime.Kernels
         private sealed class TokenParallelWork : IRowWork
         {
             private readonly PackedTernaryWeights _weights;
-            private readonly KernelPath _path = PackedTernaryKernel.Best;
+            private readonly KernelPath _path;
 
-            public TokenParallelWork(PackedTernaryWeights weights) => _weights = weights;
+            public TokenParallelWork(PackedTernaryWeights weights, KernelPath path)
+            {
+                _weights = weights;
+                _path = path;
+            }
 
             public bool BuildingTables { get; set; }
             public sbyte[] Quantized { get; set; } = Array.Empty<sbyte>();
@@ -160,9 +263,13 @@ namespace MatMulFree.Runtime.Kernels
         private sealed class PackedProductWork : IRowWork
         {
             private readonly PackedTernaryWeights _weights;
-            private readonly KernelPath _path = PackedTernaryKernel.Best;
+            private readonly KernelPath _path;
 
-            public PackedProductWork(PackedTernaryWeights weights) => _weights = weights;
+            public PackedProductWork(PackedTernaryWeights weights, KernelPath path)
+            {
+                _weights = weights;
+                _path = path;
+            }
 
             public byte[] Tables { get; set; } = Array.Empty<byte>();
             public int[] Accumulators { get; set; } = Array.Empty<int>();
@@ -175,8 +282,13 @@ namespace MatMulFree.Runtime.Kernels
         private sealed class PackedBatchWork : IRowWork
         {
             private readonly PackedTernaryWeights _weights;
+            private readonly KernelPath _path;
 
-            public PackedBatchWork(PackedTernaryWeights weights) => _weights = weights;
+            public PackedBatchWork(PackedTernaryWeights weights, KernelPath path)
+            {
+                _weights = weights;
+                _path = path;
+            }
 
             public byte[] Tables { get; set; } = Array.Empty<byte>();
             public int[] Accumulators { get; set; } = Array.Empty<int>();
@@ -184,7 +296,7 @@ namespace MatMulFree.Runtime.Kernels
             public int Batch { get; set; }
 
             public void Execute(int start, int count) =>
-                PackedTernaryKernel.BatchRows(_weights, Tables, Stride, Batch, Accumulators, start, count);
+                PackedTernaryKernel.BatchRows(_path, _weights, Tables, Stride, Batch, Accumulators, start, count);
         }
     }
 }

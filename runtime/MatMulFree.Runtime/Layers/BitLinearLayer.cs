@@ -8,7 +8,7 @@ namespace MatMulFree.Runtime.Layers
     /// One BitLinear (docs/model.md): its own RMSNorm, int8 activation quantization,
     /// the ternary integer product, dequantization out_n = (float)acc_n * (beta / s).
     /// </summary>
-    public sealed unsafe class BitLinearLayer
+    public sealed class BitLinearLayer
     {
         private readonly float[] _normWeight;
 
@@ -16,9 +16,10 @@ namespace MatMulFree.Runtime.Layers
         /// below it, waking threads costs more than it saves.</summary>
         public const long DefaultParallelMinimumWeights = 1L << 18;
 
+        /// <summary>The pool this layer's rows are split across, or null (one thread, a small layer, or not the best path).</summary>
         private readonly RowWorkers? _workers;
-        private readonly ParallelPackedProduct? _parallel;
-        private readonly BatchActivationTables? _batchTables;
+        /// <summary>The packed product (null in rows form).</summary>
+        private readonly ParallelPackedProduct? _product;
 
         /// <param name="form"><see cref="ProductForm.Packed"/> or <see cref="ProductForm.Rows"/>.</param>
         /// <param name="path">The instruction-set path (default: the best this machine has). Rows run the scalar
@@ -42,7 +43,7 @@ namespace MatMulFree.Runtime.Layers
             if (form == ProductForm.Packed)
             {
                 Packed = new PackedTernaryWeights(weights.Weight);
-                _batchTables = new BatchActivationTables(_normWeight, weights.InFeatures, Packed.Groups);
+                _product = new ParallelPackedProduct(Packed, Path);
             }
             else
             {
@@ -55,15 +56,8 @@ namespace MatMulFree.Runtime.Layers
                 && (long)InFeatures * OutFeatures >= parallelMinimumWeights)
             {
                 _workers = workers;
-                _parallel = new ParallelPackedProduct(Packed);
             }
         }
-
-        /// <summary>Batches of at least this many vectors (and at most <see cref="PairVectorTables.MaxLanes"/>) run
-        /// the token-parallel product (<see cref="TokenParallelKernel"/>), whose cost is that of a full block of
-        /// 32 whatever the count; smaller ones run the packed kernel vector by vector
-        /// (<see cref="PackedTernaryKernel.BatchRows"/>). Measured: docs/performance.md, "Prompts and batches".</summary>
-        public const int TokenParallelMinimumBatch = 12;
 
         public string Name { get; }
         /// <summary>One signed byte per weight (scalar and SIMD kernels); null when packed.</summary>
@@ -85,9 +79,9 @@ namespace MatMulFree.Runtime.Layers
         {
             float s = ActivationQuantizer.Quantize(x, inverseRms, _normWeight, scratch.Quantized);
             var acc = scratch.Accumulators.AsSpan(0, OutFeatures);
-            if (_parallel != null)
+            if (_workers != null)
             {
-                _parallel.Run(_workers!, scratch.Quantized, scratch.Tables, scratch.Accumulators);
+                _product!.Run(_workers, scratch.Quantized, scratch.Tables, scratch.Accumulators);
             }
             else if (Packed != null)
             {
@@ -104,11 +98,12 @@ namespace MatMulFree.Runtime.Layers
         /// The same BitLinear for <paramref name="count"/> vectors at once (rows of <paramref name="x"/>,
         /// stride InFeatures; outputs in <paramref name="y"/>, stride OutFeatures). Each vector is
         /// quantized on its own, exactly as in <see cref="Forward"/>; packed layers then read their
-        /// weights once for the whole batch. Bit-identical to calling Forward per vector.
+        /// weights once for the whole batch (<see cref="ParallelPackedProduct.ForwardBatch"/>).
+        /// Bit-identical to calling Forward per vector.
         /// </summary>
         public void ForwardBatch(ReadOnlySpan<float> x, ReadOnlySpan<float> inverseRms, int count, BatchScratch batch, StepScratch scratch, Span<float> y)
         {
-            if (Packed == null)
+            if (_product == null)
             {
                 for (int t = 0; t < count; t++)
                 {
@@ -116,65 +111,7 @@ namespace MatMulFree.Runtime.Layers
                 }
                 return;
             }
-            // Each vector is quantized and its tables built once (on all threads when the layer has
-            // workers); the weights are then read once for the batch.
-            if (x.Length < count * InFeatures || inverseRms.Length < count)
-            {
-                throw new ArgumentException("fewer inputs than the batch count");
-            }
-            var scales = batch.Scales.AsSpan(0, count);
-            var acc = batch.Accumulators.AsSpan(0, count * OutFeatures);
-            bool tokenParallel = count >= TokenParallelMinimumBatch && count <= PairVectorTables.MaxLanes;
-            lock (_batchTables!)
-            {
-                _batchTables.LookupTables = !tokenParallel;
-                fixed (float* inputs = x)
-                fixed (float* rms = inverseRms)
-                {
-                    _batchTables.Inputs = inputs;
-                    _batchTables.InverseRms = rms;
-                    _batchTables.Batch = batch;
-                    try
-                    {
-                        if (_parallel != null)
-                        {
-                            _workers!.Run(_batchTables, count);
-                        }
-                        else
-                        {
-                            _batchTables.Execute(0, count);
-                        }
-                    }
-                    finally
-                    {
-                        _batchTables.Inputs = null;
-                        _batchTables.InverseRms = null;
-                        _batchTables.Batch = null;
-                    }
-                }
-            }
-            if (tokenParallel && _parallel != null)
-            {
-                _parallel.RunTokenParallel(_workers!, batch.Quantized, batch.QuantizedStride, count, batch.PairVectors, batch.Accumulators);
-            }
-            else if (tokenParallel)
-            {
-                var tables = batch.PairVectors.Span;
-                PairVectorTables.Build(batch.Quantized, batch.QuantizedStride, count, InFeatures, Packed.Groups, tables);
-                TokenParallelKernel.Product(Path, Packed, tables, count, acc, 0, OutFeatures);
-            }
-            else if (_parallel != null)
-            {
-                _parallel.RunBatch(_workers!, batch.Tables, batch.TableStride, count, batch.Accumulators);
-            }
-            else
-            {
-                PackedTernaryKernel.BatchRows(Path, Packed, batch.Tables, batch.TableStride, count, acc, 0, OutFeatures);
-            }
-            for (int t = 0; t < count; t++)
-            {
-                Dequantizer.Apply(acc.Slice(t * OutFeatures, OutFeatures), Beta, scales[t], y.Slice(t * OutFeatures, OutFeatures));
-            }
+            _product.ForwardBatch(x, inverseRms, count, _normWeight, batch, _workers, y);
         }
     }
 }

@@ -160,74 +160,23 @@ namespace MatMulFree.Runtime
         }
 
         /// <summary>Token vectors processed per batch: the token-parallel product's lanes.</summary>
-        public const int BatchCapacity = PairVectorTables.MaxLanes;
+        public const int BatchCapacity = BatchedSteps.Capacity;
 
-        /// <summary>The batch scratch between batched calls (null while a call holds it; a concurrent
-        /// call makes its own): allocated by the first batch, not before.</summary>
+        /// <summary>The batch scratch between batched calls (null while a call holds it): allocated by the first batch, not before.</summary>
         private BatchScratch? _idleBatch;
-
-        private BatchScratch TakeBatch() => Interlocked.Exchange(ref _idleBatch, null) ?? new BatchScratch(Architecture, BatchCapacity);
-
-        private void ReturnBatch(BatchScratch batch) => Volatile.Write(ref _idleBatch, batch);
 
         /// <summary>Bytes of the batch scratch, 0 before the first batch.</summary>
         public long BatchSizeInBytes => Volatile.Read(ref _idleBatch)?.SizeInBytes ?? 0;
 
-        public void Prefill(ReadOnlySpan<int> tokens, RecurrentState state, Span<float> logits)
-        {
-            var a = Architecture;
-            if (tokens.IsEmpty)
-            {
-                throw new ArgumentException("no tokens to prefill", nameof(tokens));
-            }
-            foreach (int token in tokens)
-            {
-                StepContract.Validate(a, token, state, logits);
-            }
-            var batch = TakeBatch();
-            var same = new RecurrentState[BatchCapacity];
-            Array.Fill(same, state);
-            for (int start = 0; start < tokens.Length; start += BatchCapacity)
-            {
-                int count = Math.Min(BatchCapacity, tokens.Length - start);
-                bool last = start + count == tokens.Length;
-                RunBatch(tokens.Slice(start, count), same, batch, state.Scratch, last ? LogitsWanted.Last : LogitsWanted.None, logits);
-            }
-            ReturnBatch(batch);
-        }
+        public void Prefill(ReadOnlySpan<int> tokens, RecurrentState state, Span<float> logits) =>
+            BatchedSteps.Prefill(Architecture, tokens, state, logits, ref _idleBatch, RunBatch);
 
-        public void StepBatch(ReadOnlySpan<int> tokens, IReadOnlyList<RecurrentState> states, Span<float> logits)
-        {
-            var a = Architecture;
-            if (states.Count != tokens.Length || logits.Length < tokens.Length * a.Vocab)
-            {
-                throw new ArgumentException("one state and one logits row per token are needed");
-            }
-            for (int t = 0; t < tokens.Length; t++)
-            {
-                StepContract.Validate(a, tokens[t], states[t], logits.Slice(t * a.Vocab, a.Vocab));
-                for (int u = 0; u < t; u++)
-                {
-                    if (ReferenceEquals(states[u], states[t]))
-                    {
-                        throw new ArgumentException("a state appears twice in one batch step; use Prefill for one sequence");
-                    }
-                }
-            }
-            var batch = TakeBatch();
-            var slice = new RecurrentState[BatchCapacity];
-            for (int start = 0; start < tokens.Length; start += BatchCapacity)
-            {
-                int count = Math.Min(BatchCapacity, tokens.Length - start);
-                for (int t = 0; t < count; t++) slice[t] = states[start + t];
-                RunBatch(tokens.Slice(start, count), slice, batch, states[start].Scratch, LogitsWanted.Each, logits.Slice(start * a.Vocab, count * a.Vocab));
-            }
-            ReturnBatch(batch);
-        }
+        public void StepBatch(ReadOnlySpan<int> tokens, IReadOnlyList<RecurrentState> states, Span<float> logits) =>
+            BatchedSteps.StepBatch(Architecture, tokens, states, logits, ref _idleBatch, RunBatch);
 
         /// <summary>
-        /// The token step of docs/numerics.md for a batch: every token's vectors are computed
-        /// with the same operations as <see cref="Step"/>. Each BitLinear runs over the whole
+        /// The token step of docs/numerics.md for a batch (<see cref="BatchStep"/>): every token's vectors
+        /// are computed with the same operations as <see cref="Step"/>. Each BitLinear runs over the whole
         /// batch; each run of other operations runs token by token, in order, so the recurrence
         /// of a prompt (every token one state) sees its tokens one after the other. The head
         /// (final norm, lm_head) runs only for the tokens whose logits are wanted.
@@ -297,15 +246,6 @@ namespace MatMulFree.Runtime
                 }
                 states[t].Advance();
             }
-        }
-
-        private enum LogitsWanted
-        {
-            None,
-            /// <summary>The last token's, in the first row of the logits (a prompt).</summary>
-            Last,
-            /// <summary>Every token's, one row each (several sessions).</summary>
-            Each,
         }
 
         /// <summary>The rows of <paramref name="vector"/> for <paramref name="count"/> tokens.</summary>

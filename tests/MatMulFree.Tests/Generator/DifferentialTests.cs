@@ -52,5 +52,68 @@ namespace MatMulFree.Tests.Generator
             Assert.True(tokens.Length >= 64);
             GoldenLogits.AssertBitIdentical(generic, generated, tokens);
         }
+
+        [Theory]
+        [InlineData("micro-l2-h16", "unrolled", 1)]
+        [InlineData("micro-l2-h16", "packed", 2)]
+        [InlineData("tiny-l2-h64", "auto", 1)]
+        [InlineData("tiny-l3-h96", "packed", 2)]
+        [InlineData("brown-l4-h128", "auto", 2)]
+        public void Generated_prefill_and_batched_steps_are_bit_identical_to_generic_steps(string name, string kernel, int threads)
+        {
+            // Prompts of 11 tokens (packed layers vector by vector), 12 and 32 (token-parallel), 45 (a block of 32
+            // and one of 13); then 20 sessions at different positions stepping together.
+            var generated = Assert.IsAssignableFrom<IBatchedModel>(Generated(name, kernel));
+            var generic = GenericModel.Load(TestData.Model(name), ProductForm.Rows, path: KernelPath.Scalar);
+            var golden = GoldenLogits.Load(name).Tokens;
+            int vocab = generic.Architecture.Vocab;
+            using var workers = threads > 1 ? new RowWorkers(threads) : null;
+            RecurrentState Create(IMatMulFreeModel model)
+            {
+                var state = model.CreateState();
+                state.Workers = model == generic ? null : workers;
+                state.Scratch.ParallelMinimumWeights = 0;
+                return state;
+            }
+            var expected = new float[vocab];
+            var actual = new float[vocab];
+            foreach (int length in new[] { 11, 12, 32, 45 })
+            {
+                var tokens = new int[length];
+                for (int k = 0; k < length; k++) tokens[k] = golden[k % golden.Length];
+                var stepped = Create(generic);
+                foreach (int t in tokens) generic.Step(t, stepped, expected);
+                var prefilled = Create(generated);
+                generated.Prefill(tokens, prefilled, actual);
+                Assert.Equal(expected, actual);
+                for (int l = 0; l < generic.Architecture.Layers; l++)
+                {
+                    Assert.Equal(stepped.Hidden(l).ToArray(), prefilled.Hidden(l).ToArray());
+                }
+                Assert.Equal(length, prefilled.Position);
+            }
+            const int sessions = 20;
+            var solo = new RecurrentState[sessions];
+            var together = new RecurrentState[sessions];
+            for (int k = 0; k < sessions; k++)
+            {
+                solo[k] = Create(generic);
+                together[k] = Create(generated);
+                for (int t = 0; t < k; t++)
+                {
+                    generic.Step(golden[t], solo[k], expected);
+                    generated.Step(golden[t], together[k], actual);
+                }
+            }
+            var next = new int[sessions];
+            for (int k = 0; k < sessions; k++) next[k] = golden[(k + 1) % golden.Length];
+            var all = new float[sessions * vocab];
+            generated.StepBatch(next, together, all);
+            for (int k = 0; k < sessions; k++)
+            {
+                generic.Step(next[k], solo[k], expected);
+                Assert.Equal(expected, all.AsSpan(k * vocab, vocab).ToArray());
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ namespace MatMulFree.Tests.Generator
     /// </summary>
     public sealed class HygieneTests
     {
-        private static readonly string[] Surface = { "Name", "Architecture", "Tokenizer", "CreateState", "Step" };
+        private static readonly string[] Surface = { "Name", "Architecture", "Tokenizer", "CreateState", "Step", "Prefill", "StepBatch" };
 
         private static GeneratorHarness.Result Generate(string source, string name, string kernel) =>
             GeneratorHarness.Run(GeneratorHarness.Compilation(source), new[] { GeneratorHarness.Manifest($"models/{name}.mmf.json", TestData.ModelText(name)) },
@@ -90,7 +90,14 @@ namespace MatMulFree.Tests.Generator
             var assembly = GeneratorHarness.Load(result.Output);
             var hostile = (IMatMulFreeModel)Activator.CreateInstance(assembly.GetType("Models.CompiledModel")!)!;
             var generic = GenericModel.Load(TestData.Model(name));
-            GoldenLogits.AssertBitIdentical(generic, hostile, GoldenLogits.Load(name).Tokens.Take(8).ToArray());
+            var tokens = GoldenLogits.Load(name).Tokens.Take(16).ToArray();
+            GoldenLogits.AssertBitIdentical(generic, hostile, tokens.Take(8).ToArray());
+            // The batched step too (16 tokens: the token-parallel product).
+            var expected = new float[generic.Architecture.Vocab];
+            var actual = new float[generic.Architecture.Vocab];
+            generic.Prefill(tokens, generic.CreateState(), expected);
+            ((IBatchedModel)hostile).Prefill(tokens, hostile.CreateState(), actual);
+            Assert.Equal(expected, actual);
         }
 
         [Fact]

@@ -3,7 +3,6 @@ using System.Linq;
 using MatMulFree.Model;
 using MatMulFree.Runtime;
 using MatMulFree.Runtime.Kernels;
-using MatMulFree.Runtime.Layers;
 using Xunit;
 
 namespace MatMulFree.Tests.Runtime
@@ -56,7 +55,7 @@ namespace MatMulFree.Tests.Runtime
             // 33 and 77 take several blocks of 32, the last of one and of 13.
             var model = new GenericModel(ManifestLoader.Load(TestData.Model("tiny-l3-h96")), ProductForm.Packed, path: path);
             var golden = GoldenLogits.Load("tiny-l3-h96").Tokens;
-            foreach (int length in new[] { BitLinearLayer.TokenParallelMinimumBatch - 1, BitLinearLayer.TokenParallelMinimumBatch, 32, 33, 77 })
+            foreach (int length in new[] { ParallelPackedProduct.TokenParallelMinimumBatch - 1, ParallelPackedProduct.TokenParallelMinimumBatch, 32, 33, 77 })
             {
                 var tokens = Enumerable.Range(0, length).Select(k => golden[k % golden.Length]).ToArray();
                 AssertPrefillEqualsSteps(model, model, tokens);

@@ -1,12 +1,11 @@
 using System;
-using MatMulFree.Runtime.Kernels;
 
-namespace MatMulFree.Runtime.Layers
+namespace MatMulFree.Runtime.Kernels
 {
     /// <summary>
     /// BitLinear steps 1-2, and the packed kernel's tables when it runs, for each vector of a batch,
-    /// as row work over the vectors: a batched layer runs it before the product, on the
-    /// calling thread or, with workers, on its <see cref="RowWorkers"/>, so that the 16
+    /// as row work over the vectors: a batched product (<see cref="ParallelPackedProduct.ForwardBatch"/>) runs it first, on the
+    /// calling thread or, with workers, on its <see cref="RowWorkers"/>, so that the
     /// vectors of a prefill chunk are quantized and tabled on every thread instead of on
     /// the caller while the workers wait (about 6 % of a two-thread prefill's samples did
     /// that; docs/performance-history.md). Each vector's
@@ -15,17 +14,17 @@ namespace MatMulFree.Runtime.Layers
     /// </summary>
     internal sealed unsafe class BatchActivationTables : IRowWork
     {
-        private readonly float[] _normWeight;
         private readonly int _inFeatures;
         private readonly int _groups;
 
-        public BatchActivationTables(float[] normWeight, int inFeatures, int groups)
+        public BatchActivationTables(int inFeatures, int groups)
         {
-            _normWeight = normWeight;
             _inFeatures = inFeatures;
             _groups = groups;
         }
 
+        /// <summary>The layer's RMSNorm weight.</summary>
+        public float[] Norm = Array.Empty<float>();
         /// <summary>The batch's inputs, row t at t * InFeatures.</summary>
         public float* Inputs;
         /// <summary>RmsNorm.InverseRms of each input.</summary>
@@ -41,7 +40,7 @@ namespace MatMulFree.Runtime.Layers
             for (int t = start; t < start + count; t++)
             {
                 var q = batch.Quantized.AsSpan(t * batch.QuantizedStride, batch.QuantizedStride);
-                batch.Scales[t] = ActivationQuantizer.Quantize(new ReadOnlySpan<float>(Inputs + (long)t * _inFeatures, _inFeatures), InverseRms[t], _normWeight, q);
+                batch.Scales[t] = ActivationQuantizer.Quantize(new ReadOnlySpan<float>(Inputs + (long)t * _inFeatures, _inFeatures), InverseRms[t], Norm, q);
                 if (LookupTables)
                 {
                     PairSumTables.Build(q, _groups, batch.Tables.AsSpan(t * batch.TableStride, batch.TableStride));
