@@ -172,9 +172,10 @@ namespace MatMulFree.Generator
                     EmitBlock(w, m, block, packed);
                 }
                 EmitBatchStep(w, m, packed);
+                var batchUnrolled = new HashSet<string>(plan.Layers.Where(l => l.BatchUnrolled).Select(l => l.Weights.Name), StringComparer.Ordinal);
                 foreach (var block in m.Blocks)
                 {
-                    EmitBatchBlock(w, m, block, packed);
+                    EmitBatchBlock(w, m, block, packed, batchUnrolled);
                 }
                 foreach (var layer in plan.Layers.Where(l => l.Form == ProductForm.Unrolled))
                 {
@@ -394,7 +395,7 @@ namespace MatMulFree.Generator
                 w.Line();
             }
 
-            private static void EmitBatchBlock(CodeWriter w, ModelDefinition m, BlockWeights b, ISet<string> packed)
+            private static void EmitBatchBlock(CodeWriter w, ModelDefinition m, BlockWeights b, ISet<string> packed, ISet<string> batchUnrolled)
             {
                 int l = b.Index;
                 var a = m.Architecture;
@@ -428,6 +429,10 @@ namespace MatMulFree.Generator
                     if (packed.Contains(op.Linear!.Name))
                     {
                         w.Line($"d.{name}Product.ForwardBatch({All(a, op.Inputs[0])}, new {ReadOnlySpan}({inverseRms}, 0, count), count, d.{name}Norm, b, d.{name}Product.WorkersFor(scratch), {All(a, op.Output)});");
+                    }
+                    else if (batchUnrolled.Contains(op.Linear!.Name))
+                    {
+                        w.Line($"{name}Batch(d, {All(a, op.Inputs[0])}, new {ReadOnlySpan}({inverseRms}, 0, count), count, b, {All(a, op.Output)});");
                     }
                     else
                     {
@@ -525,11 +530,28 @@ namespace MatMulFree.Generator
                 w.Close();
                 w.Line();
 
-                for (int k = 0; k < layer.SharedSumMethods.Count; k++)
+                EmitSumMethods(w, layer, name, "global::System.ReadOnlySpan<sbyte>", "global::System.Span<int>", "global::System.ReadOnlySpan<int>", "0", "");
+                if (layer.BatchUnrolled)
                 {
-                    var (start, count) = layer.SharedSumMethods[k];
-                    w.Doc("summary", $"Shared sums {start}-{start + count - 1} of {weights.Name}: each is the signed sum of one weight pattern over a group of input columns, used by every row that has that pattern.");
-                    w.Open($"private static void {Part(name + "SharedSums", k, layer.SharedSumMethods.Count)}(global::System.ReadOnlySpan<sbyte> q, global::System.Span<int> p)");
+                    EmitBatchBitLinear(w, layer);
+                }
+            }
+
+            /// <summary>The shared-sum and row methods of an unrolled layer: over int8 inputs and int sums for one
+            /// token, or (<paramref name="batch"/> "Batch") over vectors of tokens, with the same statements.</summary>
+            private static void EmitSumMethods(CodeWriter w, LayerPlan layer, string name, string input, string sums, string readSums, string zero, string batch)
+            {
+                var weights = layer.Weights;
+                var p = layer.Product;
+                int shared = p.SharedSums.Count;
+                var sharedSumMethods = batch.Length > 0 ? layer.BatchSharedSumMethods : layer.SharedSumMethods;
+                var rowMethods = batch.Length > 0 ? layer.BatchRowMethods : layer.RowMethods;
+                string lanes = batch.Length > 0 ? ", for each token of a vector's lanes" : "";
+                for (int k = 0; k < sharedSumMethods.Count; k++)
+                {
+                    var (start, count) = sharedSumMethods[k];
+                    w.Doc("summary", $"Shared sums {start}-{start + count - 1} of {weights.Name}: each is the signed sum of one weight pattern over a group of input columns, used by every row that has that pattern{lanes}.");
+                    w.Open($"private static void {Part(name + batch + "SharedSums", k, sharedSumMethods.Count)}({input} q, {sums} p)");
                     int group = -1;
                     for (int j = start; j < start + count; j++)
                     {
@@ -546,21 +568,63 @@ namespace MatMulFree.Generator
                     w.Line();
                 }
 
-                for (int k = 0; k < layer.RowMethods.Count; k++)
+                for (int k = 0; k < rowMethods.Count; k++)
                 {
-                    var (start, count) = layer.RowMethods[k];
-                    string args = shared > 0
-                        ? "global::System.ReadOnlySpan<sbyte> q, global::System.ReadOnlySpan<int> p, global::System.Span<int> acc"
-                        : "global::System.ReadOnlySpan<sbyte> q, global::System.Span<int> acc";
-                    w.Doc("summary", $"Rows {start}-{start + count - 1} of {weights.Name}: acc[n] = sum over k of w[n,k] * q[k], with the weights as signs.");
-                    w.Open($"private static void {Part(name + "Rows", k, layer.RowMethods.Count)}({args})");
+                    var (start, count) = rowMethods[k];
+                    string args = shared > 0 ? $"{input} q, {readSums} p, {sums} acc" : $"{input} q, {sums} acc";
+                    w.Doc("summary", $"Rows {start}-{start + count - 1} of {weights.Name}: acc[n] = sum over k of w[n,k] * q[k], with the weights as signs{lanes}.");
+                    w.Open($"private static void {Part(name + batch + "Rows", k, rowMethods.Count)}({args})");
                     for (int n = start; n < start + count; n++)
                     {
-                        SignedSumText.Row(w, n, p.RowTerms[n]);
+                        SignedSumText.Row(w, n, p.RowTerms[n], zero);
                     }
                     w.Close();
                     w.Line();
                 }
+            }
+
+            private const string TokenVector = "global::System.Numerics.Vector<short>";
+
+            /// <summary>An unrolled layer for a batch: each token quantized, the tokens put in the vector lanes
+            /// (TokenColumns), the layer's shared sums and rows over those vectors, each token dequantized.</summary>
+            private static void EmitBatchBitLinear(CodeWriter w, LayerPlan layer)
+            {
+                var weights = layer.Weights;
+                var p = layer.Product;
+                string name = MethodName(weights);
+                int shared = p.SharedSums.Count;
+                w.Doc("remarks",
+                    $"{weights.Name} for a batch of tokens: {layer.BatchReason}.",
+                    "Each token is quantized as in the one-token method; the sums are the same statements over vectors whose",
+                    "lanes are tokens (exact: int16 lanes hold every row's sum); each token is dequantized with its own scale.");
+                w.Open($"private static void {name}Batch(Data d, {ReadOnlySpan} x, {ReadOnlySpan} inverseRms, int count, {Runtime}BatchScratch b, {Span} y)");
+                w.Open("for (int t = 0; t < count; t++)");
+                w.Line($"b.Scales[t] = {Kernels}ActivationQuantizer.Quantize(x.Slice(t * {p.Columns}, {p.Columns}), inverseRms[t], d.{name}Norm, new global::System.Span<sbyte>(b.Quantized, t * b.QuantizedStride, b.QuantizedStride));");
+                w.Close();
+                w.Line("// The tokens in the vector lanes: in each group of tokens, input column k is one vector.");
+                w.Line($"{Kernels}TokenColumns.Transpose(b.Quantized, b.QuantizedStride, count, {p.Columns}, b.Columns);");
+                w.Line($"global::System.Span<{TokenVector}> sums = b.Sums({shared + p.Rows});");
+                if (shared > 0)
+                {
+                    w.Line($"global::System.Span<{TokenVector}> p = sums.Slice(0, {shared});");
+                }
+                w.Line($"global::System.Span<{TokenVector}> acc = sums.Slice({shared}, {p.Rows});");
+                w.Open($"for (int group = 0; group < {Kernels}TokenColumns.Groups(count); group++)");
+                w.Line($"global::System.ReadOnlySpan<{TokenVector}> q = {Kernels}TokenColumns.Group(b.Columns, group, {p.Columns});");
+                for (int k = 0; k < layer.BatchSharedSumMethods.Count; k++)
+                {
+                    w.Line($"{Part(name + "BatchSharedSums", k, layer.BatchSharedSumMethods.Count)}(q, p);");
+                }
+                for (int k = 0; k < layer.BatchRowMethods.Count; k++)
+                {
+                    w.Line($"{Part(name + "BatchRows", k, layer.BatchRowMethods.Count)}(q, {(shared > 0 ? "p, " : "")}acc);");
+                }
+                w.Line("// Back to float, token by token: y = acc * (beta / s).");
+                w.Line($"{Kernels}TokenColumns.Dequantize(acc, group, count, {Float(weights.Weight.Beta)}, b.Scales, y, {p.Rows});");
+                w.Close();
+                w.Close();
+                w.Line();
+                EmitSumMethods(w, layer, name, $"global::System.ReadOnlySpan<{TokenVector}>", $"global::System.Span<{TokenVector}>", $"global::System.ReadOnlySpan<{TokenVector}>", $"{TokenVector}.Zero", "Batch");
             }
 
             /// <summary>

@@ -194,10 +194,15 @@ namespace MatMulFree.Generator
                 Cause(PlanCause.Manifest, "by the manifest's \"kernels\"");
                 Cause(PlanCause.Layer, "by name");
                 Cause(PlanCause.WeightsFile, "because their weights are in the external weights file (unrolled code needs them at compile time)");
+                int batchUnrolled = plan.Layers.Count(l => l.BatchUnrolled);
+                string batches = unrolled == 0
+                    ? "all on the token-parallel product"
+                    : $"{batchUnrolled} unrolled over vectors of tokens, {unrolled - batchUnrolled} unrolled token by token, {packed} on the token-parallel product";
                 return string.Format(CultureInfo.InvariantCulture,
-                    "{0} BitLinear layers, {1} unrolled into add/subtract code and {2} on the packed kernel: {3}. Each layer's remarks in the generated code say why; " +
+                    "{0} BitLinear layers, {1} unrolled into add/subtract code and {2} on the packed kernel: {3}. For batches (prefill, sessions stepping together): {4}. " +
+                    "Each layer's remarks in the generated code say why; " +
                     "MatMulFreeKernel (auto, unrolled or packed) or the manifest's \"kernels\" changes it (docs/generator.md, \"Two forms per BitLinear\").",
-                    plan.Layers.Count, unrolled, packed, string.Join("; ", causes));
+                    plan.Layers.Count, unrolled, packed, string.Join("; ", causes), batches);
             }
 
             public static GeneratorOptions ParseOptions(AnalyzerConfigOptions options)

@@ -20,12 +20,12 @@ namespace MatMulFree.Compiler.Emit
         public static string SharedSum(SharedSum s, string comment) =>
             $"p[{s.Index}] = {Operand(s.Left)} {(s.Subtract ? "-" : "+")} {Operand(s.Right)};{comment}";
 
-        /// <summary>Writes acc[row] = the signed sum of <paramref name="terms"/>; 0 for an all-zero row.</summary>
-        public static void Row(CodeWriter w, int row, SignedOperand[] terms)
+        /// <summary>Writes acc[row] = the signed sum of <paramref name="terms"/>; <paramref name="zero"/> for an all-zero row.</summary>
+        public static void Row(CodeWriter w, int row, SignedOperand[] terms, string zero = "0")
         {
             if (terms.Length == 0)
             {
-                w.Line($"acc[{row}] = 0;");
+                w.Line($"acc[{row}] = {zero};");
                 return;
             }
             var sb = new StringBuilder();

@@ -44,7 +44,43 @@ namespace MatMulFree.Compiler.Planning
         /// </summary>
         public const long AutoUnrolledMaxNarrowWeights = 16384;
 
+        /// <summary>
+        /// Batched unrolled sums add int16 lanes: exact while every row's sum fits, |sum| &lt;= 128 x its
+        /// non-zero weights, so for rows of at most this many (the additions wrap modulo 2^16 on the way
+        /// and the end result is still exact).
+        /// </summary>
+        public const int BatchMaxRowNonZeros = 255;
+
+        /// <summary>
+        /// Why an unrolled layer's batches run its sums over vectors of tokens (the cost model for batches):
+        /// measured with samples/GeneratedBench (prefill of 128 tokens, docs/performance.md), the micro model
+        /// (16-wide layers, all unrolled) prefills 1.14x as fast as with the token-parallel product for
+        /// every layer, and 1.15x as fast as with its unrolled code token by token. Wider layers lose: built
+        /// unrolled, the 64- and 96-wide models prefill at 0.91-0.95x and the 128-wide ones at 0.39-0.43x of the
+        /// token-parallel product, so a layer the decode cost model packs stays packed for batches too.
+        /// </summary>
+        public const string BatchMeasurement = "measured faster than the token-parallel product for the small layers that decode unrolls";
+
         public override ProductForm DataForm => ProductForm.Packed;
+
+        public override (bool Unrolled, string Reason) ChooseBatch(BitLinearWeights w, TernaryProductPlan product)
+        {
+            int widest = 0;
+            for (int n = 0; n < w.OutFeatures; n++)
+            {
+                int row = 0;
+                for (int k = 0; k < w.InFeatures; k++)
+                {
+                    if (w.Weight[n, k] != 0) row++;
+                }
+                widest = Math.Max(widest, row);
+            }
+            if (widest > BatchMaxRowNonZeros)
+            {
+                return (false, $"token by token: a row has {widest} non-zero weights, more than the {BatchMaxRowNonZeros} whose sum int16 lanes hold");
+            }
+            return (true, $"unrolled over vectors of tokens, {BatchMeasurement}: the same sums with a token in each int16 lane (its rows have at most {widest} non-zero weights, whose sums int16 holds)");
+        }
 
         public override string ForAllReason(ProductForm form)
         {

@@ -20,6 +20,8 @@ namespace MatMulFree.Compiler.Planning
         public const int PerLayer = 2048, PerBlock = 3584, Fixed = 8192;
         /// <summary>What an unrolled layer adds to <see cref="PerLayer"/>: its methods, their remarks and the comments per column group.</summary>
         public const int PerUnrolledLayer = 2048;
+        /// <summary>What a layer unrolled for batches too adds beyond its second copy of the sums: its batch method.</summary>
+        public const int PerBatchUnrolledLayer = 768;
 
         public static long Estimate(ModelPlan plan)
         {
@@ -28,6 +30,11 @@ namespace MatMulFree.Compiler.Planning
             foreach (var layer in plan.Layers)
             {
                 size += PerLayer + PerTerm * layer.UnrolledTerms + (layer.Form == ProductForm.Unrolled ? PerUnrolledLayer : 0);
+                if (layer.BatchUnrolled)
+                {
+                    // Its sums written again over vectors of tokens, and the batch method around them.
+                    size += PerTerm * layer.UnrolledTerms + PerUnrolledLayer + PerBatchUnrolledLayer;
+                }
             }
             foreach (var s in m.Tokenizer.SpecialTokens)
             {

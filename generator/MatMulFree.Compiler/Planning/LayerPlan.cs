@@ -8,8 +8,13 @@ namespace MatMulFree.Compiler.Planning
     {
         public LayerPlan(BitLinearWeights weights, ProductForm form, string reason, TernaryProductPlan product,
             IReadOnlyList<(int Start, int Count)> sharedSumMethods, IReadOnlyList<(int Start, int Count)> rowMethods,
-            Fold? fold, PlanCause cause)
+            Fold? fold, PlanCause cause, bool batchUnrolled = false, string? batchReason = null,
+            IReadOnlyList<(int Start, int Count)>? batchSharedSumMethods = null, IReadOnlyList<(int Start, int Count)>? batchRowMethods = null)
         {
+            BatchSharedSumMethods = batchSharedSumMethods ?? System.Array.Empty<(int, int)>();
+            BatchRowMethods = batchRowMethods ?? System.Array.Empty<(int, int)>();
+            BatchUnrolled = batchUnrolled;
+            BatchReason = batchReason ?? (form == ProductForm.Unrolled ? "token by token" : "the packed batch product");
             Cause = cause;
             Weights = weights;
             Form = form;
@@ -33,6 +38,16 @@ namespace MatMulFree.Compiler.Planning
         public IReadOnlyList<(int Start, int Count)> SharedSumMethods { get; }
         /// <summary>Unrolled C#: ranges of output rows, one method each.</summary>
         public IReadOnlyList<(int Start, int Count)> RowMethods { get; }
+        /// <summary>Batches (prefill, several sessions) of an unrolled layer: its unrolled sums over vectors of
+        /// tokens (<see cref="TernaryProductPlan"/> written again with a token in each lane), rather than its
+        /// one-token code once per token. Layers not unrolled run the runtime's packed batch product.</summary>
+        public bool BatchUnrolled { get; }
+        /// <summary>Batch-unrolled C#: the ranges of <see cref="SharedSumMethods"/> and <see cref="RowMethods"/>
+        /// for the statements over vectors, whose IL is larger.</summary>
+        public IReadOnlyList<(int Start, int Count)> BatchSharedSumMethods { get; }
+        public IReadOnlyList<(int Start, int Count)> BatchRowMethods { get; }
+        /// <summary>Why the layer's batches run as they do (for the generated remarks).</summary>
+        public string BatchReason { get; }
         /// <summary>Folded: the PE x SIMD parallelism; null otherwise.</summary>
         public Fold? Fold { get; }
 

@@ -122,7 +122,9 @@ namespace MatMulFree.Compiler.Planning
             {
                 rowTerms.Add(row.Length);
             }
-            return new LayerPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms), null, cause);
+            var (batchUnrolled, batchReason) = target.ChooseBatch(w, product);
+            return new LayerPlan(w, form, reason, product, JitMethodBudget.Split(sharedTerms), JitMethodBudget.Split(rowTerms), null, cause, batchUnrolled, batchReason,
+                batchUnrolled ? JitMethodBudget.Split(sharedTerms, vectors: true) : null, batchUnrolled ? JitMethodBudget.Split(rowTerms, vectors: true) : null);
         }
     }
 }

@@ -43,6 +43,10 @@ namespace MatMulFree.Compiler.Planning
         /// gives the layer's adder-sharing plan (computed once, when first asked for).</summary>
         public abstract (ProductForm Form, string Reason) Choose(BitLinearWeights weights, Func<TernaryProductPlan> sharing);
 
+        /// <summary>Whether an unrolled layer's batches run its unrolled sums over vectors of tokens, and why
+        /// (the cost model for batches; a target without a batched form says no).</summary>
+        public virtual (bool Unrolled, string Reason) ChooseBatch(BitLinearWeights weights, TernaryProductPlan product) => (false, "token by token");
+
         /// <summary>The folding of a layer this target builds <see cref="ProductForm.Folded"/>; null when it folds none.</summary>
         public virtual Fold? FoldOf(BitLinearWeights weights) => null;
     }

@@ -17,6 +17,7 @@ namespace MatMulFree.Runtime
             Scales = new float[capacity];
             SharedInverseRms = new float[capacity];
             PairVectors = new AlignedBuffer<short>(PairVectorTables.LengthForColumns(System.Math.Max(a.Hidden, a.Intermediate)));
+            Columns = new short[TokenColumns.Length(capacity, System.Math.Max(a.Hidden, a.Intermediate))];
         }
 
         public int Capacity => Vectors;
@@ -30,6 +31,23 @@ namespace MatMulFree.Runtime
         /// for up to <see cref="PairVectorTables.MaxLanes"/> vectors, enough for the widest layer input.</summary>
         public AlignedBuffer<short> PairVectors { get; }
 
-        public override long SizeInBytes => base.SizeInBytes + 12L * Capacity + PairVectors.SizeInBytes;
+        /// <summary>A generated batched layer's input with the tokens in the lanes (<see cref="TokenColumns"/>).</summary>
+        public short[] Columns { get; }
+
+        private System.Numerics.Vector<short>[] _sums = System.Array.Empty<System.Numerics.Vector<short>>();
+
+        /// <summary>At least <paramref name="length"/> vectors for a generated batched layer's shared sums and
+        /// row sums (grown to the largest layer's on first use, then kept).</summary>
+        public System.Span<System.Numerics.Vector<short>> Sums(int length)
+        {
+            if (_sums.Length < length)
+            {
+                _sums = new System.Numerics.Vector<short>[length];
+            }
+            return new System.Span<System.Numerics.Vector<short>>(_sums, 0, length);
+        }
+
+        public override long SizeInBytes => base.SizeInBytes + 12L * Capacity + PairVectors.SizeInBytes + 2L * Columns.Length
+            + (long)_sums.Length * System.Numerics.Vector<short>.Count * 2;
     }
 }

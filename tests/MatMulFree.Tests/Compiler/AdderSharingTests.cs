@@ -95,13 +95,16 @@ namespace MatMulFree.Tests.Compiler
         public void Method_split_keeps_every_method_within_the_budget()
         {
             var terms = Enumerable.Range(0, 1000).Select(k => 1 + k % 300).ToList();
-            var ranges = JitMethodBudget.Split(terms);
-            Assert.Equal(terms.Count, ranges.Sum(r => r.Count));
-            foreach (var (start, count) in ranges)
+            foreach (bool vectors in new[] { false, true })
             {
-                var cost = terms.Skip(start).Take(count).Select(JitMethodBudget.Statement).ToList();
-                Assert.True(cost.Sum(c => c.Instructions) <= JitMethodBudget.MaxInstructions);
-                Assert.True(cost.Sum(c => c.Bytes) <= JitMethodBudget.MaxBytes);
+                var ranges = JitMethodBudget.Split(terms, vectors);
+                Assert.Equal(terms.Count, ranges.Sum(r => r.Count));
+                foreach (var (start, count) in ranges)
+                {
+                    var cost = terms.Skip(start).Take(count).Select(t => JitMethodBudget.Statement(t, vectors)).ToList();
+                    Assert.True(cost.Sum(c => c.Instructions) <= JitMethodBudget.MaxInstructions);
+                    Assert.True(cost.Sum(c => c.Bytes) <= JitMethodBudget.MaxBytes);
+                }
             }
         }
     }

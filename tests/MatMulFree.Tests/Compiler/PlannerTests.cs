@@ -128,5 +128,26 @@ namespace MatMulFree.Tests.Compiler
             Assert.StartsWith("packed: the weights are in the external weights file", head.Reason);
             Assert.Equal(new[] { TensorNames.Weight(w.Name) }, DataResource.Of(model).WeightsFileTensors);
         }
+
+        [Fact]
+        public void Unrolled_layers_run_batches_over_vectors_of_tokens_while_their_rows_sums_fit_int16()
+        {
+            var plan = ModelPlan.Create(Micro(), new CSharpTarget());
+            Assert.All(plan.Layers, l => Assert.True(l.BatchUnrolled, l.Weights.Name));
+            Assert.All(plan.Layers, l => Assert.Contains("unrolled over vectors of tokens", l.BatchReason));
+            Assert.All(plan.Layers, l => Assert.NotEmpty(l.BatchRowMethods));
+            // Packed layers are not unrolled for batches either (the token-parallel product).
+            var packed = ModelPlan.Create(Micro(), new CSharpTarget(ProductForm.Packed));
+            Assert.All(packed.Layers, l => Assert.False(l.BatchUnrolled));
+            // A row of 256 non-zero weights could sum to 128 x 256, past int16: that layer goes token by token; 255 fits.
+            var target = new CSharpTarget();
+            foreach (int nonZeros in new[] { 255, 256 })
+            {
+                var w = new BitLinearWeights("wide", new float[300], TestMatrices.Matrix(2, 300, (n, k) => n == 1 && k < nonZeros ? 1 : 0));
+                var (unrolled, reason) = target.ChooseBatch(w, AdderSharing.Plan(w.Weight));
+                Assert.Equal(nonZeros <= CSharpTarget.BatchMaxRowNonZeros, unrolled);
+                Assert.Contains(unrolled ? "at most 255 non-zero" : "a row has 256 non-zero weights", reason);
+            }
+        }
     }
 }
