@@ -171,8 +171,8 @@ namespace MatMulFree.Generator
                 {
                     EmitBlock(w, m, block, packed);
                 }
-                EmitBatchStep(w, m, packed);
                 var batchUnrolled = new HashSet<string>(plan.Layers.Where(l => l.BatchUnrolled).Select(l => l.Weights.Name), StringComparer.Ordinal);
+                EmitBatchStep(w, m, packed, batchUnrolled);
                 foreach (var block in m.Blocks)
                 {
                     EmitBatchBlock(w, m, block, packed, batchUnrolled);
@@ -353,7 +353,7 @@ namespace MatMulFree.Generator
             /// token) and each run of other operations token by token, in order, so that a prompt's recurrence
             /// sees its tokens one after the other. The head runs only where logits are wanted.
             /// </summary>
-            private static void EmitBatchStep(CodeWriter w, ModelDefinition m, ISet<string> packed)
+            private static void EmitBatchStep(CodeWriter w, ModelDefinition m, ISet<string> packed, ISet<string> batchUnrolled)
             {
                 var program = m.Step;
                 w.Doc("summary", "The batch scratch between batched calls (null while a call holds it), allocated by the first batch.");
@@ -379,16 +379,20 @@ namespace MatMulFree.Generator
                         w.Line($"BatchBlock{block.Index}(d, states, b, scratch, count);");
                     }
                 }
-                w.Line("// The head, for the tokens whose logits are wanted; every state advances.");
-                w.Open("for (int t = 0; t < count; t++)");
-                w.Open($"if (wanted == {Runtime}LogitsWanted.Each || (wanted == {Runtime}LogitsWanted.Last && t == count - 1))");
-                w.Line($"{Span} logitsRow = wanted == {Runtime}LogitsWanted.Each ? logits.Slice(t * Vocab, Vocab) : logits.Slice(0, Vocab);");
-                var head = new Operands(v => v == StepVector.Logits ? "logitsRow" : Row(m.Architecture, v, -1), "tokens[t]", "float r", "r");
-                foreach (var op in program.Operations.Where(op => op.IsHead))
+                var headOperations = program.Operations.Where(op => op.IsHead).ToList();
+                w.Line("// The head: over the batch when every token's logits are wanted (several sessions), for the last token of a prompt.");
+                w.Open($"if (wanted == {Runtime}LogitsWanted.Each)");
+                EmitBatchOperations(w, m, headOperations, packed, batchUnrolled, -1);
+                w.Close();
+                w.Open($"else if (wanted == {Runtime}LogitsWanted.Last)");
+                w.Line("int t = count - 1;");
+                var head = new Operands(v => v == StepVector.Logits ? "logits.Slice(0, Vocab)" : Row(m.Architecture, v, -1), "tokens[t]", "float r", "r");
+                foreach (var op in headOperations)
                 {
                     EmitOperation(w, m, op, packed, head);
                 }
                 w.Close();
+                w.Open("for (int t = 0; t < count; t++)");
                 w.Line("states[t].Advance();");
                 w.Close();
                 w.Close();
@@ -398,11 +402,21 @@ namespace MatMulFree.Generator
             private static void EmitBatchBlock(CodeWriter w, ModelDefinition m, BlockWeights b, ISet<string> packed, ISet<string> batchUnrolled)
             {
                 int l = b.Index;
-                var a = m.Architecture;
                 w.Doc("summary", $"Block {l} for a batch: each BitLinear over all the tokens, the rest token by token in order.");
                 w.Open($"private static void BatchBlock{l}(Data d, {Runtime}RecurrentState[] states, {Runtime}BatchScratch b, {Runtime}StepScratch scratch, int count)");
+                EmitBatchOperations(w, m, m.Step.OfBlock(l), packed, batchUnrolled, l);
+                w.Close();
+                w.Line();
+            }
+
+            /// <summary>Operations for a batch: each BitLinear over all the tokens (the runtime's batched product,
+            /// the layer's batched unrolled method, or its one-token method per token), the runs of other
+            /// operations token by token in order.</summary>
+            private static void EmitBatchOperations(CodeWriter w, ModelDefinition m, IEnumerable<StepOp> operations, ISet<string> packed, ISet<string> batchUnrolled, int l)
+            {
+                var a = m.Architecture;
                 var run = new List<StepOp>();
-                foreach (var op in m.Step.OfBlock(l))
+                foreach (var op in operations)
                 {
                     if (op.Kind != StepOperation.BitLinear)
                     {
@@ -442,8 +456,6 @@ namespace MatMulFree.Generator
                     }
                 }
                 EmitTokenLoop(w, m, run, packed, l);
-                w.Close();
-                w.Line();
             }
 
             /// <summary>A run of operations other than BitLinears, for each token in turn.</summary>
@@ -469,12 +481,17 @@ namespace MatMulFree.Generator
                 {
                     return $"states[t].Hidden({block})";
                 }
+                if (v == StepVector.Logits)
+                {
+                    return "logits.Slice(t * Vocab, Vocab)";
+                }
                 int n = StepProgram.Length(v, a);
                 return $"new {Span}(b.{v}, t * {n}, {n})";
             }
 
             /// <summary>The rows of all count tokens of a batch vector.</summary>
-            private static string All(Architecture a, StepVector v) => $"new {Span}(b.{v}, 0, count * {StepProgram.Length(v, a)})";
+            private static string All(Architecture a, StepVector v) =>
+                v == StepVector.Logits ? "logits.Slice(0, count * Vocab)" : $"new {Span}(b.{v}, 0, count * {StepProgram.Length(v, a)})";
 
             /// <summary>The data an operation reads: a field of the loaded data.</summary>
             private static string Constant(StepOp op)

@@ -163,7 +163,10 @@ namespace MatMulFree.Cli
             {
                 sb.Append(c, $"| {r.Model} | {r.Configuration} | {r.Threads} | {F(r.Decode)} |");
                 foreach (var f in r.Prefill) sb.Append(c, $" {F(f)} |");
-                sb.Append(c, $" {r.FirstTokenMilliseconds.Median:N0} ({r.FirstTokenMilliseconds.Low:N0}-{r.FirstTokenMilliseconds.High:N0}) |");
+                // Milliseconds to 3 significant digits or whole: 0.62 (0.61-0.64) for small models, 1,416 for large.
+                string ms = r.FirstTokenMilliseconds.Median < 100 ? "G3" : "N0";
+                var first = r.FirstTokenMilliseconds;
+                sb.Append(c, $" {first.Median.ToString(ms, c)} ({first.Low.ToString(ms, c)}-{first.High.ToString(ms, c)}) |");
                 foreach (var f in r.Sessions) sb.Append(c, $" {F(f)} |");
                 sb.AppendLine(string.Format(c, " {0:F2}x | {1:F2}x | {2:N1} MiB | {3:N0} MiB |", r.PrefillOverDecode, r.SessionsOverDecode, r.BatchBytes / 1048576.0, r.PeakResidentBytes >> 20));
             }

@@ -36,6 +36,11 @@ internal static class LayerBench
     public static List<LayerTiming> Run(Type generated, ModelDefinition definition, ProductForm? choice, Func<BitLinearWeights, bool>? include = null)
     {
         var plan = ModelPlan.Create(definition, new CSharpTarget(choice));
+        // The generated layers live in the model's file-local class (MatMulFree.Generated, whatever name the
+        // compiler gives it), with its loaded data (the nested class Data, Data.Get()).
+        var kernels = generated.Assembly.GetTypes().Single(t => t.Namespace == "MatMulFree.Generated" && t.Name.EndsWith(generated.Name + "Kernels", StringComparison.Ordinal));
+        var dataType = kernels.GetNestedType("Data", BindingFlags.NonPublic) ?? throw new InvalidOperationException($"{kernels.Name} has no Data class");
+        object data = dataType.GetMethod("Get", BindingFlags.NonPublic | BindingFlags.Static)!.Invoke(null, null)!;
         var scratch = new StepScratch(definition.Architecture);
         var random = new Random(5);
         var timings = new List<LayerTiming>();
@@ -46,9 +51,7 @@ internal static class LayerBench
                 continue;
             }
             var w = layer.Weights;
-            var method = generated.GetMethod(GeneratedNames.BitLinearMethod(w), BindingFlags.NonPublic | BindingFlags.Static)
-                ?? throw new InvalidOperationException($"{generated.Name} has no method for {w.Name}");
-            var run = method.CreateDelegate<BitLinearMethod>();
+            var run = Generated(kernels, data, w, layer.Form);
             var packed = new BitLinearLayer(w, ProductForm.Packed);
             var int8 = new BitLinearLayer(w, ProductForm.Rows);
             var x = new float[w.InFeatures];
@@ -67,6 +70,27 @@ internal static class LayerBench
             timings.Add(new LayerTiming(w.OutFeatures, w.InFeatures, form, g, p, i));
         }
         return timings;
+    }
+
+    /// <summary>
+    /// The generated code of one layer as a call: an unrolled layer's method (its first parameter the data),
+    /// or for a packed layer what its block runs, d.{name}Product.Forward(x, r, d.{name}Norm, scratch, y).
+    /// </summary>
+    private static BitLinearMethod Generated(Type kernels, object data, BitLinearWeights w, ProductForm form)
+    {
+        string name = GeneratedNames.BitLinearMethod(w);
+        if (form == ProductForm.Unrolled)
+        {
+            var method = kernels.GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)
+                ?? throw new InvalidOperationException($"{kernels.Name} has no method for {w.Name}");
+            // Closed over its first parameter, the data.
+            return (BitLinearMethod)Delegate.CreateDelegate(typeof(BitLinearMethod), data, method);
+        }
+        var fields = data.GetType();
+        var product = (ParallelPackedProduct)(fields.GetField(name + "Product", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)?.GetValue(data)
+            ?? throw new InvalidOperationException($"{kernels.Name} has no packed product for {w.Name}"));
+        var norm = (float[])fields.GetField(name + "Norm", BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)!.GetValue(data)!;
+        return (x, r, scratch, y) => product.Forward(x, r, norm, scratch, y);
     }
 
     /// <summary>A round of enough calls to last at least 1 ms (counted once, after a first call), in ns per call.</summary>

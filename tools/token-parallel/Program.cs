@@ -2,9 +2,11 @@
 // packed kernel, per token, at the 370M model's layer shapes, weights in L2/L3 (one layer, reused).
 // Variants in turn (MatMulFree.Benchmarking.Interleaved): the packed kernel one token at a time (its
 // tables built per token, as decode does), the packed batched path (PackedTernaryKernel.BatchRows), and
-// the token-parallel product on each path this CPU has, tables built per call (included). Each is first
-// checked against the one-token kernel. `dotnet run -c Release -- explore` runs the first exploration
-// (Exploration.cs) instead.
+// the token-parallel product on each path this CPU has, tables built per call (included), on two threads,
+// with 16 tokens, and the variants tried and left (TripleKernel.cs, IndexKernel.cs); PARTS=1 adds the
+// tables and the product alone. Each is first checked against the one-token kernel. Arguments:
+// [MIN_MS] (default 1500); `explore` runs the first exploration (Exploration.cs) instead, `crossover [MIN_MS]`
+// the batch-size sweep (Crossover.cs). Results: docs/performance-history.md, "Prompts and batches".
 using System;
 using System.Collections.Generic;
 using System.Runtime.Intrinsics;
@@ -14,6 +16,11 @@ using MatMulFree.Model;
 using MatMulFree.Runtime.Kernels;
 
 Console.WriteLine($"Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}, Avx512BW={Avx512BW.IsSupported}, Avx2={Avx2.IsSupported}");
+if (args.Length > 0 && args[0] == "crossover")
+{
+    Crossover.Run(args.Length > 1 ? double.Parse(args[1]) : 300);
+    return;
+}
 if (args.Length > 0 && args[0] == "explore")
 {
     Calibration.Print();

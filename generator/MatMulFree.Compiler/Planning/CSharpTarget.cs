@@ -46,8 +46,8 @@ namespace MatMulFree.Compiler.Planning
 
         /// <summary>
         /// Batched unrolled sums add int16 lanes: exact while every row's sum fits, |sum| &lt;= 128 x its
-        /// non-zero weights, so for rows of at most this many (the additions wrap modulo 2^16 on the way
-        /// and the end result is still exact).
+        /// non-zero weights, so for rows of at most this many. Every partial sum on the way (a shared sum,
+        /// a prefix of the row's terms) is a sum over some of the row's non-zero weights, within the same bound.
         /// </summary>
         public const int BatchMaxRowNonZeros = 255;
 

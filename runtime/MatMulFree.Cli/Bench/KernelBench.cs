@@ -103,7 +103,7 @@ namespace MatMulFree.Cli.Bench
                 PackedTernaryKernel.BatchRows(w, batchTables, tables.Length, batch, accBatch, 0, rows);
             }, streamOne, minMilliseconds);
             results.Add(new KernelResult(shape, rows, columns, "packed 2-bit, batch 16, 1 thread (per token)", packedBytes / batch, batchUs / batch, batchBoundUs));
-            // The token-parallel product (the batched step's from TokenParallelMinimumBatch vectors): the tokens in
+            // The token-parallel product (the batched step's at the sizes ParallelPackedProduct.TokenParallel names): the tokens in
             // the lanes of its tables, built in each call from the quantized vectors; per token.
             var pairVectors = new AlignedBuffer<short>(PairVectorTables.LengthForColumns(columns));
             var tokenQ = new sbyte[PairVectorTables.MaxLanes * q.Length];

@@ -220,42 +220,53 @@ namespace MatMulFree.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe void Avx512Block(byte* codes, byte* tables, int groups, int* sums, byte* prefetch)
         {
-            var nibble = Vector512.Create((byte)0x0F);
             ushort* spill = stackalloc ushort[4 * 32];
             int pairs = groups / 2;
-            byte* c = codes;
+            // With no next block the steps prefetch this block's own lines, already in cache: the loop
+            // then has no branch on it (as the AVX2 passes do).
+            byte* ahead = prefetch == null ? codes : prefetch;
             for (int done = 0; done < pairs; done += FlushPairs)
             {
                 int end = Math.Min(pairs, done + FlushPairs);
-                var low = Vector512<ushort>.Zero; var lowOdd = Vector512<ushort>.Zero;
-                var high = Vector512<ushort>.Zero; var highOdd = Vector512<ushort>.Zero;
-                byte* t = tables + (long)done * 2 * PairSumTables.BytesPerGroup;
-                for (int p = done; p < end; p++, c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup)
-                {
-                    if (prefetch != null)
-                    {
-                        Sse.Prefetch1(prefetch);
-                        Sse.Prefetch1(prefetch + BlockRows);
-                        prefetch += 2 * BlockRows;
-                    }
-                    var first = Vector512.Load(c);
-                    var second = Vector512.Load(c + BlockRows);
-                    var f0 = first & nibble; var f1 = Avx512BW.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
-                    var s0 = second & nibble; var s1 = Avx512BW.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
-                    var l = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t)).AsByte(), f0)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 32)).AsByte(), f1)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 64)).AsByte(), s0)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 96)).AsByte(), s1);
-                    var h = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 16)).AsByte(), f0)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 48)).AsByte(), f1)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 80)).AsByte(), s0)
-                          + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 112)).AsByte(), s1);
-                    low += l.AsUInt16(); lowOdd += Avx512BW.ShiftRightLogical(l.AsUInt16(), 8);
-                    high += h.AsUInt16(); highOdd += Avx512BW.ShiftRightLogical(h.AsUInt16(), 8);
-                }
-                low.Store(spill); lowOdd.Store(spill + 32); high.Store(spill + 64); highOdd.Store(spill + 96);
+                Avx512Pairs(codes + (long)done * 2 * BlockRows, tables + (long)done * 2 * PairSumTables.BytesPerGroup,
+                    ahead + (long)done * 2 * BlockRows, end - done, spill);
                 Flush(spill, spill + 32, spill + 64, spill + 96, 32, sums);
             }
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> pairs of groups of one block into four word accumulators, stored to
+        /// <paramref name="spill"/> at the end. A method of its own, with no call in it: in one method with
+        /// the call of <see cref="Flush"/> the JIT kept the codes pointer and the nibble mask on the stack and
+        /// reloaded both every step (9 of the loop's 51 instructions).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        private static unsafe void Avx512Pairs(byte* c, byte* t, byte* prefetch, int count, ushort* spill)
+        {
+            var nibble = Vector512.Create((byte)0x0F);
+            var low = Vector512<ushort>.Zero; var lowOdd = Vector512<ushort>.Zero;
+            var high = Vector512<ushort>.Zero; var highOdd = Vector512<ushort>.Zero;
+            byte* end = c + (long)count * 2 * BlockRows;
+            for (; c < end; c += 2 * BlockRows, t += 2 * PairSumTables.BytesPerGroup, prefetch += 2 * BlockRows)
+            {
+                Sse.Prefetch1(prefetch);
+                Sse.Prefetch1(prefetch + BlockRows);
+                var first = Vector512.Load(c);
+                var second = Vector512.Load(c + BlockRows);
+                var f0 = first & nibble; var f1 = Avx512BW.ShiftRightLogical(first.AsUInt16(), 4).AsByte() & nibble;
+                var s0 = second & nibble; var s1 = Avx512BW.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & nibble;
+                var l = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t)).AsByte(), f0)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 32)).AsByte(), f1)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 64)).AsByte(), s0)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 96)).AsByte(), s1);
+                var h = Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 16)).AsByte(), f0)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 48)).AsByte(), f1)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 80)).AsByte(), s0)
+                      + Avx512BW.Shuffle(Avx512F.BroadcastVector128ToVector512((int*)(t + 112)).AsByte(), s1);
+                low += l.AsUInt16(); lowOdd += Avx512BW.ShiftRightLogical(l.AsUInt16(), 8);
+                high += h.AsUInt16(); highOdd += Avx512BW.ShiftRightLogical(h.AsUInt16(), 8);
+            }
+            low.Store(spill); lowOdd.Store(spill + 32); high.Store(spill + 64); highOdd.Store(spill + 96);
         }
 
         /// <summary><see cref="Flush"/> for 32 rows in vector registers: even rows' sums are the word accumulator

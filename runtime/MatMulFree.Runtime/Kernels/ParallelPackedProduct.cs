@@ -5,9 +5,10 @@ namespace MatMulFree.Runtime.Kernels
     /// <summary>
     /// One packed ternary product whose rows can be split across a
     /// <see cref="RowWorkers"/> pool: the layers of the generic runtime and the
-    /// packed layers of generated models use it. The tables are built once on the
-    /// calling thread; the split only divides blocks of rows, so the integers are the
-    /// same with any number of threads. Nothing is allocated per call; concurrent calls
+    /// packed layers of generated models use it, for one token and for a batch. A
+    /// token's tables are built once on the calling thread; a batch's quantization and
+    /// tables are split by vectors or by groups of columns, and every product only
+    /// divides blocks of rows, so the integers are the same with any number of threads. Nothing is allocated per call; concurrent calls
     /// on the same weights take turns (a lock), since the work item carries the
     /// buffers of the current call.
     /// </summary>
@@ -34,11 +35,20 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>The kernels' instruction-set path.</summary>
         public KernelPath Path { get; }
 
-        /// <summary>Batches of at least this many vectors (and at most <see cref="PairVectorTables.MaxLanes"/>) run
-        /// the token-parallel product (<see cref="TokenParallelKernel"/>), whose cost is that of its lanes
-        /// whatever the count; smaller ones run the packed kernel vector by vector
-        /// (<see cref="PackedTernaryKernel.BatchRows"/>). Measured: docs/performance.md, "Prompts and batches".</summary>
-        public const int TokenParallelMinimumBatch = 12;
+        /// <summary>Batches of this many vectors up to 16 run the token-parallel product on 16 lanes
+        /// (<see cref="TokenParallelKernel"/>, whose cost is that of its lanes whatever the count), and of
+        /// <see cref="TokenParallelMinimumWideBatch"/> to 32 on 32 lanes; the others run the packed kernel
+        /// vector by vector (<see cref="PackedTernaryKernel.BatchRows"/>). Measured on the Zen 4 guest at
+        /// 1024x1024, 2816x1024 and 1024x2816 (`tools/token-parallel crossover`; docs/performance.md,
+        /// "Prompts and batches"): 16 lanes cost what 12-13 vectors one by one cost, 32 lanes what 19-20 do.</summary>
+        public const int TokenParallelMinimumBatch = 13;
+
+        /// <summary>The smallest batch that runs the token-parallel product on 32 lanes (<see cref="TokenParallelMinimumBatch"/>).</summary>
+        public const int TokenParallelMinimumWideBatch = 20;
+
+        /// <summary>Whether a batch of <paramref name="count"/> vectors runs the token-parallel product.</summary>
+        public static bool TokenParallel(int count) =>
+            count >= TokenParallelMinimumBatch && count <= PairVectorTables.MaxLanes && (count <= 16 || count >= TokenParallelMinimumWideBatch);
 
         /// <summary>
         /// Chunks per thread of a one-vector product: a kernel prefetches the next block only within
@@ -97,7 +107,7 @@ namespace MatMulFree.Runtime.Kernels
         /// stride Columns; outputs in <paramref name="y"/>, stride Rows): each vector quantized on its own
         /// with its <paramref name="inverseRms"/> and the layer's <paramref name="norm"/>, exactly as in
         /// <see cref="Forward"/>; the product of the batch, with the weights read once
-        /// (<see cref="TokenParallelKernel"/> from <see cref="TokenParallelMinimumBatch"/> vectors, else
+        /// (<see cref="TokenParallelKernel"/> for the batch sizes <see cref="TokenParallel"/> names, else
         /// <see cref="PackedTernaryKernel.BatchRows"/>); each vector dequantized. Bit-identical to
         /// <see cref="Forward"/> per vector. <paramref name="workers"/> (or null) share the quantization,
         /// the tables and the rows.
@@ -114,7 +124,7 @@ namespace MatMulFree.Runtime.Kernels
             {
                 workers = null;
             }
-            bool tokenParallel = count >= TokenParallelMinimumBatch && count <= PairVectorTables.MaxLanes;
+            bool tokenParallel = TokenParallel(count);
             lock (_activations)
             {
                 fixed (float* inputs = x)

@@ -25,7 +25,7 @@ namespace MatMulFree.Runtime.Kernels
     /// yielding now and then, and only then sleep on a monitor. On the 2-vCPU KVM guests of
     /// docs/performance-history.md waking a thread that slept took 100-150 us, more than a whole
     /// 1024x1024 product; a prefill batch leaves the workers idle for 30-300 us between
-    /// products (quantization, tables, element-wise steps of 16 tokens), long enough for
+    /// products (element-wise steps of a block of tokens), long enough for
     /// the short spin of <see cref="SemaphoreSlim"/> to give up each time.
     /// </remarks>
     public sealed class RowWorkers : IDisposable

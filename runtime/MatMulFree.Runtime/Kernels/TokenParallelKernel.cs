@@ -16,8 +16,8 @@ namespace MatMulFree.Runtime.Kernels
     /// <para>
     /// Order of work: per block of 64 rows (the pair-code layout's), per chunk of
     /// <see cref="ChunkGroups"/> groups (128 columns, whose tables stay in L1 or L2 across the
-    /// block's rows), per row: four int16 sums (each at most 16 x 256 in magnitude per chunk,
-    /// their total at most 64 x 256, so exact), widened and added into the block's int32 sums
+    /// block's rows), per row: int16 sums (a chunk's 64 entries of at most 256 in magnitude
+    /// each total at most 64 x 256 = 16,384, so exact), widened and added into the block's int32 sums
     /// (8 KB, in L1), which are written to acc[t * Rows + n] when the block is done. Integer
     /// additions in any order give the same integers: every path equals the one-token kernel's (tested).
     /// </para>
@@ -36,6 +36,10 @@ namespace MatMulFree.Runtime.Kernels
         /// <summary>Groups of 4 columns per chunk: 32 (128 columns, 36 KB of tables at 32 lanes) ran as fast as
         /// 16 (18 KB, within a 32 KB L1) on the Zen 4 guest and widens half as often (tools/token-parallel).</summary>
         public const int ChunkGroups = 32;
+
+        /// <summary>Does not compile (a negative constant for a uint) if a chunk's sum could leave int16:
+        /// 2 entries per group of at most 256 each.</summary>
+        private const uint ChunkSumFitsInt16 = short.MaxValue - ChunkGroups * 2 * 256;
 
         /// <summary>
         /// Rows [start, start + count) of the product of <paramref name="batch"/> token vectors whose

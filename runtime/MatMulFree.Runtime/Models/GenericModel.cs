@@ -179,15 +179,19 @@ namespace MatMulFree.Runtime
         /// are computed with the same operations as <see cref="Step"/>. Each BitLinear runs over the whole
         /// batch; each run of other operations runs token by token, in order, so the recurrence
         /// of a prompt (every token one state) sees its tokens one after the other. The head
-        /// (final norm, lm_head) runs only for the tokens whose logits are wanted.
+        /// (final norm, lm_head) runs over the batch when every token's logits are wanted (several
+        /// sessions), for the last token only in a prompt, and not at all in a prompt's earlier blocks.
         /// </summary>
         private void RunBatch(ReadOnlySpan<int> tokens, RecurrentState[] states, BatchScratch b, StepScratch s, LogitsWanted wanted, Span<float> logits)
         {
             int count = tokens.Length;
+            int vocab = Architecture.Vocab;
             var code = _code;
             var shared = b.SharedInverseRms.AsSpan(0, count);
+            // With every token's logits wanted, the head runs over the batch too (lm_head is the largest layer).
+            bool head = wanted == LogitsWanted.Each;
             int k = 0;
-            while (k < code.Length && !code[k].IsHead)
+            while (k < code.Length && (head || !code[k].IsHead))
             {
                 if (code[k].Layer is BitLinearLayer layer)
                 {
@@ -199,18 +203,19 @@ namespace MatMulFree.Runtime
                     {
                         inverse[t] = op.SharesInverseRms ? shared[t] : RmsNorm.InverseRms(x.Slice(t * n, n), _eps);
                     }
-                    layer.ForwardBatch(x, inverse, count, b, s, BatchRows(b, op.Output, count));
+                    layer.ForwardBatch(x, inverse, count, b, s,
+                        op.Output == StepVector.Logits ? logits.Slice(0, count * vocab) : BatchRows(b, op.Output, count));
                     k++;
                     continue;
                 }
                 int end = k;
-                while (end < code.Length && code[end].Layer == null && !code[end].IsHead)
+                while (end < code.Length && code[end].Layer == null && (head || !code[end].IsHead))
                 {
                     end++;
                 }
                 for (int t = 0; t < count; t++)
                 {
-                    var row = new StepVectors(b, t, states[t], default, _lengths);
+                    var row = new StepVectors(b, t, states[t], head ? logits.Slice(t * vocab, vocab) : default, _lengths);
                     float r = 0;
                     for (int j = k; j < end; j++)
                     {
@@ -223,12 +228,11 @@ namespace MatMulFree.Runtime
                 }
                 k = end;
             }
-            int vocab = Architecture.Vocab;
             for (int t = 0; t < count; t++)
             {
-                if (wanted == LogitsWanted.Each || (wanted == LogitsWanted.Last && t == count - 1))
+                if (wanted == LogitsWanted.Last && t == count - 1)
                 {
-                    var row = new StepVectors(b, t, states[t], wanted == LogitsWanted.Each ? logits.Slice(t * vocab, vocab) : logits, _lengths);
+                    var row = new StepVectors(b, t, states[t], logits, _lengths);
                     float r = 0;
                     for (int j = k; j < code.Length; j++)
                     {

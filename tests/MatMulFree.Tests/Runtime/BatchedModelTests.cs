@@ -51,11 +51,15 @@ namespace MatMulFree.Tests.Runtime
         [MemberData(nameof(PackedKernelTests.Paths), MemberType = typeof(PackedKernelTests))]
         public void Prefill_on_every_path_equals_step_by_step(KernelPath path)
         {
-            // 11 tokens run the packed kernel vector by vector, 12..32 the token-parallel product;
-            // 33 and 77 take several blocks of 32, the last of one and of 13.
+            // 12 and 17 tokens run the packed kernel vector by vector, 13 and 16 the token-parallel product on 16
+            // lanes, 20 and 32 on 32 lanes; 33 and 77 take several blocks of 32, the last of one and of 13.
             var model = new GenericModel(ManifestLoader.Load(TestData.Model("tiny-l3-h96")), ProductForm.Packed, path: path);
             var golden = GoldenLogits.Load("tiny-l3-h96").Tokens;
-            foreach (int length in new[] { ParallelPackedProduct.TokenParallelMinimumBatch - 1, ParallelPackedProduct.TokenParallelMinimumBatch, 32, 33, 77 })
+            foreach (int length in new[] { 12, 13, 16, 17, 20, 32, 33, 77 })
+            {
+                Assert.Equal(length is 13 or 16 or 20 or 32, ParallelPackedProduct.TokenParallel(length));
+            }
+            foreach (int length in new[] { 12, 13, 16, 17, 20, 32, 33, 77 })
             {
                 var tokens = Enumerable.Range(0, length).Select(k => golden[k % golden.Length]).ToArray();
                 AssertPrefillEqualsSteps(model, model, tokens);
