@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
@@ -62,7 +63,7 @@ namespace MatMulFree.Cli
                 // The folder's own tokenizer.json may not be a link out of the folder; one named on the command line may be anywhere.
                 var spec = CheckpointTokenizer.Read(tokenizerPath, a, tokenizerOption == null ? HuggingFaceCheckpoint.AllowedFolders(dir) : Array.Empty<string>());
                 string modelName = parse.GetValue(name) ?? new DirectoryInfo(Path.GetFullPath(dir)).Name;
-                stdout.WriteLine($"{ModelFile.Display(dir)}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {ModelFile.Display(tokenizerPath)} ({spec.Pieces.Count:N0} pieces, {spec.Merges.Count:N0} merges)");
+                stdout.WriteLine($"{ModelFile.Display(dir)}: HGRN-Bit L={a.Layers} H={a.Hidden} I={a.Intermediate} V={a.Vocab} from {checkpoint.Files.Count} safetensors file(s); tokenizer {ModelFile.Display(tokenizerPath)} ({spec.Pieces.Count(piece => piece != null):N0} pieces, {spec.Merges.Count:N0} merges)");
 
                 var bar = new ProgressBar(stderr, "converting", redraw: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
                 var model = CheckpointConverter.Convert(checkpoint, modelName, spec, bar.Report);
@@ -83,15 +84,20 @@ namespace MatMulFree.Cli
                 }
                 string weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, ConversionOutput.WeightsFileName(outPath));
                 string digest;
+                bool weightsWritten;
                 try
                 {
-                    digest = ConversionOutput.Write(model, outPath, external ? weightsPath : null);
+                    digest = ConversionOutput.Write(model, outPath, external ? weightsPath : null, out weightsWritten);
                 }
                 catch (Exception e) when (e is IOException && !(e is ModelFileException) || e is UnauthorizedAccessException)
                 {
                     throw new OutputException($"{outPath}: {e.Message}", e);
                 }
-                stdout.WriteLine($"wrote {ModelFile.Display(outPath)} ({new FileInfo(outPath).Length:N0} bytes)" + (external ? $" and {ModelFile.Display(weightsPath)} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
+                stdout.WriteLine($"wrote {ModelFile.Display(outPath)} ({new FileInfo(outPath).Length:N0} bytes)" + (weightsWritten ? $" and {ModelFile.Display(weightsPath)} ({new FileInfo(weightsPath).Length:N0} bytes)" : ""));
+                if (external && !weightsWritten)
+                {
+                    stdout.WriteLine($"every tensor is within {ConversionOutput.InlineTensorBytes:N0} bytes, so all stay in the manifest: no weights file written");
+                }
                 stdout.WriteLine($"{ternaryWeights:N0} ternary weights, {(double)nonZero / Math.Max(1, ternaryWeights):P1} non-zero; integrity {digest}; {clock.Elapsed.TotalSeconds:F1} s");
                 return MmfCommand.Ok;
             }));

@@ -11,13 +11,19 @@ using MatMulFree.Runtime.Sampling;
 namespace MatMulFree.Cli
 {
     /// <summary><c>mmf generate MANIFEST --prompt TEXT</c>: streams generated text to
-    /// stdout as it is produced; a one-line summary goes to stderr.</summary>
+    /// stdout as it is produced; a one-line summary goes to stderr. The prompt is the
+    /// option's text, or stdin's with <c>--prompt -</c> or when text is piped and no
+    /// <c>--prompt</c> is given (one final line break dropped, as <c>echo</c> adds it).</summary>
     internal static class GenerateCommand
     {
-        public static Command Create(TextWriter stdout, TextWriter stderr)
+        /// <summary>A prompt read from stdin is at most this many characters: piped input is untrusted,
+        /// and reading it must not take unbounded memory.</summary>
+        public const int MaxPipedPromptChars = 1 << 24;
+
+        public static Command Create(TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
         {
             var manifest = ManifestArgument.Create();
-            var prompt = new Option<string>("--prompt") { Description = "Text to continue (BOS is added before it).", DefaultValueFactory = _ => "" };
+            var prompt = new Option<string>("--prompt") { Description = "Text to continue (BOS is added before it); - reads it from stdin, as does piped text without this option." };
             var maxTokens = new Option<int>("--max-tokens") { Description = "Stop after this many generated tokens.", DefaultValueFactory = _ => 128 };
             var temperature = new Option<float>("--temperature") { Description = "0 for greedy; the reference demo uses 0.6.", DefaultValueFactory = _ => 0.6f };
             var topK = new Option<int>("--top-k") { Description = "Sample among the K most likely tokens (0 = all).", DefaultValueFactory = _ => 0 };
@@ -50,7 +56,7 @@ namespace MatMulFree.Cli
                 options.Validate();
                 using var model = GenericModel.Load(parse.GetValue(manifest)!, threads: t);
                 var session = new Session(model);
-                string text = parse.GetValue(prompt) ?? "";
+                string text = Prompt(parse.GetValue(prompt), stdin, stderr);
                 var clock = Stopwatch.StartNew();
                 session.FeedText(text);
                 double prefillSeconds = clock.Elapsed.TotalSeconds;
@@ -82,6 +88,40 @@ namespace MatMulFree.Cli
                 return MmfCommand.Ok;
             }));
             return command;
+        }
+
+        /// <summary>The prompt: <paramref name="option"/>'s text, or stdin's for "-" or when it is not given
+        /// and text is piped; with neither, the empty prompt, said on stderr.</summary>
+        private static string Prompt(string? option, TextReader? stdin, TextWriter stderr)
+        {
+            if (option != null && option != "-")
+            {
+                return option;
+            }
+            if (stdin == null)
+            {
+                if (option == "-")
+                {
+                    throw new UsageException("--prompt -: nothing is piped to stdin (give the text as --prompt TEXT, or pipe it: echo TEXT | mmf generate MANIFEST)");
+                }
+                stderr.WriteLine("mmf generate: no prompt (--prompt TEXT, --prompt -, or text piped to stdin): generating from the start of a text");
+                return "";
+            }
+            var piped = new System.Text.StringBuilder();
+            var chunk = new char[1 << 16];
+            int read;
+            while ((read = stdin.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (piped.Length + read > MaxPipedPromptChars)
+                {
+                    throw new UsageException($"the prompt on stdin is longer than {MaxPipedPromptChars:N0} characters");
+                }
+                piped.Append(chunk, 0, read);
+            }
+            var text = piped.ToString();
+            return text.EndsWith("\r\n", StringComparison.Ordinal) ? text.Substring(0, text.Length - 2)
+                : text.EndsWith("\n", StringComparison.Ordinal) ? text.Substring(0, text.Length - 1)
+                : text;
         }
 
         private static string Describe(StopReason reason) => reason switch

@@ -16,11 +16,12 @@ namespace MatMulFree.Cli
         public const int InputError = 2;
         public const int OutputError = 3;
 
-        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        /// <param name="stdin">What is piped to the command (null when nothing is: a terminal).</param>
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
         {
             var root = new RootCommand("mmf: inspect, run and compile ternary MatMul-free language models (HGRN-Bit manifests).");
             root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
-            root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
+            root.Subcommands.Add(GenerateCommand.Create(stdout, stderr, stdin));
             root.Subcommands.Add(LogitsCommand.Create(stdout, stderr));
             root.Subcommands.Add(HlsCommand.Create(stdout, stderr));
             root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));

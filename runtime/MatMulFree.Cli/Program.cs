@@ -8,7 +8,8 @@ namespace MatMulFree.Cli
         public static int Main(string[] args)
         {
             Console.OutputEncoding = new UTF8Encoding(false);
-            return MmfCommand.Run(args, Console.Out, Console.Error);
+            // Piped text is a prompt (mmf generate); a terminal's stdin is not read.
+            return MmfCommand.Run(args, Console.Out, Console.Error, Console.IsInputRedirected ? Console.In : null);
         }
     }
 }

@@ -64,11 +64,17 @@ namespace MatMulFree.Conversion
         /// <summary>The manifest, and the external weights file when <paramref name="weightsPath"/> is given, each
         /// staged beside its target, read back from there (the manifest, the weights file's size and SHA-256,
         /// and the integrity digest over everything), then put in place: the weights file first, the manifest
-        /// last. Returns the checked digest.</summary>
+        /// last; a weights file that would hold nothing (every tensor within the inline limit) is not written.
+        /// Returns the checked digest.</summary>
         /// <exception cref="CheckpointException">The model does not read back as the manifest it should be.</exception>
         /// <exception cref="IOException">A file could not be written.</exception>
-        public static string Write(ModelDefinition model, string outPath, string? weightsPath)
+        public static string Write(ModelDefinition model, string outPath, string? weightsPath) =>
+            Write(model, outPath, weightsPath, out _);
+
+        /// <param name="weightsWritten">Whether a weights file was written (not when every tensor stayed inline).</param>
+        public static string Write(ModelDefinition model, string outPath, string? weightsPath, out bool weightsWritten)
         {
+            weightsWritten = false;
             AtomicFile.Staged? weights = null;
             AtomicFile.Staged? manifest = null;
             try
@@ -76,11 +82,20 @@ namespace MatMulFree.Conversion
                 string text = "";
                 if (weightsPath != null)
                 {
+                    long written = 0;
                     weights = AtomicFile.Stage(weightsPath, stream =>
                     {
                         using var writer = new WeightsFileWriter(Path.GetFileName(weightsPath), stream, InlineTensorBytes);
                         text = ManifestWriter.Write(model, writer);
+                        written = writer.Length;
                     });
+                    if (written == 0)
+                    {
+                        // Every tensor stayed inline: no weights file (the manifest does not reference one).
+                        weights.Dispose();
+                        weights = null;
+                    }
+                    weightsWritten = weights != null;
                 }
                 else
                 {

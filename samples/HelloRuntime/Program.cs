@@ -7,7 +7,16 @@ using MatMulFree.Runtime.Sampling;
 string manifest = args.Length > 0 ? args[0] : "samples/models/brown-l4-h128.mmf.json";
 string prompt = args.Length > 1 ? args[1] : "Once upon a time";
 
-var model = GenericModel.Load(manifest);          // validates the manifest; throws ManifestException with located errors
+GenericModel model;
+try
+{
+    model = GenericModel.Load(manifest);          // validates the manifest; throws ManifestException with located errors
+}
+catch (Exception e) when (e is ManifestException || e is System.IO.IOException || e is UnauthorizedAccessException)
+{                                                 // invalid (located), missing or unreadable: the message says which
+    Console.Error.WriteLine($"hello: {e.Message}");
+    return 2;
+}
 var session = new Session(model);                 // recurrent state: constant memory, no KV cache
 session.FeedText(prompt);                         // BOS + prompt bytes, one token step each
 
@@ -23,3 +32,4 @@ foreach (var token in session.Generate(options))
     Console.Write(token.Text);                    // streamed as produced; split UTF-8 characters arrive whole
 }
 Console.WriteLine($"\n[{session.LastStopReason}, {session.State.Position} tokens, {session.SizeInBytes:N0} bytes of session state]");
+return 0;

@@ -4,8 +4,17 @@ using MatMulFree.Runtime.Generation;
 using MatMulFree.Runtime.Sampling;
 using TextGenerator;
 
-// textgen [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] [--chat]
-// Generates with the model compiled into this program (SampleModel.cs): no manifest is read.
+const string Usage = """
+    textgen [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--seed S] [--chat]
+    Generates text with the model compiled into this program (SampleModel.cs): no manifest is read.
+      --prompt TEXT      text to continue (default: "The jury said")
+      --max-tokens N     stop after N generated tokens (default: 64)
+      --temperature T    0 for greedy (default: 0.7)
+      --top-p P          nucleus sampling mass in (0, 1] (default: 0.9)
+      --seed S           the same seed gives the same text (default: 1)
+      --chat             read lines from stdin, answer each until a newline
+      -h, --help         this text
+    """;
 string prompt = "The jury said";
 int maxTokens = 64;
 // The reference demo samples with 0.6 / 0.4; this small byte-level model repeats
@@ -17,16 +26,24 @@ try
 {
     for (int k = 0; k < args.Length; k++)
     {
-        string Next() => k + 1 < args.Length ? args[++k] : throw new ArgumentException($"{args[k]} needs a value");
-        switch (args[k])
+        string option = args[k];
+        string Next() => k + 1 < args.Length ? args[++k] : throw new ArgumentException($"{option} needs a value");
+        T Number<T>(string text) where T : ISpanParsable<T> =>
+            T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new ArgumentException($"{option}: \"{text}\" is not a {(typeof(T) == typeof(float) ? "number" : "whole number")}");
+        switch (option)
         {
             case "--prompt": prompt = Next(); break;
-            case "--max-tokens": maxTokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-            case "--temperature": temperature = float.Parse(Next(), CultureInfo.InvariantCulture); break;
-            case "--top-p": topP = float.Parse(Next(), CultureInfo.InvariantCulture); break;
-            case "--seed": seed = ulong.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--max-tokens": maxTokens = Number<int>(Next()); break;
+            case "--temperature": temperature = Number<float>(Next()); break;
+            case "--top-p": topP = Number<float>(Next()); break;
+            case "--seed": seed = Number<ulong>(Next()); break;
             case "--chat": chat = true; break;
-            default: throw new ArgumentException($"unknown option {args[k]}");
+            case "-h":
+            case "--help":
+                Console.WriteLine(Usage);
+                return 0;
+            default: throw new ArgumentException($"unknown option {option} (textgen --help lists them)");
         }
     }
     var options = new GenerationOptions
@@ -62,7 +79,7 @@ try
     }
     return 0;
 }
-catch (Exception e) when (e is ArgumentException || e is FormatException || e is OverflowException)
+catch (ArgumentException e)
 {
     Console.Error.WriteLine("textgen: " + e.Message);
     return 1;

@@ -76,7 +76,8 @@ namespace MatMulFree.Model.Manifest
                 }
             }
             sb.Append("\n },");
-            if (external != null)
+            // A weights file that received nothing (every tensor small enough to stay inline) is not referenced.
+            if (external != null && external.Length > 0)
             {
                 var file = external.Finish();
                 sb.Append("\n \"weights\": {\"path\": ").Append(JsonText.Quote(file.Path)).Append($", \"size\": {file.Size}, \"sha256\": \"{file.Sha256}\"}},");

@@ -36,6 +36,9 @@ namespace MatMulFree.Model.Manifest
         public string RelativePath { get; }
         public long InlineLimitBytes { get; }
 
+        /// <summary>Bytes written so far: 0 while every tensor has stayed inline.</summary>
+        public long Length => _length;
+
         /// <summary>Appends the payload if it is too large to stay inline; returns its offset, or -1.</summary>
         public long Place(byte[] payload)
         {

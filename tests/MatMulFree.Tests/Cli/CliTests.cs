@@ -118,6 +118,53 @@ namespace MatMulFree.Tests.Cli
         }
 
         [Fact]
+        public void Generate_reads_the_prompt_from_stdin_when_piped_or_with_a_dash()
+        {
+            string model = TestData.Model("tiny-l2-h64");
+            string[] greedy = { "--max-tokens", "12", "--temperature", "0", "--echo" };
+            var given = MmfRunner.Run(new[] { "generate", model, "--prompt", "The jury said" }.Concat(greedy).ToArray());
+            Assert.Equal(0, given.Code);
+            Assert.StartsWith("The jury said", given.Out);
+            // Piped (as `echo "The jury said" | mmf generate M`: the final line break is dropped), and with --prompt -.
+            var piped = MmfRunner.RunPiped("The jury said\n", new[] { "generate", model }.Concat(greedy).ToArray());
+            var dash = MmfRunner.RunPiped("The jury said\r\n", new[] { "generate", model, "--prompt", "-" }.Concat(greedy).ToArray());
+            Assert.Equal(given.Out, piped.Out);
+            Assert.Equal(given.Out, dash.Out);
+            Assert.DoesNotContain("no prompt", piped.Err);
+            // --prompt TEXT wins over piped text.
+            Assert.Equal(given.Out, MmfRunner.RunPiped("other text", new[] { "generate", model, "--prompt", "The jury said" }.Concat(greedy).ToArray()).Out);
+            // Neither: it says so, and generates from the start.
+            var none = MmfRunner.Run(new[] { "generate", model }.Concat(greedy).ToArray());
+            Assert.Equal(0, none.Code);
+            Assert.Contains("no prompt (--prompt TEXT, --prompt -, or text piped to stdin)", none.Err);
+            // --prompt - with nothing piped is a usage error that says how.
+            var dashAlone = MmfRunner.Run("generate", model, "--prompt", "-");
+            Assert.Equal(MmfCommand.UsageError, dashAlone.Code);
+            Assert.Contains("nothing is piped to stdin", dashAlone.Err);
+        }
+
+        [Fact]
+        public void Threads_help_states_its_default_once()
+        {
+            foreach (var command in new[] { "generate", "bench" })
+            {
+                var help = MmfRunner.Run(command, "--help").Out;
+                var line = help.Split('\n').Single(l => l.TrimStart().StartsWith("--threads", StringComparison.Ordinal));
+                Assert.Contains("(default: all cores", line);
+                Assert.DoesNotContain("[default:", line);
+            }
+        }
+
+        [Fact]
+        public void A_piped_prompt_longer_than_the_limit_is_refused_without_reading_it_all()
+        {
+            var huge = new string('a', (1 << 24) + 1); // GenerateCommand.MaxPipedPromptChars + 1
+            var r = MmfRunner.RunPiped(huge, "generate", TestData.Model("micro-l2-h16"), "--max-tokens", "1");
+            Assert.Equal(MmfCommand.UsageError, r.Code);
+            Assert.Contains("the prompt on stdin is longer than 16,777,216 characters", r.Err);
+        }
+
+        [Fact]
         public void Missing_manifest_is_exit_code_2_with_the_path()
         {
             var r = MmfRunner.Run("generate", Path.Combine(_dir, "nope.mmf.json"), "--prompt", "x");

@@ -59,6 +59,32 @@ namespace MatMulFree.Tests.Conversion
         }
 
         [Fact]
+        public void External_weights_with_every_tensor_small_write_no_empty_weights_file()
+        {
+            // micro's tensors are all within the 64 KiB inline limit: nothing would go to the file.
+            string output = Path.Combine(_dir, "micro.mmf.json");
+            var (code, stdout, stderr) = Mmf("convert", Folder("micro-f16"), "-o", output, "--weights", "external");
+            Assert.True(code == MmfCommand.Ok, stdout + stderr);
+            Assert.False(File.Exists(Path.Combine(_dir, "micro.mmfw")));
+            Assert.Contains("no weights file written", stdout);
+            Assert.DoesNotContain("\"weights\"", File.ReadAllText(output));
+            Assert.Empty(Directory.GetFiles(_dir, "*.tmp*"));
+            var golden = GoldenLogits.Load("hf-micro-f16");
+            golden.AssertAgreement(GenericModel.Load(output));
+        }
+
+        [Fact]
+        public void Convert_and_inspect_count_the_same_tokenizer_pieces()
+        {
+            string manifest = Convert(Folder("tiny-bf16-sharded"), "inline");
+            var converted = Mmf("convert", Folder("tiny-bf16-sharded"), "-o", Path.Combine(_dir, "again.mmf.json"), "--weights", "inline");
+            var inspected = Mmf("inspect", manifest);
+            var pieces = System.Text.RegularExpressions.Regex.Match(converted.Out, @"\(([0-9,]+) pieces");
+            Assert.True(pieces.Success, converted.Out);
+            Assert.Contains(pieces.Groups[1].Value + " pieces", inspected.Out);
+        }
+
+        [Fact]
         public void Mmf_logits_of_a_converted_checkpoint_match_the_golden_file()
         {
             string manifest = Convert(Folder("tiny-bf16-sharded"), "external");
