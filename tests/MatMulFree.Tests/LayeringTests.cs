@@ -22,6 +22,17 @@ namespace MatMulFree.Tests
         }
 
         [Fact]
+        public void The_runtime_depends_on_no_package_and_the_chat_client_only_on_the_runtime_and_the_ai_abstractions()
+        {
+            // The runtime, and every model compiled against it, load nothing but the .NET libraries and the model assembly.
+            Assert.All(typeof(GenericModel).Assembly.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n != "MatMulFree.Model"),
+                n => Assert.True(n.StartsWith("System", System.StringComparison.Ordinal) || n is "netstandard" or "mscorlib", n));
+            var chat = typeof(MatMulFree.AI.MatMulFreeChatClient).Assembly;
+            Assert.Equal(new[] { "MatMulFree.Runtime" }, OurReferences(chat));
+            Assert.Contains(chat.GetReferencedAssemblies(), r => r.Name == "Microsoft.Extensions.AI.Abstractions");
+        }
+
+        [Fact]
         public void A_compiled_in_model_loads_no_compiler()
         {
             // The harness compiles generated code against the runtime, the model and the compiler; the

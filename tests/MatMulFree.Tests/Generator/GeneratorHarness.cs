@@ -116,6 +116,9 @@ namespace MatMulFree.Tests.Generator
             paths.Add(typeof(MatMulFree.Model.Architecture).Assembly.Location);
             // Available, so that generated code using the compiler would build, and LayeringTests would see it.
             paths.Add(typeof(MatMulFree.Compiler.Planning.ModelPlan).Assembly.Location);
+            // The IChatClient adapter and its abstractions, for the docs' snippets that use them.
+            paths.Add(typeof(MatMulFree.AI.MatMulFreeChatClient).Assembly.Location);
+            paths.Add(typeof(Microsoft.Extensions.AI.IChatClient).Assembly.Location);
             return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
         });
 
