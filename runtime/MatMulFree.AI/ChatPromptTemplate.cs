@@ -30,21 +30,23 @@ namespace MatMulFree.AI
             var prompt = new StringBuilder();
             foreach (var message in messages)
             {
-                string text = message.Text;
-                if (message.Role == ChatRole.System)
-                {
-                    prompt.Append(text).Append("\n\n");
-                }
-                else if (message.Role == ChatRole.Assistant)
-                {
-                    prompt.Append("Assistant: ").Append(text).Append('\n');
-                }
-                else
-                {
-                    prompt.Append("User: ").Append(text).Append('\n');
-                }
+                prompt.Append(Message(message.Role, message.Text));
             }
-            return prompt.Append("Assistant:").ToString();
+            return prompt.Append(AnswerStart).ToString();
         }
+
+        /// <summary>One message of the transcript, with what ends it.</summary>
+        public virtual string Message(ChatRole role, string text) =>
+            role == ChatRole.System ? text + "\n\n"
+            : role == ChatRole.Assistant ? "Assistant: " + text + "\n"
+            : "User: " + text + "\n";
+
+        /// <summary>What the model continues: the start of the assistant's turn.</summary>
+        public virtual string AnswerStart => "Assistant:";
+
+        /// <summary>The start of an answer as the model wrote it after <see cref="AnswerStart"/>, without what
+        /// <see cref="Message"/> puts there itself (one space), so that an answer sent back in the conversation
+        /// is the text the model read.</summary>
+        public virtual string AnswerText(string start) => start.StartsWith(" ", StringComparison.Ordinal) ? start.Substring(1) : start;
     }
 }

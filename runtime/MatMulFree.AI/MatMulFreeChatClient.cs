@@ -87,6 +87,7 @@ namespace MatMulFree.AI
             long input = session.State.Position;
             long output = 0;
             string responseId = Guid.NewGuid().ToString("N");
+            bool first = true;
             foreach (var token in session.Generate(generation))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -94,9 +95,12 @@ namespace MatMulFree.AI
                 {
                     output++;
                 }
-                if (token.Text.Length > 0)
+                // The answer without the one space that follows the template's "Assistant:" (which writes it back).
+                string text = first ? Template.AnswerText(token.Text) : token.Text;
+                first &= token.Text.Length == 0;
+                if (text.Length > 0)
                 {
-                    yield return new ChatResponseUpdate(ChatRole.Assistant, token.Text) { ModelId = _model.Name, ResponseId = responseId };
+                    yield return new ChatResponseUpdate(ChatRole.Assistant, text) { ModelId = _model.Name, ResponseId = responseId };
                 }
             }
             var finish = session.LastStopReason == StopReason.MaxTokens ? ChatFinishReason.Length : ChatFinishReason.Stop;

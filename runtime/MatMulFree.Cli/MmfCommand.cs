@@ -22,6 +22,7 @@ namespace MatMulFree.Cli
             var root = new RootCommand("mmf: inspect, run and compile ternary MatMul-free language models (HGRN-Bit manifests).");
             root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
             root.Subcommands.Add(GenerateCommand.Create(stdout, stderr, stdin));
+            root.Subcommands.Add(ChatCommand.Create(stdout, stderr, stdin));
             root.Subcommands.Add(LogitsCommand.Create(stdout, stderr));
             root.Subcommands.Add(HlsCommand.Create(stdout, stderr));
             root.Subcommands.Add(ConvertCommand.Create(stdout, stderr));

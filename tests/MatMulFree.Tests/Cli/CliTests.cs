@@ -144,6 +144,35 @@ namespace MatMulFree.Tests.Cli
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task Chat_keeps_the_conversation_in_the_session_and_reset_starts_over()
+        {
+            string model = TestData.Root + "/samples/models/brown-l4-h128.mmf.json";
+            var r = MmfRunner.RunPiped("What did the jury say?\nAnd what did the judge say?\n/reset\nWhat did the jury say?\n",
+                "chat", model, "--temperature", "0", "--max-tokens", "30", "--threads", "1");
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("/reset starts over", r.Err);
+            Assert.Contains("(the conversation starts over)", r.Err);
+            // stdout: "> " before each line read, then the answer and a line break; the end of input ends it.
+            Assert.StartsWith("> ", r.Out);
+            // After /reset no answer is written, so the next marker follows on the same line ("> > ").
+            var answers = r.Out.Substring(2).Split("\n> ");
+            Assert.Equal(4, answers.Length); // three answers and the last marker's empty rest
+            string first = answers[0], second = answers[1];
+            Assert.Equal("> " + first, answers[2]);
+            Assert.Equal("", answers[3]);
+            // The second answer continues the conversation held in the state: the same as a fresh request with the
+            // whole conversation written out (IChatClient, the same template), greedy both.
+            using var client = new MatMulFree.AI.MatMulFreeChatClient(GenericModel.Load(model));
+            var whole = await client.GetResponseAsync(new[]
+            {
+                new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "What did the jury say?"),
+                new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, first),
+                new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "And what did the judge say?"),
+            }, new Microsoft.Extensions.AI.ChatOptions { Temperature = 0, MaxOutputTokens = 30 });
+            Assert.Equal(whole.Text, second);
+        }
+
+        [Fact]
         public void Threads_help_states_its_default_once()
         {
             foreach (var command in new[] { "generate", "bench" })
