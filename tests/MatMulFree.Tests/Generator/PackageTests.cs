@@ -52,6 +52,34 @@ namespace MatMulFree.Tests.Generator
 
         [Trait("Category", "Slow")]
         [Fact]
+        public void Mmf_installs_as_a_dotnet_tool_whose_version_is_the_packages()
+        {
+            string packages = Path.Combine(_dir, "tool-packages");
+            Dotnet($"pack \"{Path.Combine(TestData.Root, "runtime", "MatMulFree.Cli")}\" -c Release -o \"{packages}\" -p:Version={Version}", TestData.Root);
+            Assert.True(File.Exists(Path.Combine(packages, $"mmf.{Version}.nupkg")));
+            string tools = Path.Combine(_dir, "tools");
+            Dotnet($"tool install --tool-path \"{tools}\" --add-source \"{packages}\" --version {Version} mmf", _dir);
+            var psi = new ProcessStartInfo(Path.Combine(tools, "mmf"), "--version") { RedirectStandardOutput = true };
+            using (var p = Process.Start(psi)!)
+            {
+                string version = p.StandardOutput.ReadToEnd().Trim();
+                p.WaitForExit();
+                Assert.Equal(0, p.ExitCode);
+                // The package's version, then the commit as build metadata.
+                Assert.StartsWith(Version, version);
+            }
+            var inspect = new ProcessStartInfo(Path.Combine(tools, "mmf"), $"inspect \"{TestData.Model("micro-l2-h16")}\"") { RedirectStandardOutput = true };
+            using (var p = Process.Start(inspect)!)
+            {
+                string output = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, output);
+                Assert.Contains("micro-l2-h16", output);
+            }
+        }
+
+        [Trait("Category", "Slow")]
+        [Fact]
         public void A_consumer_with_one_package_reference_builds_and_matches_the_generic_runtime()
         {
             string packages = Path.Combine(_dir, "packages");
