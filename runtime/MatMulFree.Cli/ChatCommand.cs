@@ -54,7 +54,7 @@ namespace MatMulFree.Cli
                 };
                 options.Validate();
                 using var model = GenericModel.Load(parse.GetValue(manifest)!, threads: ThreadsOption.Get(parse, threads));
-                var input = stdin ?? (Console.IsInputRedirected ? Console.In : Console.In);
+                var input = stdin ?? Console.In;
                 bool console = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
                 var chat = new Conversation(model, template, parse.GetValue(system));
                 // Ctrl-C while an answer is written stops that answer; at the prompt it ends the program as usual.
